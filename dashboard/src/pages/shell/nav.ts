@@ -1,0 +1,29 @@
+import type { ComponentType, SVGProps } from 'react';
+import { IconBot, IconFile, IconGauge, IconInbox, IconKey, IconList } from '../../components/ui/icons';
+
+export interface NavItem {
+  to: string;
+  label: string;
+  icon: ComponentType<SVGProps<SVGSVGElement> & { size?: number }>;
+  end?: boolean;
+  badge?: 'pending';
+}
+
+export const NAV_GROUPS: { label: string; items: NavItem[] }[] = [
+  {
+    label: 'Monitor',
+    items: [
+      { to: '/', label: 'Overview', icon: IconGauge, end: true },
+      { to: '/events', label: 'Events', icon: IconList },
+      { to: '/approvals', label: 'Approvals', icon: IconInbox, badge: 'pending' },
+    ],
+  },
+  {
+    label: 'Manage',
+    items: [
+      { to: '/contracts', label: 'Contracts', icon: IconFile },
+      { to: '/agents', label: 'Agents', icon: IconBot },
+      { to: '/keys', label: 'API Keys', icon: IconKey },
+    ],
+  },
+];

@@ -1,0 +1,65 @@
+import { useEffect, useRef } from 'react';
+import { useQueryClient } from '../../api/query';
+import type { LiveEventName } from '../../api/types';
+import { useLiveEvents, useLiveStatus } from '../../live/LiveProvider';
+
+/** Which cached queries each dashboard event makes stale (by key prefix). */
+const INVALIDATES: Record<LiveEventName, string[]> = {
+  api_key_created: ['keys:'],
+  api_key_revoked: ['keys:'],
+  approval_created: ['approvals:', 'stats:'],
+  approval_decided: ['approvals:', 'stats:'],
+  approval_timeout: ['approvals:', 'stats:'],
+  assignment_changed: ['agents:', 'rules:'],
+  bundle_deployed: ['bundles:', 'deployments:', 'agents:'],
+  bundle_uploaded: ['bundles:'],
+  contract_update: ['bundles:', 'deployments:', 'agents:'],
+  event_created: ['stats:', 'home:', 'agents:'],
+  signing_key_rotated: ['settings:signing-key', 'bundles:'],
+  agent_connected: ['agents:', 'stats:', 'health:'],
+  agent_disconnected: ['agents:', 'stats:', 'health:'],
+};
+
+/** Bursts of events (an agent fleet sends many batches a second) refresh at most this often. */
+const THROTTLE_MS = 3000;
+
+export function useLiveInvalidation() {
+  const client = useQueryClient();
+  const pending = useRef(new Set<string>());
+  const timer = useRef<number | null>(null);
+  const last = useRef(0);
+
+  useEffect(
+    () => () => {
+      if (timer.current !== null) window.clearTimeout(timer.current);
+    },
+    [],
+  );
+
+  const flush = () => {
+    timer.current = null;
+    last.current = Date.now();
+    const prefixes = [...pending.current];
+    pending.current.clear();
+    for (const p of prefixes) client.invalidate(p);
+  };
+
+  useLiveEvents(Object.keys(INVALIDATES) as LiveEventName[], (name) => {
+    for (const p of INVALIDATES[name]) pending.current.add(p);
+    if (name !== 'event_created') return flush();
+    if (timer.current !== null) return;
+    const wait = Math.max(0, THROTTLE_MS - (Date.now() - last.current));
+    timer.current = window.setTimeout(flush, wait);
+  });
+
+  // After a reconnect, refresh what is on screen in case the replay could not cover the gap.
+  const status = useLiveStatus();
+  const wasDown = useRef(false);
+  useEffect(() => {
+    if (status === 'reconnecting') wasDown.current = true;
+    if (status === 'open' && wasDown.current) {
+      wasDown.current = false;
+      for (const p of ['approvals:', 'stats:', 'keys:', 'agents:', 'bundles:']) client.invalidate(p);
+    }
+  }, [status, client]);
+}

@@ -1,0 +1,40 @@
+import type { ComponentType } from 'react';
+import { createBrowserRouter, Navigate, Outlet, type RouteObject } from 'react-router';
+import { RouteError } from './pages/shell/RouteError';
+
+// Every page is its own chunk; the entry holds only React, the router, the API client and the
+// UI primitives. The shell (sidebar + auth guard) is lazy too, so /login and /setup never load it.
+const page = (load: () => Promise<{ default: ComponentType }>) => async () => ({ Component: (await load()).default });
+
+export const routes: RouteObject[] = [
+  {
+    id: 'root',
+    Component: Outlet,
+    ErrorBoundary: RouteError,
+    HydrateFallback: () => null,
+    children: [
+      { path: 'setup', lazy: page(() => import('./pages/setup/SetupPage')) },
+      { path: 'login', lazy: page(() => import('./pages/login/LoginPage')) },
+      {
+        path: '/',
+        lazy: async () => ({ Component: (await import('./pages/shell/AppShell')).AppShell }),
+        children: [
+          { index: true, lazy: page(() => import('./pages/home/HomePage')) },
+          { path: 'events', lazy: page(() => import('./pages/events/EventsPage')) },
+          { path: 'approvals', lazy: page(() => import('./pages/approvals/ApprovalsPage')) },
+          { path: 'contracts', lazy: page(() => import('./pages/contracts/ContractsPage')) },
+          { path: 'agents', lazy: page(() => import('./pages/agents/AgentsPage')) },
+          { path: 'agents/:agentId', lazy: page(() => import('./pages/agents/AgentPage')) },
+          { path: 'keys', lazy: page(() => import('./pages/keys/KeysPage')) },
+          { path: 'settings', lazy: page(() => import('./pages/settings/SettingsPage')) },
+        ],
+      },
+      // Unknown dashboard paths go to the Overview.
+      { path: '*', element: <Navigate to="/" replace /> },
+    ],
+  },
+];
+
+export function createRouter() {
+  return createBrowserRouter(routes, { basename: '/dashboard' });
+}

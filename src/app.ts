@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import type { AppDeps } from './deps.js';
+import { noopNotifier, type AppContext, type StreamHubView } from './context.js';
+import { installErrorHandler } from './platform/errors.js';
+import { installZod } from './platform/zod-fastify.js';
+import { installAuth, installAuthGuard } from './platform/auth-hook.js';
+import { installHttpHardening } from './platform/http-hardening.js';
+import { installDashboard } from './platform/dashboard-static.js';
+import { createPublisher } from './platform/publisher.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+import { setupRoutes } from './modules/setup/setup.routes.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { keysRoutes } from './modules/keys/keys.routes.js';
+import { registerAgentProtocol } from './modules/agent-protocol.js';
+import { registerNotifications } from './modules/notifications/notifications.module.js';
+import { partitionJob } from './workers/partition.worker.js';
+import type { Job } from './workers/scheduler.js';
+
+/** Default body limit (the reference's); routes that need more or less say so. */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+export interface BuiltApp {
+  app: FastifyInstance;
+  ctx: AppContext;
+  /** Background jobs the modules need; main.ts (or a test) schedules them. */
+  jobs: Job[];
+}
+
+/**
+ * The Fastify instance with every plugin and route. No I/O happens at import time and nothing is
+ * listened on: main.ts listens, tests use `app.inject()` or `listen({ port: 0 })`.
+ */
+export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean } = {}): Promise<BuiltApp> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    genReqId: () => randomBytes(6).toString('hex'),
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    trustProxy: trustProxySetting(deps.config.trustedProxies),
+    // Explicit timeouts: a slow client cannot hold a socket forever sending its request, idle
+    // keep-alive sockets outlive a typical load balancer's 60 s idle timeout, and SSE responses
+    // (long-lived by design) are not cut because these bound the request, not the response.
+    requestTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    connectionTimeout: 0,
+    return503OnClosing: true,
+    forceCloseConnections: false,
+    routerOptions: { maxParamLength: 512 },
+  });
+  app.server.headersTimeout = 20_000;
+
+  installErrorHandler(app);
+  installZod(app);
+  await app.register(fastifyCookie);
+  installHttpHardening(app, deps.config);
+  installAuth(app, deps);
+  installAuthGuard(app);
+
+  const hubRef: { current: StreamHubView } = {
+    current: { connectedAgents: () => 0, closeAll: async () => undefined },
+  };
+  const ctx: AppContext = {
+    deps,
+    publish: createPublisher(deps.bus, deps.logger),
+    notifier: noopNotifier,
+    hub: {
+      connectedAgents: () => hubRef.current.connectedAgents(),
+      closeAll: () => hubRef.current.closeAll(),
+    },
+    isLeader: opts.isLeader ?? (() => true),
+  };
+
+  const notifications = registerNotifications(app, ctx);
+  const agentProtocol = registerAgentProtocol(app, ctx);
+  hubRef.current = agentProtocol.hub;
+
+  healthRoutes(app, deps, {
+    connectedAgents: () => ctx.hub.connectedAgents(),
+    isLeader: () => ctx.isLeader(),
+    failingChannels: notifications.failingChannels,
+  });
+  setupRoutes(app, deps);
+  authRoutes(app, deps);
+  keysRoutes(app, deps, ctx.publish);
+  await installDashboard(app, deps.config.staticDir);
+
+  app.addHook('onClose', async () => {
+    await ctx.hub.closeAll();
+  });
+  const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs];
+  return { app, ctx, jobs };
+}
+
+function trustProxySetting(list: string[]): boolean | string[] {
+  if (list.length === 0) return false;
+  if (list.includes('*')) return true;
+  return list;
+}

@@ -1,0 +1,161 @@
+import { z } from 'zod';
+
+/**
+ * The process environment, parsed once. Every setting is documented in docs/configuration.md.
+ * Secrets have no defaults: `resolveSecrets` (src/platform/secrets.ts) fills them in embedded
+ * development mode and refuses to start in production without them.
+ */
+
+const intFrom = (def: number, min: number, max: number) =>
+  z.preprocess(
+    (v) => (v === undefined || v === '' ? def : Number(v)),
+    z.number().int().min(min).max(max),
+  );
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const EnvSchema = z.object({
+  PORT: intFrom(8000, 0, 65535),
+  EDICTUM_HOST: z.string().default('0.0.0.0'),
+  EDICTUM_DATABASE_URL: optionalString,
+  DATABASE_URL: optionalString,
+  EDICTUM_REDIS_URL: optionalString,
+  REDIS_URL: optionalString,
+  EDICTUM_DATA_DIR: z.string().default('./data'),
+  EDICTUM_SECRET_KEY: optionalString,
+  EDICTUM_SIGNING_KEY_SECRET: optionalString,
+  EDICTUM_ADMIN_EMAIL: optionalString,
+  EDICTUM_ADMIN_PASSWORD: optionalString,
+  EDICTUM_AUTH_PROVIDER: z.string().default('local'),
+  EDICTUM_BASE_URL: optionalString,
+  EDICTUM_SESSION_TTL_HOURS: intFrom(24, 1, 24 * 7),
+  EDICTUM_RATE_LIMIT_MAX_ATTEMPTS: intFrom(10, 1, 10_000),
+  EDICTUM_RATE_LIMIT_WINDOW_SECONDS: intFrom(300, 1, 86_400),
+  EDICTUM_CORS_ORIGINS: csv,
+  EDICTUM_ENV_NAME: z.string().default('development'),
+  EDICTUM_LOG_LEVEL: z
+    .string()
+    .default('info')
+    .transform((v) => v.toLowerCase())
+    .pipe(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])),
+  EDICTUM_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  EDICTUM_TRUSTED_PROXIES: csv,
+  EDICTUM_STATIC_DIR: optionalString,
+  EDICTUM_DB_POOL_SIZE: intFrom(20, 1, 500),
+  EDICTUM_OUTBOUND_ALLOW: csv,
+  EDICTUM_OUTBOUND_TIMEOUT_MS: intFrom(10_000, 100, 120_000),
+  EDICTUM_TELEGRAM_API_BASE: z.string().url().default('https://api.telegram.org'),
+  EDICTUM_SLACK_API_BASE: z.string().url().default('https://slack.com/api'),
+  EDICTUM_DISCORD_API_BASE: z.string().url().default('https://discord.com/api/v10'),
+  EDICTUM_SSE_KEEPALIVE_SECONDS: intFrom(15, 1, 110),
+  EDICTUM_APPROVAL_TIMEOUT_INTERVAL_SECONDS: intFrom(10, 1, 3600),
+  EDICTUM_SHUTDOWN_GRACE_SECONDS: intFrom(10, 1, 300),
+});
+
+export type StorageMode = 'embedded' | 'server';
+
+export interface Config {
+  port: number;
+  host: string;
+  storage: StorageMode;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  dataDir: string;
+  secretKey: string | undefined;
+  signingKeySecret: string | undefined;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  authProvider: string;
+  baseUrl: string;
+  baseUrlHttps: boolean;
+  sessionTtlSeconds: number;
+  loginRateLimit: { max: number; windowSeconds: number };
+  corsOrigins: string[];
+  envName: string;
+  production: boolean;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  logFormat: 'auto' | 'json' | 'pretty';
+  trustedProxies: string[];
+  staticDir: string | undefined;
+  dbPoolSize: number;
+  outbound: { allow: string[]; timeoutMs: number };
+  chatApi: { telegram: string; slack: string; discord: string };
+  sseKeepaliveSeconds: number;
+  approvalTimeoutIntervalSeconds: number;
+  shutdownGraceSeconds: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Normalises `postgresql+asyncpg://` (the reference's form) to a URL node-postgres accepts. */
+function normaliseDatabaseUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  return url.replace(/^postgresql\+asyncpg:\/\//, 'postgresql://').replace(/^postgres:\/\//, 'postgresql://');
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.EDICTUM_CORS_ORIGINS.includes('*')) {
+    throw new ConfigError('EDICTUM_CORS_ORIGINS must list origins explicitly; "*" is not allowed.');
+  }
+  const databaseUrl = normaliseDatabaseUrl(e.EDICTUM_DATABASE_URL ?? e.DATABASE_URL);
+  const redisUrl = e.EDICTUM_REDIS_URL ?? e.REDIS_URL;
+  const baseUrl = (e.EDICTUM_BASE_URL ?? `http://localhost:${e.PORT || 8000}`).replace(/\/+$/, '');
+  try {
+    new URL(baseUrl);
+  } catch {
+    throw new ConfigError(`EDICTUM_BASE_URL is not a valid URL: ${baseUrl}`);
+  }
+  return {
+    port: e.PORT,
+    host: e.EDICTUM_HOST,
+    storage: databaseUrl ? 'server' : 'embedded',
+    databaseUrl,
+    redisUrl,
+    dataDir: e.EDICTUM_DATA_DIR,
+    secretKey: e.EDICTUM_SECRET_KEY,
+    signingKeySecret: e.EDICTUM_SIGNING_KEY_SECRET,
+    adminEmail: e.EDICTUM_ADMIN_EMAIL,
+    adminPassword: e.EDICTUM_ADMIN_PASSWORD,
+    authProvider: e.EDICTUM_AUTH_PROVIDER,
+    baseUrl,
+    baseUrlHttps: baseUrl.startsWith('https://'),
+    sessionTtlSeconds: e.EDICTUM_SESSION_TTL_HOURS * 3600,
+    loginRateLimit: { max: e.EDICTUM_RATE_LIMIT_MAX_ATTEMPTS, windowSeconds: e.EDICTUM_RATE_LIMIT_WINDOW_SECONDS },
+    corsOrigins: e.EDICTUM_CORS_ORIGINS,
+    envName: e.EDICTUM_ENV_NAME,
+    production: e.EDICTUM_ENV_NAME === 'production',
+    logLevel: e.EDICTUM_LOG_LEVEL,
+    logFormat: e.EDICTUM_LOG_FORMAT,
+    trustedProxies: e.EDICTUM_TRUSTED_PROXIES,
+    staticDir: e.EDICTUM_STATIC_DIR,
+    dbPoolSize: e.EDICTUM_DB_POOL_SIZE,
+    outbound: { allow: e.EDICTUM_OUTBOUND_ALLOW, timeoutMs: e.EDICTUM_OUTBOUND_TIMEOUT_MS },
+    chatApi: {
+      telegram: e.EDICTUM_TELEGRAM_API_BASE.replace(/\/+$/, ''),
+      slack: e.EDICTUM_SLACK_API_BASE.replace(/\/+$/, ''),
+      discord: e.EDICTUM_DISCORD_API_BASE.replace(/\/+$/, ''),
+    },
+    sseKeepaliveSeconds: e.EDICTUM_SSE_KEEPALIVE_SECONDS,
+    approvalTimeoutIntervalSeconds: e.EDICTUM_APPROVAL_TIMEOUT_INTERVAL_SECONDS,
+    shutdownGraceSeconds: e.EDICTUM_SHUTDOWN_GRACE_SECONDS,
+  };
+}

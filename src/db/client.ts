@@ -1,0 +1,159 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+/** The drizzle database, whichever driver is behind it. Transactions have the same type. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** Repositories take `Db | Tx`: every method accepts an optional transaction. */
+export type DbOrTx = Db | Tx;
+
+export const MIGRATIONS_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../migrations');
+
+/** Advisory lock ids, one per purpose. 43 matches the reference's migration lock. */
+export const LOCKS = { migrate: 43, bootstrap: 42, leader: 4_242_001 } as const;
+
+export interface Database {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** Run raw SQL and get rows back, on either driver. */
+  rows<T>(query: SQL, tx?: DbOrTx): Promise<T[]>;
+  /** Apply pending migrations under an advisory lock (safe with several processes starting at once). */
+  migrate(): Promise<void>;
+  /** Round-trip latency of `SELECT 1` in milliseconds; throws when the database is unreachable. */
+  ping(): Promise<number>;
+  /**
+   * Try to become the leader (session-level advisory lock held on a dedicated connection).
+   * Resolves true when this process holds the lock; the lock goes away if the connection dies.
+   */
+  tryLeadership(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function rowsOf<T>(db: DbOrTx, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+export interface DatabaseOptions {
+  /** postgres:// URL; absent means embedded PGlite. */
+  url?: string | undefined;
+  /** Data directory for PGlite; absent means in memory (tests). */
+  dataDir?: string | undefined;
+  poolSize?: number;
+  onPoolError?: (err: Error) => void;
+}
+
+export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
+  return opts.url ? createPostgres(opts.url, opts) : createPglite(opts.dataDir);
+}
+
+async function createPostgres(url: string, opts: DatabaseOptions): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 20,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 10_000,
+    application_name: 'edictum-console',
+  });
+  pool.on('error', (err) => opts.onPoolError?.(err));
+  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  let leaderClient: pg.PoolClient | null = null;
+
+  return {
+    db,
+    kind: 'postgres',
+    rows: (query, tx) => rowsOf(tx ?? db, query),
+    async migrate() {
+      const client = await pool.connect();
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [LOCKS.migrate]);
+        try {
+          await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS_DIR });
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [LOCKS.migrate]);
+        }
+      } finally {
+        client.release();
+      }
+    },
+    async ping() {
+      const t0 = performance.now();
+      await pool.query('SELECT 1');
+      return performance.now() - t0;
+    },
+    async tryLeadership() {
+      if (leaderClient) {
+        try {
+          await leaderClient.query('SELECT 1');
+          return true;
+        } catch {
+          leaderClient.release(true);
+          leaderClient = null;
+        }
+      }
+      // A dedicated connection outside the pool's idle recycling: the lock lives as long as it does.
+      const client = await pool.connect();
+      client.on('error', () => {
+        /* a dropped leader connection is noticed by the next tryLeadership */
+      });
+      const res = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [LOCKS.leader]);
+      if (res.rows[0]?.locked) {
+        leaderClient = client;
+        return true;
+      }
+      client.release();
+      return false;
+    },
+    async close() {
+      if (leaderClient) {
+        leaderClient.release(true);
+        leaderClient = null;
+      }
+      await pool.end();
+    },
+  };
+}
+
+async function createPglite(dataDir: string | undefined): Promise<Database> {
+  let dir: string | undefined;
+  if (dataDir) {
+    dir = join(dataDir, 'pgdata');
+    mkdirSync(dir, { recursive: true });
+  }
+  const client = new PGlite(dir);
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'pglite',
+    rows: (query, tx) => rowsOf(tx ?? db, query),
+    async migrate() {
+      // One process owns an embedded database, so no lock is needed beyond PGlite's own.
+      await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS_DIR });
+    },
+    async ping() {
+      const t0 = performance.now();
+      await client.query('SELECT 1');
+      return performance.now() - t0;
+    },
+    async tryLeadership() {
+      return true;
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}
+
+export { sql };

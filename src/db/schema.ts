@@ -1,0 +1,410 @@
+import { sql } from 'drizzle-orm';
+import {
+  pgTable,
+  uuid,
+  varchar,
+  text,
+  boolean,
+  integer,
+  timestamp,
+  jsonb,
+  customType,
+  index,
+  uniqueIndex,
+  unique,
+  foreignKey,
+  numeric,
+  doublePrecision,
+  primaryKey,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * The data model: every table of the reference console (console-api.md section 3), tenant-scoped,
+ * plus what our decisions add (keyed-hash API keys, database sessions and key-value for the
+ * embedded mode, the notification outbox). The partitioned `events` table is in
+ * events-schema.ts: drizzle-kit cannot express partitioning, so it has a hand-written migration.
+ */
+
+export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array | Buffer }>({
+  dataType: () => 'bytea',
+  toDriver: (v) => Buffer.from(v),
+  fromDriver: (v) => new Uint8Array(v),
+});
+
+const id = () => uuid('id').primaryKey().defaultRandom();
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const tenantId = () =>
+  uuid('tenant_id')
+    .notNull()
+    .references(() => tenants.id, { onDelete: 'cascade' });
+
+export const tenants = pgTable(
+  'tenants',
+  {
+    id: id(),
+    name: varchar('name', { length: 255 }).notNull(),
+    externalAuthId: varchar('external_auth_id', { length: 255 }),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('uq_tenants_name').on(t.name), unique('uq_tenants_external_auth_id').on(t.externalAuthId)],
+);
+
+export const users = pgTable(
+  'users',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    email: varchar('email', { length: 255 }).notNull(),
+    passwordHash: varchar('password_hash', { length: 255 }).notNull(),
+    isAdmin: boolean('is_admin').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('uq_users_email').on(t.email), index('ix_users_tenant').on(t.tenantId)],
+);
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    keyPrefix: varchar('key_prefix', { length: 96 }).notNull(),
+    /** HMAC-SHA256 of the whole key under a key derived from EDICTUM_SECRET_KEY (decision 8). */
+    keyHash: varchar('key_hash', { length: 64 }).notNull(),
+    env: varchar('env', { length: 64 }).notNull(),
+    label: varchar('label', { length: 255 }),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('uq_api_keys_key_hash').on(t.keyHash),
+    index('ix_api_keys_tenant').on(t.tenantId, t.createdAt),
+    index('ix_api_keys_key_prefix').on(t.keyPrefix),
+  ],
+);
+
+export const signingKeys = pgTable(
+  'signing_keys',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    publicKey: bytea('public_key').notNull(),
+    privateKeyEncrypted: bytea('private_key_encrypted').notNull(),
+    active: boolean('active').notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('ix_signing_keys_tenant').on(t.tenantId),
+    uniqueIndex('uq_signing_keys_one_active').on(t.tenantId).where(sql`${t.active}`),
+  ],
+);
+
+export const contracts = pgTable(
+  'contracts',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    contractId: varchar('contract_id', { length: 128 }).notNull(),
+    version: integer('version').notNull(),
+    type: varchar('type', { length: 32 }).notNull(),
+    name: varchar('name', { length: 255 }).notNull(),
+    description: text('description'),
+    definition: jsonb('definition').notNull(),
+    tags: jsonb('tags').notNull().default(sql`'[]'::jsonb`),
+    isLatest: boolean('is_latest').notNull().default(true),
+    createdBy: varchar('created_by', { length: 255 }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique('uq_contract_tenant_id_version').on(t.tenantId, t.contractId, t.version),
+    unique('uq_contract_tenant_pk').on(t.tenantId, t.id),
+    index('ix_contracts_contract_id').on(t.contractId),
+  ],
+);
+
+export const bundleCompositions = pgTable(
+  'bundle_compositions',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    name: varchar('name', { length: 128 }).notNull(),
+    description: text('description'),
+    defaultsMode: varchar('defaults_mode', { length: 16 }).notNull().default('enforce'),
+    updateStrategy: varchar('update_strategy', { length: 32 }).notNull().default('manual'),
+    toolsConfig: jsonb('tools_config'),
+    observability: jsonb('observability'),
+    createdBy: varchar('created_by', { length: 255 }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique('uq_composition_tenant_name').on(t.tenantId, t.name),
+    unique('uq_composition_tenant_pk').on(t.tenantId, t.id),
+    index('ix_bundle_compositions_name').on(t.name),
+  ],
+);
+
+export const bundles = pgTable(
+  'bundles',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    name: varchar('name', { length: 128 }).notNull(),
+    version: integer('version').notNull(),
+    revisionHash: varchar('revision_hash', { length: 64 }).notNull(),
+    yamlBytes: bytea('yaml_bytes').notNull(),
+    signature: bytea('signature'),
+    /** Which signing key made `signature`, so a deploy can tell whether to re-sign (decision 2). */
+    signingKeyId: uuid('signing_key_id'),
+    sourceHubSlug: varchar('source_hub_slug', { length: 255 }),
+    sourceHubRevision: varchar('source_hub_revision', { length: 255 }),
+    uploadedBy: varchar('uploaded_by', { length: 255 }).notNull(),
+    compositionId: uuid('composition_id'),
+    compositionSnapshot: jsonb('composition_snapshot'),
+    contractCount: integer('contract_count'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique('uq_bundle_tenant_name_version').on(t.tenantId, t.name, t.version),
+    foreignKey({
+      name: 'fk_bundle_tenant_composition',
+      columns: [t.tenantId, t.compositionId],
+      foreignColumns: [bundleCompositions.tenantId, bundleCompositions.id],
+    }).onDelete('set null'),
+    index('ix_bundles_name').on(t.tenantId, t.name),
+    index('ix_bundles_revision_hash').on(t.revisionHash),
+    index('ix_bundles_composition').on(t.compositionId),
+    index('ix_bundles_signing_key').on(t.signingKeyId),
+  ],
+);
+
+export const bundleCompositionItems = pgTable(
+  'bundle_composition_items',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    compositionId: uuid('composition_id').notNull(),
+    contractId: uuid('contract_id').notNull(),
+    position: integer('position').notNull(),
+    modeOverride: varchar('mode_override', { length: 16 }),
+    enabled: boolean('enabled').notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique('uq_composition_item').on(t.compositionId, t.contractId),
+    foreignKey({
+      name: 'fk_item_tenant_composition',
+      columns: [t.tenantId, t.compositionId],
+      foreignColumns: [bundleCompositions.tenantId, bundleCompositions.id],
+    }).onDelete('cascade'),
+    foreignKey({
+      name: 'fk_item_tenant_contract',
+      columns: [t.tenantId, t.contractId],
+      foreignColumns: [contracts.tenantId, contracts.id],
+    }),
+    index('ix_items_tenant').on(t.tenantId),
+    index('ix_items_contract').on(t.tenantId, t.contractId),
+  ],
+);
+
+export const deployments = pgTable(
+  'deployments',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    env: varchar('env', { length: 64 }).notNull(),
+    bundleName: varchar('bundle_name', { length: 128 }).notNull(),
+    bundleVersion: integer('bundle_version').notNull(),
+    deployedBy: varchar('deployed_by', { length: 255 }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('ix_deployments_current').on(t.tenantId, t.env, t.bundleName, t.createdAt),
+    index('ix_deployments_tenant_created').on(t.tenantId, t.createdAt),
+    index('ix_deployments_bundle_name').on(t.tenantId, t.bundleName),
+  ],
+);
+
+export const approvals = pgTable(
+  'approvals',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    agentId: varchar('agent_id', { length: 255 }).notNull(),
+    toolName: varchar('tool_name', { length: 255 }).notNull(),
+    toolArgs: jsonb('tool_args'),
+    message: text('message').notNull(),
+    status: varchar('status', { length: 16 }).notNull().default('pending'),
+    env: varchar('env', { length: 64 }).notNull().default('production'),
+    timeoutSeconds: integer('timeout_seconds').notNull().default(300),
+    timeoutEffect: varchar('timeout_effect', { length: 16 }).notNull().default('deny'),
+    decisionSource: varchar('decision_source', { length: 255 }),
+    contractName: varchar('contract_name', { length: 255 }),
+    decidedBy: varchar('decided_by', { length: 255 }),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decisionReason: text('decision_reason'),
+    decidedVia: varchar('decided_via', { length: 64 }),
+    /** created_at + timeout_seconds, stored so the timeout worker and list queries use an index. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('ix_approvals_tenant_created').on(t.tenantId, t.createdAt),
+    index('ix_approvals_tenant_status').on(t.tenantId, t.status, t.createdAt),
+    index('ix_approvals_pending_expiry').on(t.expiresAt).where(sql`${t.status} = 'pending'`),
+  ],
+);
+
+export const notificationChannels = pgTable(
+  'notification_channels',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    name: varchar('name', { length: 100 }).notNull(),
+    channelType: varchar('channel_type', { length: 32 }).notNull(),
+    /** Legacy plaintext column of the reference; always null here. */
+    config: jsonb('config'),
+    configEncrypted: bytea('config_encrypted'),
+    enabled: boolean('enabled').notNull().default(true),
+    lastTestAt: timestamp('last_test_at', { withTimezone: true }),
+    lastTestOk: boolean('last_test_ok'),
+    filters: jsonb('filters'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('ix_notification_channels_tenant').on(t.tenantId, t.createdAt)],
+);
+
+/**
+ * One row per (approval, channel, kind) message to deliver: the outbox. Workers claim rows with
+ * `FOR UPDATE SKIP LOCKED`, so several processes never post the same message twice.
+ */
+export const notificationDeliveries = pgTable(
+  'notification_deliveries',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    approvalId: uuid('approval_id')
+      .notNull()
+      .references(() => approvals.id, { onDelete: 'cascade' }),
+    channelId: uuid('channel_id')
+      .notNull()
+      .references(() => notificationChannels.id, { onDelete: 'cascade' }),
+    kind: varchar('kind', { length: 16 }).notNull(),
+    status: varchar('status', { length: 16 }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    lastError: varchar('last_error', { length: 500 }),
+    /** Provider ids of the posted message (chat id + message id, Slack ts...) for later edits. */
+    externalRef: jsonb('external_ref'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('uq_delivery_approval_channel_kind').on(t.approvalId, t.channelId, t.kind),
+    index('ix_deliveries_due').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index('ix_deliveries_tenant_approval').on(t.tenantId, t.approvalId),
+    index('ix_deliveries_channel').on(t.channelId, t.updatedAt),
+  ],
+);
+
+export const agentRegistrations = pgTable(
+  'agent_registrations',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    agentId: varchar('agent_id', { length: 255 }).notNull(),
+    displayName: varchar('display_name', { length: 255 }),
+    tags: jsonb('tags').notNull().default(sql`'{}'::jsonb`),
+    bundleName: varchar('bundle_name', { length: 128 }),
+    manifest: jsonb('manifest'),
+    lastEnv: varchar('last_env', { length: 64 }),
+    lastPolicyVersion: varchar('last_policy_version', { length: 128 }),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('uq_agent_reg_tenant_agent').on(t.tenantId, t.agentId),
+    index('ix_agent_registrations_agent_id').on(t.agentId),
+  ],
+);
+
+export const assignmentRules = pgTable(
+  'assignment_rules',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    priority: integer('priority').notNull(),
+    pattern: varchar('pattern', { length: 200 }).notNull(),
+    tagMatch: jsonb('tag_match'),
+    bundleName: varchar('bundle_name', { length: 128 }).notNull(),
+    env: varchar('env', { length: 64 }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('uq_assignment_rule_tenant_priority').on(t.tenantId, t.priority)],
+);
+
+export const tenantAiConfigs = pgTable(
+  'tenant_ai_configs',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    provider: varchar('provider', { length: 32 }).notNull(),
+    apiKeyEncrypted: bytea('api_key_encrypted'),
+    model: varchar('model', { length: 200 }),
+    baseUrl: varchar('base_url', { length: 500 }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedBy: varchar('updated_by', { length: 255 }),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('uq_tenant_ai_config_tenant').on(t.tenantId)],
+);
+
+export const aiUsageLogs = pgTable(
+  'ai_usage_logs',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    provider: varchar('provider', { length: 32 }).notNull(),
+    model: varchar('model', { length: 200 }).notNull(),
+    inputTokens: integer('input_tokens').notNull(),
+    outputTokens: integer('output_tokens').notNull(),
+    totalTokens: integer('total_tokens').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    estimatedCostUsd: numeric('estimated_cost_usd', { precision: 10, scale: 6 }),
+    requestType: varchar('request_type', { length: 32 }).notNull().default('assist'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('ix_ai_usage_logs_tenant_created').on(t.tenantId, t.createdAt)],
+);
+
+/** Dashboard sessions when no Redis is configured (embedded and Redis-less server mode). */
+export const authSessions = pgTable(
+  'auth_sessions',
+  {
+    tokenHash: varchar('token_hash', { length: 64 }).primaryKey(),
+    value: text('value').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('ix_auth_sessions_expires').on(t.expiresAt)],
+);
+
+/** The agent session key-value store (sdk-contract.md section 7) when no Redis is configured. */
+export const agentKv = pgTable(
+  'agent_kv',
+  {
+    tenantId: tenantId(),
+    key: varchar('key', { length: 256 }).notNull(),
+    value: text('value').notNull(),
+    /** Set for counters so increments stay numeric without parsing `value`. */
+    numeric: doublePrecision('numeric'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'pk_agent_kv', columns: [t.tenantId, t.key] }),
+    index('ix_agent_kv_expires').on(t.expiresAt),
+  ],
+);

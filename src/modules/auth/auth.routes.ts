@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../../deps.js';
+import { badRequest, tooManyRequests, unauthorized } from '../../platform/errors.js';
+import { ErrorResponse } from '../../platform/zod-fastify.js';
+import { SESSION_COOKIE, requireSession, verifyPassword } from '../../platform/auth.js';
+import { authRepository } from './auth.repository.js';
+import { LoginBody, MeResponse, MessageResponse } from './auth.schemas.js';
+
+export function authRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { config } = deps;
+  const cookieOptions = {
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    path: '/',
+    secure: config.baseUrlHttps,
+  };
+
+  app.post(
+    '/api/v1/auth/login',
+    {
+      bodyLimit: 4 * 1024,
+      schema: { body: LoginBody, response: { 200: MessageResponse, 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse } },
+    },
+    async (request, reply) => {
+      const { email, password } = request.body as typeof LoginBody._output;
+      if (!request.ip) throw badRequest('Cannot determine client address.');
+      // Every attempt counts, success or failure (console-api.md 1.3).
+      const rate = await deps.rateLimiter.hit(`login:${request.ip}`, config.loginRateLimit.max, config.loginRateLimit.windowSeconds);
+      if (!rate.allowed) {
+        throw tooManyRequests('Too many login attempts. Please try again later.', rate.retryAfterSeconds);
+      }
+      const user = await authRepository.findUserByEmail(deps.database.db, email);
+      const ok = await verifyPassword(password, user?.passwordHash ?? null);
+      if (!user || !ok) {
+        request.log.info({ event: 'login.failed' }, 'login failed');
+        throw unauthorized('Invalid email or password.', 'auth.invalid_credentials');
+      }
+      const token = await deps.sessions.create({
+        user_id: user.id,
+        tenant_id: user.tenantId,
+        email: user.email,
+        is_admin: user.isAdmin,
+      });
+      void reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, maxAge: config.sessionTtlSeconds });
+      request.log.info({ event: 'login.ok', userId: user.id }, 'login');
+      return { message: 'Logged in.' };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/logout',
+    { bodyLimit: 4 * 1024, schema: { response: { 200: MessageResponse } } },
+    async (request, reply) => {
+      if (request.sessionToken) await deps.sessions.destroy(request.sessionToken);
+      void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return { message: 'Logged out.' };
+    },
+  );
+
+  app.get('/api/v1/auth/me', { config: { auth: 'session' }, schema: { response: { 200: MeResponse, 401: ErrorResponse, 403: ErrorResponse } } }, async (request) => {
+    const p = requireSession(request);
+    return { user_id: p.userId, tenant_id: p.tenantId, email: p.email, is_admin: p.isAdmin };
+  });
+}

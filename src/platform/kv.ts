@@ -1,0 +1,183 @@
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
+import type { Db } from '../db/client.js';
+import { agentKv, authSessions } from '../db/schema.js';
+import { sha256Hex } from './crypto.js';
+
+/**
+ * Two small stores with a Redis and a database implementation each, chosen by configuration
+ * (ARCHITECTURE.md "Storage modes"): dashboard sessions, and the agents' session key-value store.
+ */
+
+export interface SessionStore {
+  /** Store `value` under `token` for `ttlSeconds`. */
+  put(token: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Read and slide the expiry to `ttlSeconds` from now; null when absent or expired. */
+  touch(token: string, ttlSeconds: number): Promise<string | null>;
+  delete(token: string): Promise<void>;
+  /** Drop expired rows (database store only; Redis expires keys itself). */
+  sweep(): Promise<number>;
+}
+
+// Keys are stored under a hash of the token, so a database or Redis dump holds no usable token.
+const sessionKey = (token: string) => `session:${sha256Hex(token)}`;
+
+export function redisSessionStore(redis: Redis): SessionStore {
+  return {
+    async put(token, value, ttl) {
+      await redis.set(sessionKey(token), value, 'EX', ttl);
+    },
+    async touch(token, ttl) {
+      const key = sessionKey(token);
+      const [[, value]] = (await redis.multi().get(key).expire(key, ttl).exec()) as [[Error | null, string | null]];
+      return value;
+    },
+    async delete(token) {
+      await redis.del(sessionKey(token));
+    },
+    async sweep() {
+      return 0;
+    },
+  };
+}
+
+export function dbSessionStore(db: Db): SessionStore {
+  return {
+    async put(token, value, ttl) {
+      await db
+        .insert(authSessions)
+        .values({ tokenHash: sha256Hex(token), value, expiresAt: new Date(Date.now() + ttl * 1000) })
+        .onConflictDoUpdate({
+          target: authSessions.tokenHash,
+          set: { value, expiresAt: new Date(Date.now() + ttl * 1000) },
+        });
+    },
+    async touch(token, ttl) {
+      const rows = await db
+        .update(authSessions)
+        .set({ expiresAt: new Date(Date.now() + ttl * 1000) })
+        .where(and(eq(authSessions.tokenHash, sha256Hex(token)), sql`${authSessions.expiresAt} > now()`))
+        .returning({ value: authSessions.value });
+      return rows[0]?.value ?? null;
+    },
+    async delete(token) {
+      await db.delete(authSessions).where(eq(authSessions.tokenHash, sha256Hex(token)));
+    },
+    async sweep() {
+      const rows = await db
+        .delete(authSessions)
+        .where(lt(authSessions.expiresAt, new Date()))
+        .returning({ k: authSessions.tokenHash });
+      return rows.length;
+    },
+  };
+}
+
+/** The agents' session store (sdk-contract.md section 7): strings, counters, 7-day TTL refreshed on write. */
+export interface AgentKvStore {
+  get(tenantId: string, key: string): Promise<string | null>;
+  mget(tenantId: string, keys: string[]): Promise<(string | null)[]>;
+  set(tenantId: string, key: string, value: string): Promise<void>;
+  incr(tenantId: string, key: string, amount: number): Promise<number>;
+  delete(tenantId: string, key: string): Promise<void>;
+  sweep(): Promise<number>;
+}
+
+export const AGENT_KV_TTL_SECONDS = 7 * 24 * 3600;
+
+const kvKey = (tenantId: string, key: string) => `edictum:${tenantId}:session:${key}`;
+
+/** Render a counter the way Redis INCRBYFLOAT does: "8", "2.5". */
+export function formatCounter(n: number): string {
+  return Number.isInteger(n) ? String(n) : String(n);
+}
+
+export function redisAgentKv(redis: Redis): AgentKvStore {
+  return {
+    async get(tenantId, key) {
+      return redis.get(kvKey(tenantId, key));
+    },
+    async mget(tenantId, keys) {
+      if (keys.length === 0) return [];
+      return redis.mget(keys.map((k) => kvKey(tenantId, k)));
+    },
+    async set(tenantId, key, value) {
+      await redis.set(kvKey(tenantId, key), value, 'EX', AGENT_KV_TTL_SECONDS);
+    },
+    async incr(tenantId, key, amount) {
+      const k = kvKey(tenantId, key);
+      const res = await redis.multi().incrbyfloat(k, amount).expire(k, AGENT_KV_TTL_SECONDS).exec();
+      const [err, value] = res![0]!;
+      if (err) throw err;
+      return Number(value);
+    },
+    async delete(tenantId, key) {
+      await redis.del(kvKey(tenantId, key));
+    },
+    async sweep() {
+      return 0;
+    },
+  };
+}
+
+export function dbAgentKv(db: Db): AgentKvStore {
+  const live = sql`${agentKv.expiresAt} > now()`;
+  const expiry = () => new Date(Date.now() + AGENT_KV_TTL_SECONDS * 1000);
+  return {
+    async get(tenantId, key) {
+      const rows = await db
+        .select({ value: agentKv.value })
+        .from(agentKv)
+        .where(and(eq(agentKv.tenantId, tenantId), eq(agentKv.key, key), live));
+      return rows[0]?.value ?? null;
+    },
+    async mget(tenantId, keys) {
+      if (keys.length === 0) return [];
+      const rows = await db
+        .select({ key: agentKv.key, value: agentKv.value })
+        .from(agentKv)
+        .where(and(eq(agentKv.tenantId, tenantId), inArray(agentKv.key, keys), live));
+      const map = new Map(rows.map((r) => [r.key, r.value]));
+      return keys.map((k) => map.get(k) ?? null);
+    },
+    async set(tenantId, key, value) {
+      await db
+        .insert(agentKv)
+        .values({ tenantId, key, value, numeric: null, expiresAt: expiry() })
+        .onConflictDoUpdate({
+          target: [agentKv.tenantId, agentKv.key],
+          set: { value, numeric: null, expiresAt: expiry() },
+        });
+    },
+    async incr(tenantId, key, amount) {
+      // One statement: an expired row restarts from zero; a string value that is a number counts
+      // from that number (as Redis INCRBYFLOAT does); anything else counts from zero.
+      const rows = await db.execute(sql`
+        INSERT INTO agent_kv (tenant_id, key, value, numeric, expires_at)
+        VALUES (${tenantId}, ${key}, ${String(amount)}, ${amount}, ${expiry()})
+        ON CONFLICT (tenant_id, key) DO UPDATE SET
+          numeric = (CASE WHEN agent_kv.expires_at <= now() THEN 0
+                          ELSE COALESCE(agent_kv.numeric,
+                               CASE WHEN agent_kv.value ~ '^\\s*-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?\\s*$'
+                                    THEN agent_kv.value::double precision ELSE 0 END) END) + ${amount},
+          value = ((CASE WHEN agent_kv.expires_at <= now() THEN 0
+                          ELSE COALESCE(agent_kv.numeric,
+                               CASE WHEN agent_kv.value ~ '^\\s*-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?\\s*$'
+                                    THEN agent_kv.value::double precision ELSE 0 END) END) + ${amount})::text,
+          expires_at = EXCLUDED.expires_at
+        RETURNING numeric`);
+      const out = (rows as unknown as { rows: { numeric: number }[] }).rows[0]!;
+      return Number(out.numeric);
+    },
+    async delete(tenantId, key) {
+      await db.delete(agentKv).where(and(eq(agentKv.tenantId, tenantId), eq(agentKv.key, key)));
+    },
+    async sweep() {
+      const rows = await db
+        .delete(agentKv)
+        .where(lt(agentKv.expiresAt, new Date()))
+        .returning({ k: agentKv.key });
+      return rows.length;
+    },
+  };
+}

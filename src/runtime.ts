@@ -1,0 +1,102 @@
+import pino from 'pino';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config.js';
+import type { AppDeps } from './deps.js';
+import { createDatabase, type Database } from './db/client.js';
+import { resolveSecrets, type ResolvedSecrets } from './platform/secrets.js';
+import { createRedis, type Redis } from './platform/redis.js';
+import { dbAgentKv, dbSessionStore, redisAgentKv, redisSessionStore } from './platform/kv.js';
+import { memoryRateLimiter, redisRateLimiter } from './platform/rate-limit.js';
+import { inProcessBus, redisBus, type PushBus } from './platform/push-bus.js';
+import { apiKeyHasher, createSessions } from './platform/auth.js';
+import { createSigningService } from './modules/signing/signing.service.js';
+import { WorkerRegistry } from './workers/registry.js';
+
+export function createLogger(config: Pick<Config, 'logLevel'>): FastifyBaseLogger {
+  return pino({
+    level: config.logLevel,
+    base: { service: 'edictum-console' },
+    // Never log credentials: cookies, bearer keys, chat signatures, passwords in bodies.
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-telegram-bot-api-secret-token"]',
+        'req.headers["x-slack-signature"]',
+        'res.headers["set-cookie"]',
+        '*.password',
+        '*.bot_token',
+        '*.signing_secret',
+        '*.smtp_password',
+      ],
+      censor: '[redacted]',
+    },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  }) as unknown as FastifyBaseLogger;
+}
+
+export interface RuntimeHandles {
+  deps: AppDeps;
+  /** Close Redis connections and the database (after the HTTP server has closed). */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the real dependencies for a configuration: PGlite or Postgres, Redis or not
+ * (ARCHITECTURE.md "Storage modes"). `database` may be passed in (tests share a prepared one).
+ */
+export async function createRuntime(
+  config: Config,
+  logger: FastifyBaseLogger,
+  overrides: { database?: Database; secrets?: ResolvedSecrets; now?: () => Date } = {},
+): Promise<RuntimeHandles> {
+  const secrets = overrides.secrets ?? resolveSecrets(config, logger);
+  const database =
+    overrides.database ??
+    (await createDatabase({
+      url: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolSize: config.dbPoolSize,
+      onPoolError: (err) => logger.error({ err }, 'database pool error'),
+    }));
+
+  let redis: Redis | null = null;
+  let subscriber: Redis | null = null;
+  let bus: PushBus;
+  if (config.redisUrl) {
+    redis = createRedis(config.redisUrl, 'main');
+    subscriber = createRedis(config.redisUrl, 'sub');
+    for (const r of [redis, subscriber]) r.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
+    bus = redisBus(redis, subscriber, (err) => logger.error({ err }, 'push bus error'));
+  } else {
+    bus = inProcessBus();
+  }
+
+  const sessionStore = redis ? redisSessionStore(redis) : dbSessionStore(database.db);
+  const deps: AppDeps = {
+    config,
+    secrets,
+    database,
+    redis,
+    sessions: createSessions(sessionStore, secrets.secretKey, config.sessionTtlSeconds),
+    apiKeys: apiKeyHasher(secrets.secretKey),
+    agentKv: redis ? redisAgentKv(redis) : dbAgentKv(database.db),
+    rateLimiter: redis ? redisRateLimiter(redis) : memoryRateLimiter(),
+    bus,
+    signing: createSigningService(secrets.signingKeySecret),
+    workers: new WorkerRegistry(),
+    logger,
+    now: overrides.now ?? (() => new Date()),
+  };
+
+  return {
+    deps,
+    async close() {
+      await bus.close();
+      for (const r of [subscriber, redis]) {
+        if (r) await r.quit().catch(() => r.disconnect());
+      }
+      if (!overrides.database) await database.close();
+    },
+  };
+}
