@@ -34,6 +34,7 @@ const EnvSchema = z.object({
   DATABASE_URL: optionalString,
   EDICTUM_REDIS_URL: optionalString,
   REDIS_URL: optionalString,
+  EDICTUM_REDIS_PREFIX: z.string().max(64).regex(/^[A-Za-z0-9:_.-]*$/).default(''),
   EDICTUM_DATA_DIR: z.string().default('./data'),
   EDICTUM_SECRET_KEY: optionalString,
   EDICTUM_SIGNING_KEY_SECRET: optionalString,
@@ -73,6 +74,8 @@ export interface Config {
   storage: StorageMode;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Prefix for every Redis key and channel (several consoles, or test runs, sharing one Redis). */
+  redisPrefix: string;
   dataDir: string;
   secretKey: string | undefined;
   signingKeySecret: string | undefined;
@@ -130,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     storage: databaseUrl ? 'server' : 'embedded',
     databaseUrl,
     redisUrl,
+    redisPrefix: e.EDICTUM_REDIS_PREFIX,
     dataDir: e.EDICTUM_DATA_DIR,
     secretKey: e.EDICTUM_SECRET_KEY,
     signingKeySecret: e.EDICTUM_SIGNING_KEY_SECRET,

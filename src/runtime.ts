@@ -64,10 +64,10 @@ export async function createRuntime(
   let subscriber: Redis | null = null;
   let bus: PushBus;
   if (config.redisUrl) {
-    redis = createRedis(config.redisUrl, 'main');
-    subscriber = createRedis(config.redisUrl, 'sub');
+    redis = createRedis(config.redisUrl, 'main', config.redisPrefix);
+    subscriber = createRedis(config.redisUrl, 'sub', config.redisPrefix);
     for (const r of [redis, subscriber]) r.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
-    bus = redisBus(redis, subscriber, (err) => logger.error({ err }, 'push bus error'));
+    bus = redisBus(redis, subscriber, (err) => logger.error({ err }, 'push bus error'), config.redisPrefix);
   } else {
     bus = inProcessBus();
   }

@@ -50,12 +50,14 @@ export interface DatabaseOptions {
   url?: string | undefined;
   /** Data directory for PGlite; absent means in memory (tests). */
   dataDir?: string | undefined;
+  /** An already-migrated PGlite data dir dump to start from (tests; saves an initdb per file). */
+  pgliteTemplate?: Blob | undefined;
   poolSize?: number;
   onPoolError?: (err: Error) => void;
 }
 
 export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
-  return opts.url ? createPostgres(opts.url, opts) : createPglite(opts.dataDir);
+  return opts.url ? createPostgres(opts.url, opts) : createPglite(opts.dataDir, opts.pgliteTemplate);
 }
 
 async function createPostgres(url: string, opts: DatabaseOptions): Promise<Database> {
@@ -125,13 +127,13 @@ async function createPostgres(url: string, opts: DatabaseOptions): Promise<Datab
   };
 }
 
-async function createPglite(dataDir: string | undefined): Promise<Database> {
+async function createPglite(dataDir: string | undefined, template?: Blob): Promise<Database> {
   let dir: string | undefined;
   if (dataDir) {
     dir = join(dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });
   }
-  const client = new PGlite(dir);
+  const client = template && !dir ? new PGlite({ loadDataDir: template }) : new PGlite(dir);
   await client.waitReady;
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {

@@ -46,9 +46,9 @@ export function inProcessBus(): PushBus {
   };
 }
 
-const CHANNEL = 'edictum:push:v1';
-
-export function redisBus(publisher: Redis, subscriber: Redis, onError: (err: unknown) => void): PushBus {
+export function redisBus(publisher: Redis, subscriber: Redis, onError: (err: unknown) => void, prefix = ''): PushBus {
+  // Channels are not covered by ioredis' keyPrefix, so the prefix is applied here.
+  const CHANNEL = `${prefix}edictum:push:v1`;
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   let subscribed = false;

@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
 
 /** A Redis connection that fails fast instead of queueing commands forever while Redis is down. */
-export function createRedis(url: string, name: string): Redis {
+export function createRedis(url: string, name: string, keyPrefix = ''): Redis {
   return new Redis(url, {
+    keyPrefix,
     connectionName: `edictum-${name}`,
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,

@@ -84,6 +84,9 @@ const PRE = `  - id: c1
       message: no
 `;
 
+/** Parsing big generated documents is slow on loaded CI machines. */
+const SLOW = { timeout: 30_000 };
+
 function problemsOf(result: BundleValidation): BundleProblem[] {
   if (result.ok) throw new Error('expected the bundle to be rejected');
   return result.problems;
@@ -236,7 +239,7 @@ describe('validateBundleYaml: document level', () => {
     expect(p.line).toBe(2);
   });
 
-  it('rejects alias bombs and unknown aliases', () => {
+  it('rejects alias bombs and unknown aliases', SLOW, () => {
     const bomb = [
       'a: &a [x, x, x, x, x, x, x, x, x, x]',
       'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
@@ -246,6 +249,15 @@ describe('validateBundleYaml: document level', () => {
     ].join('\n');
     expectProblem(bomb, 'yaml_content', 'aliases expand too much');
     expectProblem(`${EXAMPLE}x: *nope\n`, 'yaml_content', 'unknown alias *nope');
+    // A large anchored expression reused by many contracts: cheap for yaml, costly to walk.
+    const leaves = Array.from({ length: 300 }, (_, i) => `{ args.a${i}: { equals: 1 } }`).join(
+      ', ',
+    );
+    const first = PRE.replace(/when:\n.*\n/, `when: &w { any: [${leaves}] }\n`);
+    const rest = Array.from({ length: 999 }, (_, i) =>
+      PRE.replace('id: c1', `id: r${i}`).replace(/when:\n.*\n/, 'when: *w\n'),
+    ).join('');
+    expectProblem(bundle(first + rest), 'yaml_content', 'aliases expand too much');
   });
 
   it('rejects tags outside the YAML core schema', () => {
@@ -306,7 +318,7 @@ describe('validateBundleYaml: top-level keys', () => {
     );
   });
 
-  it('requires contracts to be a non-empty list of at most 1000', () => {
+  it('requires contracts to be a non-empty list of at most 1000', SLOW, () => {
     expectProblem(
       `${HEADER.replace('contracts:\n', 'contracts: []\n')}`,
       'contracts',
@@ -758,7 +770,7 @@ describe('validateBundleYaml: expressions', () => {
   });
 });
 
-describe('validateBundleYaml: reporting', () => {
+describe('validateBundleYaml: reporting', SLOW, () => {
   it('reports the 1-based line of the offending node', () => {
     const lines = EXAMPLE.split('\n');
     const effectLine = lines.findIndex((l) => l.includes('effect: redact')) + 1;
@@ -801,7 +813,7 @@ describe('validateBundleYaml: reporting', () => {
   });
 });
 
-describe('validateBundleYaml: robustness', () => {
+describe('validateBundleYaml: robustness', SLOW, () => {
   it('never throws on arbitrary strings', () => {
     fc.assert(
       fc.property(

@@ -223,7 +223,10 @@ function regexError(pattern: string): string | null {
     new RegExp(pattern);
     return null;
   } catch (err) {
-    const text = err instanceof Error ? err.message : String(err);
+    const text = (err instanceof Error ? err.message : String(err)).replace(
+      /^Invalid regular expression: /,
+      '',
+    );
     return text.length > MAX_REGEX_ERROR_CHARS ? `${text.slice(0, MAX_REGEX_ERROR_CHARS)}…` : text;
   }
 }

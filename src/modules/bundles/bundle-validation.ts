@@ -11,6 +11,7 @@ import {
   isAlias,
   isMap,
   isNode,
+  isSeq,
   LineCounter,
   parseDocument,
   visit,
@@ -72,6 +73,9 @@ const MAX_APPROVAL_TIMEOUT = 86_400;
 const MAX_ALIAS_EXPANSION = 100;
 /** Total number of alias nodes allowed in one document. */
 const MAX_ALIASES = 1000;
+/** Nodes the walk may visit through aliases (each alias costs the size of what it points to). */
+const MAX_ALIASED_NODES = 200_000;
+const ALIAS_BOMB_MSG = 'aliases expand too much (possible resource exhaustion attack)';
 
 const NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
 const CONTRACT_ID_RE = /^[a-z0-9][a-z0-9_-]*$/;
@@ -108,9 +112,23 @@ export function formatPath(loc: Loc): string {
   return out;
 }
 
+/** Thrown by the walk when aliases make it visit too many nodes. */
+class AliasBudgetExceeded extends Error {}
+
+/** Number of nodes under `node`, counting each alias as one node. */
+function subtreeSize(node: unknown): number {
+  if (isMap(node)) {
+    return node.items.reduce((n, pair) => n + subtreeSize(pair.key) + subtreeSize(pair.value), 1);
+  }
+  if (isSeq(node)) return node.items.reduce((n: number, item) => n + subtreeSize(item), 1);
+  return 1;
+}
+
 class Run implements Walker {
   readonly problems: BundleProblem[] = [];
   private readonly aliasTargets = new Map<unknown, unknown>();
+  private readonly targetSizes = new Map<unknown, number>();
+  private aliasedNodes = 0;
 
   constructor(private readonly lines: LineCounter) {}
 
@@ -135,7 +153,16 @@ class Run implements Walker {
   }
 
   resolve(node: unknown): unknown {
-    return isAlias(node) ? (this.aliasTargets.get(node) ?? null) : node;
+    if (!isAlias(node)) return node;
+    const target = this.aliasTargets.get(node) ?? null;
+    let size = this.targetSizes.get(target);
+    if (size === undefined) {
+      size = subtreeSize(target);
+      this.targetSizes.set(target, size);
+    }
+    this.aliasedNodes += size;
+    if (this.aliasedNodes > MAX_ALIASED_NODES) throw new AliasBudgetExceeded(ALIAS_BOMB_MSG);
+    return target;
   }
 }
 
@@ -193,11 +220,7 @@ function checkDocument(run: Run, doc: Document.Parsed): void {
     doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });
   } catch (err) {
     const excessive = err instanceof Error && err.message.startsWith('Excessive alias count');
-    run.reportDoc(
-      excessive
-        ? 'aliases expand too much (possible resource exhaustion attack)'
-        : 'could not be resolved (nesting is too deep)',
-    );
+    run.reportDoc(excessive ? ALIAS_BOMB_MSG : 'could not be resolved (nesting is too deep)');
   }
 }
 
@@ -436,6 +459,9 @@ export function validateBundleYaml(text: string): BundleValidation {
   try {
     return validate(text);
   } catch (err) {
+    if (err instanceof AliasBudgetExceeded) {
+      return fail([{ loc: [], path: DOC_PATH, msg: ALIAS_BOMB_MSG, line: null }]);
+    }
     const detail = err instanceof Error ? err.message.slice(0, 200) : 'unknown error';
     return fail([
       { loc: [], path: DOC_PATH, msg: `could not be validated: ${detail}`, line: null },

@@ -19,7 +19,7 @@ interface SidebarProps {
 }
 
 export function Sidebar({ email, className, inDrawer = false, onNavigate }: SidebarProps) {
-  const [storedCollapsed, setCollapsed] = useStoredState('edictum-sidebar-collapsed', false);
+  const [storedCollapsed, setCollapsed] = useStoredState<boolean>('edictum-sidebar-collapsed', false);
   const collapsed = !inDrawer && storedCollapsed;
   const pending = usePendingApprovals();
   const pendingCount = pending.data?.length ?? 0;

@@ -1,0 +1,112 @@
+import type { ReactNode } from 'react';
+import { useHealthDetails } from '../../api/health';
+import { Badge } from '../../components/ui/Badge';
+import { Card } from '../../components/ui/Card';
+import { ErrorState, LoadingBlock, Skeleton } from '../../components/ui/Feedback';
+import { IconBot, IconDatabase, IconLock, IconServer, IconShield, IconZap } from '../../components/ui/icons';
+import { cn } from '../../lib/cn';
+import { formatTime } from '../../lib/format';
+
+export function SystemTab() {
+  const health = useHealthDetails();
+  const h = health.data;
+
+  if (health.error && !h) return <ErrorState error={health.error} onRetry={() => void health.refetch()} title="Could not load system health" />;
+  if (!h) {
+    return (
+      <LoadingBlock label="Loading system health" className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+        {Array.from({ length: 6 }, (_, i) => (
+          <Skeleton key={i} className="h-28" />
+        ))}
+      </LoadingBlock>
+    );
+  }
+
+  const workers = Object.entries(h.workers ?? {});
+  const degraded = h.status !== 'ok';
+  return (
+    <div className="flex flex-col gap-4">
+      <div
+        role="status"
+        className={cn(
+          'flex flex-wrap items-center justify-between gap-2 rounded-lg border px-4 py-3 text-sm',
+          degraded
+            ? 'border-amber-400/60 bg-amber-50 text-amber-900 dark:bg-amber-500/10 dark:text-amber-200'
+            : 'border-emerald-400/50 bg-emerald-50 text-emerald-900 dark:bg-emerald-500/10 dark:text-emerald-200',
+        )}
+      >
+        <span className="font-medium">{degraded ? 'Degraded: some components need attention' : 'All systems operational'}</span>
+        <span className="text-xs opacity-80">
+          Version {h.version} · checked {formatTime(new Date(health.updatedAt).toISOString())} · refreshes every 30 s
+        </span>
+      </div>
+
+      <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+        <HealthCard icon={<IconDatabase size={18} />} title="Database" ok={h.database.connected} value={h.database.connected ? latency(h.database.latency_ms) : 'Disconnected'} note="Round trip of a trivial query" />
+        <HealthCard
+          icon={<IconServer size={18} />}
+          title="Redis"
+          ok={h.redis ? h.redis.connected : null}
+          value={!h.redis || (h.redis.latency_ms === null && h.redis.connected) ? 'Not used' : h.redis.connected ? latency(h.redis.latency_ms) : 'Disconnected'}
+          note={h.redis && h.redis.connected && h.redis.latency_ms !== null ? 'Sessions, rate limits, fan-out' : 'Embedded mode keeps this in the database'}
+        />
+        <HealthCard icon={<IconBot size={18} />} title="Connected agents" ok={null} value={String(h.connected_agents)} note="Live agent streams on this console" />
+        <Card className="p-4">
+          <CardTitle icon={<IconZap size={18} />} title="Workers" />
+          {workers.length === 0 ? (
+            <p className="mt-3 text-sm text-slate-500">No workers reported.</p>
+          ) : (
+            <ul className="mt-3 flex flex-col gap-1.5 text-sm">
+              {workers.map(([name, state]) => (
+                <li key={name} className="flex items-center justify-between gap-2">
+                  <span className="truncate">{name.replace(/_/g, ' ')}</span>
+                  <Badge tone={state === 'running' ? 'emerald' : state === 'stopped' ? 'zinc' : 'red'} dot>
+                    {state}
+                  </Badge>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+        <HealthCard icon={<IconShield size={18} />} title="Auth provider" ok={null} value={h.auth_provider} note={h.bootstrap_complete ? 'Bootstrap complete' : 'Not bootstrapped'} />
+        <HealthCard
+          icon={<IconLock size={18} />}
+          title="HTTPS"
+          ok={h.base_url_https}
+          value={h.base_url_https ? 'Enabled' : 'Not configured'}
+          note={h.base_url_https ? 'Secure cookies; chat callbacks can reach this console' : 'Set an https base URL for secure cookies and interactive chat approvals'}
+        />
+      </div>
+    </div>
+  );
+}
+
+function latency(ms: number | null) {
+  return ms === null ? 'Connected' : `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
+}
+
+function CardTitle({ icon, title }: { icon: ReactNode; title: string }) {
+  return (
+    <h3 className="flex items-center gap-2 text-sm font-medium text-slate-600 dark:text-slate-400">
+      <span className="text-amber-500">{icon}</span>
+      {title}
+    </h3>
+  );
+}
+
+function HealthCard({ icon, title, value, note, ok }: { icon: ReactNode; title: string; value: string; note: string; ok: boolean | null }) {
+  return (
+    <Card className="p-4">
+      <div className="flex items-start justify-between gap-2">
+        <CardTitle icon={icon} title={title} />
+        {ok !== null && (
+          <Badge tone={ok ? 'emerald' : 'red'} dot>
+            {ok ? 'OK' : 'Down'}
+          </Badge>
+        )}
+      </div>
+      <p className="mt-3 text-2xl font-semibold tabular-nums">{value}</p>
+      <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">{note}</p>
+    </Card>
+  );
+}
