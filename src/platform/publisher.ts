@@ -8,7 +8,12 @@ import { newMessageId, type PushBus } from './push-bus.js';
 export interface Publisher {
   dashboard(tenantId: string, type: string, data: Record<string, unknown>): Promise<void>;
   /** To agent streams of a tenant, narrowed to an env and/or one agent id. */
-  agents(tenantId: string, type: string, data: Record<string, unknown>, to: { env?: string; agentId?: string }): Promise<void>;
+  agents(
+    tenantId: string,
+    type: string,
+    data: Record<string, unknown>,
+    to: { env?: string; agentId?: string; bundleName?: string },
+  ): Promise<void>;
   control(tenantId: string, type: string, data: Record<string, unknown>): Promise<void>;
 }
 
@@ -23,7 +28,16 @@ export function createPublisher(bus: PushBus, log: FastifyBaseLogger): Publisher
   return {
     dashboard: (tenantId, type, data) => send({ topic: 'dashboard', tenantId, id: newMessageId(), type, data: { type, ...data } }),
     agents: (tenantId, type, data, to) =>
-      send({ topic: 'agents', tenantId, env: to.env, agentId: to.agentId, id: newMessageId(), type, data: { type, ...data } }),
+      send({
+        topic: 'agents',
+        tenantId,
+        env: to.env,
+        agentId: to.agentId,
+        bundleName: to.bundleName,
+        id: newMessageId(),
+        type,
+        data: { type, ...data },
+      }),
     control: (tenantId, type, data) => send({ topic: 'control', tenantId, id: newMessageId(), type, data }),
   };
 }

@@ -13,6 +13,8 @@ export interface BusMessage {
   /** For agents: restrict to an environment / agent id / bundle (contract_update). */
   env?: string | undefined;
   agentId?: string | undefined;
+  /** For contract_update: only connections currently targeting this bundle receive it. */
+  bundleName?: string | undefined;
   /** A globally unique id, assigned by the publisher (used for the dashboard's Last-Event-ID). */
   id: string;
   type: string;

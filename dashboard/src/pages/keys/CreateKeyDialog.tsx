@@ -131,7 +131,7 @@ export function KeyReveal({ created }: { created: CreatedApiKey }) {
             value={created.key}
             data-testid="created-api-key"
             onFocus={(e) => e.currentTarget.select()}
-            className="h-10 min-w-0 flex-1 rounded-md border border-slate-300 bg-slate-50 px-3 font-mono text-sm dark:border-slate-700 dark:bg-slate-950"
+            className="min-w-0 flex-1 rounded-md border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-sm leading-6 dark:border-slate-700 dark:bg-slate-950"
           />
           <CopyButton text={created.key} variant="primary" data-autofocus />
         </div>

@@ -99,7 +99,7 @@ export default function KeysPage() {
               className="min-w-0 flex-1"
             />
             <Input
-              label="Search labels"
+              label="Search keys"
               hideLabel
               type="search"
               placeholder="Search labels…"
@@ -177,7 +177,7 @@ function KeyRow({ k, isAdmin, onRevoke }: { k: ApiKey; isAdmin: boolean; onRevok
       </TD>
       {isAdmin && (
         <TD className="text-right">
-          <Button size="sm" variant="ghost" className="text-red-600 dark:text-red-400" onClick={onRevoke} aria-describedby={labelId}>
+          <Button size="sm" variant="danger-ghost" onClick={onRevoke} aria-describedby={labelId}>
             Revoke
           </Button>
         </TD>

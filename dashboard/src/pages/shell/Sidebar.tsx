@@ -96,7 +96,7 @@ function SidebarLink({ item, collapsed, count, onNavigate }: { item: NavItem; co
       {count > 0 && (
         <span
           className={cn(
-            'rounded-full bg-amber-500 px-1.5 text-[11px] leading-5 font-semibold text-slate-950 tabular-nums',
+            'relative rounded-full bg-amber-500 px-1.5 text-[11px] leading-5 font-semibold text-slate-950 tabular-nums',
             collapsed && 'absolute -top-0.5 right-0.5 px-1 text-[10px] leading-4',
           )}
         >

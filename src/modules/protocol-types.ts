@@ -1,0 +1,62 @@
+/**
+ * The seams between the agent-protocol modules (bundles, stream, fleet, events, approvals,
+ * sessions). Each module implements its part; agent-protocol.ts wires them together.
+ */
+
+/** The SSE `contract_update` payload (console-api.md 2.1 + decision 2). */
+export interface ContractUpdatePayload {
+  type: 'contract_update';
+  bundle_name: string;
+  version: number;
+  /** sha256 hex of the YAML bytes. */
+  revision_hash: string;
+  /** Standard base64 Ed25519 signature over the raw YAML bytes, made by the tenant's active key. */
+  signature: string | null;
+  signature_hex: string | null;
+  /** Hex of the tenant's active public key. */
+  public_key: string | null;
+  /** Base64 of the exact stored YAML bytes. */
+  yaml_bytes: string;
+}
+
+export interface BundlesApi {
+  /** The signed payload for the bundle currently deployed as `bundleName` in `env`, or null. */
+  currentUpdate(tenantId: string, env: string, bundleName: string): Promise<ContractUpdatePayload | null>;
+  /** revision_hash of the current deployment of `bundleName` in `env`, or null (drift, decision 10). */
+  deployedRevision(tenantId: string, env: string, bundleName: string): Promise<string | null>;
+}
+
+export type AssignmentSource = 'explicit' | 'rule' | 'agent_provided' | 'none';
+
+export interface Resolution {
+  bundle_name: string | null;
+  source: AssignmentSource;
+  rule_id: string | null;
+  rule_pattern: string | null;
+}
+
+export interface FleetApi {
+  /** Upsert the registration when an agent connects (X-Edictum-Agent-Id is the identity). */
+  onConnect(input: { tenantId: string; agentId: string; env: string; policyVersion: string | null }): Promise<{ tags: Record<string, unknown> }>;
+  /** Resolve an agent's bundle (explicit assignment, then rules for `env`, in priority order). */
+  resolve(input: { tenantId: string; agentId: string; env: string | null; tags: Record<string, unknown>; agentProvided?: string | null }): Promise<Resolution>;
+}
+
+/** One live agent stream, as the hub knows it (for /agents/status and health). */
+export interface LiveAgentConnection {
+  connectionId: string;
+  tenantId: string;
+  agentId: string;
+  env: string;
+  bundleName: string | null;
+  /** Whether bundleName came from the agent's query (`agent`) or from the console (`assignment`). */
+  bundleSource: 'agent' | 'assignment' | 'none';
+  policyVersion: string | null;
+  connectedAt: Date;
+  keyId: string;
+}
+
+export interface LiveAgentsApi {
+  list(tenantId: string): LiveAgentConnection[];
+  count(): number;
+}
