@@ -64,6 +64,10 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
     deps,
     publish: createPublisher(deps.bus, deps.logger),
     notifier: noopNotifier,
+    approvals: {
+      decide: () => Promise.reject(new Error('approvals module not registered')),
+      get: () => Promise.reject(new Error('approvals module not registered')),
+    },
     hub: {
       connectedAgents: () => hubRef.current.connectedAgents(),
       closeAll: () => hubRef.current.closeAll(),

@@ -17,6 +17,29 @@ export const noopNotifier: Notifier = {
   approvalsTimedOut: async () => undefined,
 };
 
+export interface ApprovalDecision {
+  approved: boolean;
+  reason: string | null;
+  /** Server-side identity: the session e-mail, or `slack:<user>`, `telegram:<user>`, `discord:<user>`. */
+  decidedBy: string;
+  /** `console`, `slack`, `telegram`, `discord`. */
+  decidedVia: string;
+}
+
+export type DecideResult =
+  | { ok: true; approval: ApprovalRow }
+  | { ok: false; reason: 'not_found' | 'already_decided' | 'expired'; approval: ApprovalRow | null };
+
+/**
+ * Deciding an approval: one conditional update (`status = 'pending' AND expires_at > now()`),
+ * then push + notifications after commit. Used by the dashboard route and by chat callbacks.
+ * Implemented by modules/approvals; set on the context when that module registers.
+ */
+export interface ApprovalsApi {
+  decide(tenantId: string, approvalId: string, decision: ApprovalDecision): Promise<DecideResult>;
+  get(tenantId: string, approvalId: string): Promise<ApprovalRow | null>;
+}
+
 /** Live stream bookkeeping the rest of the app needs (implemented in modules/stream). */
 export interface StreamHubView {
   connectedAgents(): number;
@@ -28,7 +51,10 @@ export interface StreamHubView {
 export interface AppContext {
   deps: AppDeps;
   publish: Publisher;
+  /** Replaced by the notifications module when it registers. */
   notifier: Notifier;
+  /** Set by the approvals module when it registers (routes call it at request time). */
+  approvals: ApprovalsApi;
   hub: StreamHubView;
   isLeader: () => boolean;
 }

@@ -1,0 +1,50 @@
+import { api } from './client';
+import { useQuery } from './query';
+import type {
+  AgentCoverage,
+  AgentHistory,
+  AgentRegistration,
+  AgentRegistrationPatch,
+  AgentStatus,
+  AssignmentRule,
+  AssignmentRuleInput,
+  FleetCoverage,
+  ResolveResult,
+} from './types';
+
+const enc = encodeURIComponent;
+
+export const getAgentStatus = () => api<{ agents: AgentStatus[] }>('/agents/status');
+export const getFleetCoverage = (since: string, env?: string) => api<FleetCoverage>('/agents/fleet-coverage', { query: { since, env } });
+export const getAgentCoverage = (id: string, since: string) =>
+  api<AgentCoverage>(`/agents/${enc(id)}/coverage`, { query: { since, include_verdicts: true } });
+export const getAgentHistory = (id: string) => api<AgentHistory>(`/agents/${enc(id)}/history`, { query: { limit: 100 } });
+export const listRegistrations = () => api<AgentRegistration[]>('/agent-registrations');
+export const patchRegistration = (id: string, body: AgentRegistrationPatch) =>
+  api<AgentRegistration>(`/agent-registrations/${enc(id)}`, { method: 'PATCH', body });
+export const listRules = () => api<AssignmentRule[]>('/assignment-rules');
+export const createRule = (body: AssignmentRuleInput) => api<AssignmentRule>('/assignment-rules', { method: 'POST', body });
+export const updateRule = (id: string, body: Partial<AssignmentRuleInput>) =>
+  api<AssignmentRule>(`/assignment-rules/${enc(id)}`, { method: 'PATCH', body });
+export const deleteRule = (id: string) => api<void>(`/assignment-rules/${enc(id)}`, { method: 'DELETE' });
+export const resolveAgent = (agentId: string, env?: string) =>
+  api<ResolveResult>(`/assignment-rules/resolve/${enc(agentId)}`, { query: { env } });
+
+export function useAgentStatus() {
+  return useQuery('agents:status', getAgentStatus, { refetchIntervalMs: 30_000 });
+}
+export function useFleetCoverage(since: string, env?: string) {
+  return useQuery(`agents:fleet:${since}:${env ?? ''}`, () => getFleetCoverage(since, env));
+}
+export function useAgentCoverage(id: string, since: string) {
+  return useQuery(`agents:coverage:${id}:${since}`, () => getAgentCoverage(id, since));
+}
+export function useAgentHistory(id: string) {
+  return useQuery(`agents:history:${id}`, () => getAgentHistory(id));
+}
+export function useRegistrations() {
+  return useQuery('agents:registrations', listRegistrations);
+}
+export function useRules() {
+  return useQuery('rules:list', listRules);
+}
