@@ -78,6 +78,8 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   const notifications = registerNotifications(app, ctx);
   const agentProtocol = registerAgentProtocol(app, ctx);
   hubRef.current = agentProtocol.hub;
+  const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs];
+  deps.workers.names = jobs.map((j) => j.name);
 
   healthRoutes(app, deps, {
     connectedAgents: () => ctx.hub.connectedAgents(),
@@ -92,7 +94,6 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   app.addHook('onClose', async () => {
     await ctx.hub.closeAll();
   });
-  const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs];
   return { app, ctx, jobs };
 }
 

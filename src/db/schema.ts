@@ -408,3 +408,41 @@ export const agentKv = pgTable(
     index('ix_agent_kv_expires').on(t.expiresAt),
   ],
 );
+
+/**
+ * Console processes that hold agent streams, with a heartbeat (docs/scaling.md). A process whose
+ * heartbeat is older than a minute is presumed dead: its live connections are ignored and swept.
+ */
+export const streamProcesses = pgTable(
+  'stream_processes',
+  {
+    id: uuid('id').primaryKey(),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('ix_stream_processes_heartbeat').on(t.heartbeatAt)],
+);
+
+/**
+ * One row per open agent stream, written by the process holding the socket on connect and deleted
+ * on disconnect, so `/agents/status` and health see agents connected to any process.
+ */
+export const liveAgentConnections = pgTable(
+  'live_agent_connections',
+  {
+    id: uuid('id').primaryKey(),
+    processId: uuid('process_id').notNull(),
+    tenantId: tenantId(),
+    agentId: varchar('agent_id', { length: 255 }).notNull(),
+    env: varchar('env', { length: 64 }).notNull(),
+    bundleName: varchar('bundle_name', { length: 128 }),
+    bundleSource: varchar('bundle_source', { length: 16 }).notNull(),
+    policyVersion: varchar('policy_version', { length: 128 }),
+    keyId: uuid('key_id').notNull(),
+    connectedAt: timestamp('connected_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index('ix_live_agent_connections_tenant').on(t.tenantId, t.agentId),
+    index('ix_live_agent_connections_process').on(t.processId),
+  ],
+);

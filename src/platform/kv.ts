@@ -1,6 +1,6 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
-import type { Db } from '../db/client.js';
+import { rowsOf, type Db } from '../db/client.js';
 import { agentKv, authSessions } from '../db/schema.js';
 import { sha256Hex } from './crypto.js';
 
@@ -87,9 +87,27 @@ export const AGENT_KV_TTL_SECONDS = 7 * 24 * 3600;
 
 const kvKey = (tenantId: string, key: string) => `edictum:${tenantId}:session:${key}`;
 
-/** Render a counter the way Redis INCRBYFLOAT does: "8", "2.5". */
-export function formatCounter(n: number): string {
-  return Number.isInteger(n) ? String(n) : String(n);
+/**
+ * An increment that cannot be applied: the key holds something that is not a number, or the
+ * result would not be a finite number. Both stores raise it, so the route answers the same 422
+ * in every mode (Redis itself answers "ERR value is not a valid float").
+ */
+export class KvIncrementError extends Error {
+  constructor(readonly reason: 'not_a_number' | 'overflow') {
+    super(reason === 'not_a_number' ? 'value is not a number' : 'increment would produce a non-finite number');
+  }
+}
+
+/** A stored string that counts as a number for an increment (what Redis' float parser accepts, less hex/inf). */
+const NUMERIC_TEXT_RE = '^[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?$';
+
+function pgErrorCode(err: unknown): string | undefined {
+  // drizzle wraps driver errors (DrizzleQueryError) and keeps the original as `cause`.
+  for (let e: unknown = err, i = 0; e && i < 3; e = (e as { cause?: unknown }).cause, i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
 }
 
 export function redisAgentKv(redis: Redis): AgentKvStore {
@@ -108,7 +126,11 @@ export function redisAgentKv(redis: Redis): AgentKvStore {
       const k = kvKey(tenantId, key);
       const res = await redis.multi().incrbyfloat(k, amount).expire(k, AGENT_KV_TTL_SECONDS).exec();
       const [err, value] = res![0]!;
-      if (err) throw err;
+      if (err) {
+        if (/not a valid float/i.test(err.message)) throw new KvIncrementError('not_a_number');
+        if (/NaN or Infinity/i.test(err.message)) throw new KvIncrementError('overflow');
+        throw err;
+      }
       return Number(value);
     },
     async delete(tenantId, key) {
@@ -146,28 +168,35 @@ export function dbAgentKv(db: Db): AgentKvStore {
         .values({ tenantId, key, value, numeric: null, expiresAt: expiry() })
         .onConflictDoUpdate({
           target: [agentKv.tenantId, agentKv.key],
-          set: { value, numeric: null, expiresAt: expiry() },
+          // EXCLUDED: the value (up to 1 MiB) is sent to the database once, not twice.
+          set: { value: sql`excluded.value`, numeric: null, expiresAt: sql`excluded.expires_at` },
         });
     },
     async incr(tenantId, key, amount) {
-      // One statement: an expired row restarts from zero; a string value that is a number counts
-      // from that number (as Redis INCRBYFLOAT does); anything else counts from zero.
-      const rows = await db.execute(sql`
-        INSERT INTO agent_kv (tenant_id, key, value, numeric, expires_at)
-        VALUES (${tenantId}, ${key}, ${String(amount)}, ${amount}, ${expiry()})
-        ON CONFLICT (tenant_id, key) DO UPDATE SET
-          numeric = (CASE WHEN agent_kv.expires_at <= now() THEN 0
-                          ELSE COALESCE(agent_kv.numeric,
-                               CASE WHEN agent_kv.value ~ '^\\s*-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?\\s*$'
-                                    THEN agent_kv.value::double precision ELSE 0 END) END) + ${amount},
-          value = ((CASE WHEN agent_kv.expires_at <= now() THEN 0
-                          ELSE COALESCE(agent_kv.numeric,
-                               CASE WHEN agent_kv.value ~ '^\\s*-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?\\s*$'
-                                    THEN agent_kv.value::double precision ELSE 0 END) END) + ${amount})::text,
-          expires_at = EXCLUDED.expires_at
-        RETURNING numeric`);
-      const out = (rows as unknown as { rows: { numeric: number }[] }).rows[0]!;
-      return Number(out.numeric);
+      // One statement: an expired row restarts from zero; a stored string that is a number counts
+      // from that number (as Redis INCRBYFLOAT does). A row holding anything else matches the
+      // DO UPDATE's WHERE not at all, so nothing is written and no row comes back.
+      const current = sql`(CASE WHEN agent_kv.expires_at <= now() THEN 0
+                                ELSE COALESCE(agent_kv.numeric, agent_kv.value::double precision) END)`;
+      let rows: { numeric: number }[];
+      try {
+        rows = await rowsOf<{ numeric: number }>(db, sql`
+          INSERT INTO agent_kv (tenant_id, key, value, numeric, expires_at)
+          VALUES (${tenantId}, ${key}, ${String(amount)}, ${amount}::double precision, ${expiry()})
+          ON CONFLICT (tenant_id, key) DO UPDATE SET
+            numeric = ${current} + EXCLUDED.numeric,
+            value = (${current} + EXCLUDED.numeric)::text,
+            expires_at = EXCLUDED.expires_at
+          WHERE agent_kv.expires_at <= now() OR agent_kv.numeric IS NOT NULL
+             OR agent_kv.value ~ ${NUMERIC_TEXT_RE}
+          RETURNING numeric`);
+      } catch (err) {
+        // 22003: double precision overflow (in the sum, or a stored "1e999").
+        if (pgErrorCode(err) === '22003') throw new KvIncrementError('overflow');
+        throw err;
+      }
+      if (!rows[0]) throw new KvIncrementError('not_a_number');
+      return Number(rows[0].numeric);
     },
     async delete(tenantId, key) {
       await db.delete(agentKv).where(and(eq(agentKv.tenantId, tenantId), eq(agentKv.key, key)));

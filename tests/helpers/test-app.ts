@@ -13,6 +13,7 @@ import { hashPassword } from '../../src/platform/auth.js';
 import { authRepository } from '../../src/modules/auth/auth.repository.js';
 import { bootstrapAdmin } from '../../src/modules/setup/setup.service.js';
 import type { AppDeps } from '../../src/deps.js';
+import { startScheduler, type Scheduler } from '../../src/workers/scheduler.js';
 
 export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789';
 export const TEST_SIGNING_SECRET = 'a'.repeat(64);
@@ -63,6 +64,8 @@ export interface TestApp extends BuiltApp {
   /** A non-admin user in the admin's tenant. */
   member(): Promise<Principal>;
   apiKey(cookie: string, env?: string): Promise<string>;
+  /** The running scheduler when created with `scheduler: true`. */
+  scheduler(): Scheduler | null;
   /** Listen on a real socket (SSE tests); returns the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -81,6 +84,8 @@ export interface TestAppOptions {
   redis?: boolean;
   /** Reuse a database (two processes sharing one). */
   database?: { database: Database; url: string | undefined };
+  /** Run the background jobs on their timers, with leader election, as main.ts does. */
+  scheduler?: boolean;
 }
 
 export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -101,8 +106,18 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   });
   const logger = createLogger(config);
   const runtime = await createRuntime(config, logger, { database: db.database });
-  const built = await buildApp(runtime.deps);
+  let scheduler: Scheduler | null = null;
+  const built = await buildApp(runtime.deps, { isLeader: () => scheduler?.isLeader() ?? true });
   await built.app.ready();
+  if (opts.scheduler) {
+    scheduler = startScheduler({
+      jobs: built.jobs,
+      registry: runtime.deps.workers,
+      logger: runtime.deps.logger,
+      tryLeadership: () => runtime.deps.database.tryLeadership(),
+      leaderCheckMs: 200,
+    });
+  }
   let adminP: Principal | null = null;
   let listening: string | null = null;
 
@@ -148,7 +163,9 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
       }
       return listening;
     },
+    scheduler: () => scheduler,
     async close() {
+      await scheduler?.stop();
       await built.app.close();
       await runtime.close();
       if (owned) await owned.drop();

@@ -41,3 +41,33 @@ export function useHistogram24h() {
     return getHistogram({ since: since.toISOString(), until: until.toISOString(), bucket_seconds: 3600 });
   });
 }
+
+/** Every event matching `q` (newest first), paging until the end or `cap` rows. */
+export async function fetchAllEvents(q: EventQuery, onProgress: (n: number) => void, signal: AbortSignal, cap = 100_000): Promise<AuditEvent[]> {
+  const out: AuditEvent[] = [];
+  const seen = new Set<string>();
+  let cursor: string | null = null;
+  let until = q.until;
+  for (;;) {
+    const page: EventPage = await listEvents(cursor ? { ...q, cursor, limit: 1000 } : { ...q, until, limit: 1000 }, signal);
+    let fresh = 0;
+    for (const e of page.events) {
+      if (seen.has(e.id)) continue;
+      seen.add(e.id);
+      out.push(e);
+      fresh++;
+    }
+    onProgress(out.length);
+    if (out.length >= cap || fresh === 0) break;
+    if (page.nextCursor) cursor = page.nextCursor;
+    else if (page.events.length < 1000) break;
+    else until = page.events[page.events.length - 1]!.timestamp;
+  }
+  return out.slice(0, cap);
+}
+
+/** One event by id (deep links to events older than what is loaded). */
+export async function findEvent(id: string): Promise<AuditEvent | null> {
+  const { events } = await listEvents({ q: id, limit: 20 });
+  return events.find((e) => e.id === id) ?? null;
+}

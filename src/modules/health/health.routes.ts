@@ -6,7 +6,6 @@ import { authRepository } from '../auth/auth.repository.js';
 import { ErrorResponse } from '../../platform/zod-fastify.js';
 
 export const VERSION = '0.1.0';
-export const WORKERS = ['approval_timeout', 'partition', 'notifications', 'connection_cleanup'] as const;
 
 const Probe = z.object({ connected: z.boolean(), latency_ms: z.number().nullable() });
 const Workers = z.record(z.string(), z.string());
@@ -62,8 +61,8 @@ export function healthRoutes(app: FastifyInstance, deps: AppDeps, extras: Health
 
   app.get('/api/v1/health/ready', { schema: { response: { 200: Ready, 503: Ready } } }, async (_request, reply) => {
     const [database, redis] = await Promise.all([probeDb(), probeRedis()]);
-    const workers = deps.workers.snapshot([...WORKERS]);
-    const ready = database.connected && (!deps.redis || redis.connected) && !deps.workers.unhealthy([...WORKERS]);
+    const workers = deps.workers.snapshot();
+    const ready = database.connected && (!deps.redis || redis.connected) && !deps.workers.unhealthy();
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', database, redis, workers });
   });
 
@@ -78,9 +77,9 @@ export function healthRoutes(app: FastifyInstance, deps: AppDeps, extras: Health
         authRepository.countUsers(deps.database.db),
         extras.failingChannels ? extras.failingChannels(tenantId) : Promise.resolve([]),
       ]);
-      const workers = deps.workers.snapshot([...WORKERS]);
+      const workers = deps.workers.snapshot();
       const degraded =
-        !database.connected || (deps.redis !== null && !redis.connected) || deps.workers.unhealthy([...WORKERS]) || !deps.bus.healthy();
+        !database.connected || (deps.redis !== null && !redis.connected) || deps.workers.unhealthy() || !deps.bus.healthy();
       return reply.code(degraded ? 503 : 200).send({
         status: degraded ? 'degraded' : 'ok',
         version: VERSION,

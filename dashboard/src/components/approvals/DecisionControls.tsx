@@ -85,7 +85,7 @@ export function DecisionControls({ approval, size = 'sm', denyOpen, onDenyOpenCh
       <Button size={size} variant="success" disabled={expired} loading={busy === 'approve'} onClick={() => void run(true)}>
         <IconCheck size={14} /> Approve
       </Button>
-      <Button size={size} variant="outline" disabled={expired} className="text-red-600 dark:text-red-400" onClick={() => setOpen(true)}>
+      <Button size={size} variant="danger-outline" disabled={expired} onClick={() => setOpen(true)}>
         <IconX size={14} /> Deny
       </Button>
     </div>

@@ -1,7 +1,7 @@
 import { forwardRef, type ButtonHTMLAttributes } from 'react';
 import { cn } from '../../lib/cn';
 
-export type ButtonVariant = 'primary' | 'secondary' | 'ghost' | 'danger' | 'danger-ghost' | 'success' | 'outline';
+export type ButtonVariant = 'primary' | 'secondary' | 'ghost' | 'danger' | 'danger-ghost' | 'danger-outline' | 'success' | 'outline';
 export type ButtonSize = 'xs' | 'sm' | 'md';
 
 const variants: Record<ButtonVariant, string> = {
@@ -13,6 +13,7 @@ const variants: Record<ButtonVariant, string> = {
   ghost: 'text-slate-700 hover:bg-slate-200/70 dark:text-slate-300 dark:hover:bg-slate-800',
   danger: 'bg-red-600 text-white hover:bg-red-500',
   'danger-ghost': 'text-red-600 hover:bg-red-500/10 dark:text-red-400',
+  'danger-outline': 'border border-red-500/50 text-red-600 hover:bg-red-500/10 dark:text-red-400',
   success: 'bg-emerald-600 text-white hover:bg-emerald-500',
 };
 const sizes: Record<ButtonSize, string> = {

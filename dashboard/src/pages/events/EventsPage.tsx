@@ -1,5 +1,263 @@
-import { PageHeader } from '../../components/ui/Card';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { useEventFeed } from '../../api/event-feed';
+import { bucketFor, findEvent, getHistogram } from '../../api/events';
+import { useQuery } from '../../api/query';
+import type { AuditEvent } from '../../api/types';
+import { HistogramLegend, VerdictHistogram } from '../../components/charts/VerdictHistogram';
+import { Button } from '../../components/ui/Button';
+import { Drawer } from '../../components/ui/Dialog';
+import { EmptyState, ErrorState, LoadingBlock, Skeleton, SkeletonRows } from '../../components/ui/Feedback';
+import { IconArrowUp, IconList, IconX } from '../../components/ui/icons';
+import { formatNumber } from '../../lib/format';
+import { useStoredState } from '../../lib/theme';
+import { useMediaQuery } from '../../lib/use-media';
+import { EventDetail } from './EventDetail';
+import { EventsToolbar } from './EventsToolbar';
+import { EventTable } from './EventTable';
+import { ExportDialog } from './ExportDialog';
+import { FacetPanel } from './FacetPanel';
+import { activeFilterCount, applyFilters, FACETS, filtersFromParams, filtersKey, resolveRange, toQuery, type EventFilters, type FacetKey, type WindowKey } from './event-filters';
 
 export default function EventsPage() {
-  return <PageHeader title="EventsPage" />;
+  const [params, setParams] = useSearchParams();
+  const key = filtersKey(filtersFromParams(params));
+  const filters = useMemo(() => filtersFromParams(params), [key]);
+  const [live, setLive] = useStoredState<boolean>('edictum-events-live', true);
+  const [exporting, setExporting] = useState(false);
+  const [filtersOpen, setFiltersOpen] = useState(false);
+  const [topSignal, setTopSignal] = useState(0);
+  const wide = useMediaQuery('(min-width: 1280px)');
+  const large = useMediaQuery('(min-width: 1024px)');
+
+  const makeQuery = useCallback(() => toQuery(filters), [filters]);
+  const feed = useEventFeed(makeQuery, key, { live: live && filters.window !== 'custom' });
+
+  const update = useCallback(
+    (f: EventFilters) => setParams((p) => applyFilters(p, f), { replace: false }),
+    [setParams],
+  );
+  const setFacet = (k: FacetKey, v: string | null) => update({ ...filters, facets: { ...filters.facets, [k]: v ?? undefined } });
+  const onSearch = useCallback((q: string) => update({ ...filters, q }), [filters, update]);
+  const setWindow = (w: WindowKey) => update({ ...filters, window: w, since: null, until: null });
+  const setRange = (since: number | null, until: number | null) => update({ ...filters, window: 'custom', since, until });
+  const clearAll = () => update({ facets: {}, q: '', window: filters.window, since: filters.since, until: filters.until });
+
+  // Histogram over the same filters; drag on it to zoom into a custom range.
+  const hist = useQuery(`events:hist:${key}`, async () => {
+    const now = Date.now();
+    const r = resolveRange(filters, now);
+    const until = r.until ?? now;
+    const since = r.since ?? until - 86_400_000;
+    const bucket = bucketFor(until - since);
+    const buckets = await getHistogram({ ...toQuery(filters, now), since: new Date(since).toISOString(), until: new Date(until).toISOString(), bucket_seconds: bucket });
+    return { buckets, since, until, bucket };
+  });
+
+  // Selection and the ?event= deep link (fetched on its own if it is not among loaded rows).
+  const selectedId = params.get('event');
+  const inList = useMemo(() => (selectedId ? (feed.rows.find((r) => r.id === selectedId) ?? feed.buffered.find((r) => r.id === selectedId) ?? null) : null), [selectedId, feed.rows, feed.buffered]);
+  const [fetched, setFetched] = useState<AuditEvent | null>(null);
+  const [fetchFailed, setFetchFailed] = useState(false);
+  useEffect(() => {
+    setFetchFailed(false);
+    if (!selectedId || inList || feed.loading) return;
+    if (fetched?.id === selectedId) return;
+    let cancelled = false;
+    findEvent(selectedId)
+      .then((e) => {
+        if (cancelled) return;
+        if (e) setFetched(e);
+        else setFetchFailed(true);
+      })
+      .catch(() => !cancelled && setFetchFailed(true));
+    return () => {
+      cancelled = true;
+    };
+  }, [selectedId, inList, feed.loading, fetched]);
+  const selected = inList ?? (fetched?.id === selectedId ? fetched : null);
+
+  const select = useCallback(
+    (e: AuditEvent | null) =>
+      setParams(
+        (p) => {
+          const n = new URLSearchParams(p);
+          if (e) n.set('event', e.id);
+          else n.delete('event');
+          return n;
+        },
+        { replace: true },
+      ),
+    [setParams],
+  );
+
+  // With a ?ts= link, select the event closest to that moment once rows arrive.
+  const ts = params.get('ts');
+  useEffect(() => {
+    if (!ts || selectedId || feed.loading || feed.rows.length === 0) return;
+    const t = Date.parse(ts);
+    let best = feed.rows[0]!;
+    for (const r of feed.rows) if (Math.abs(Date.parse(r.timestamp) - t) < Math.abs(Date.parse(best.timestamp) - t)) best = r;
+    select(best);
+  }, [ts, selectedId, feed.loading, feed.rows, select]);
+
+  const showNew = () => {
+    feed.mergeBuffered();
+    setTopSignal((s) => s + 1);
+    void hist.refetch();
+  };
+
+  const filterCount = activeFilterCount(filters);
+  const summary = `${Object.entries(filters.facets).map(([k, v]) => `${FACETS.find((f) => f.key === k)?.label}: ${v}`).join(', ') || 'All events'}${filters.q ? `, matching “${filters.q}”` : ''}, ${filters.window === 'custom' ? 'custom range' : `last ${filters.window}`}.`;
+
+  const facets = <FacetPanel rows={feed.rows} filters={filters} onChange={setFacet} total={feed.rows.length} />;
+  const detail = selected ? (
+    <EventDetail event={selected} onClose={() => select(null)} onShowCall={(callId) => update({ ...filters, q: callId })} />
+  ) : null;
+
+  return (
+    <div className="flex flex-col gap-3 md:h-[calc(100dvh-2.5rem)]">
+      <div className="flex flex-wrap items-end justify-between gap-2">
+        <div>
+          <h1 className="text-xl font-semibold tracking-tight">Events</h1>
+          <p className="text-sm text-slate-600 dark:text-slate-400" aria-live="polite">
+            {feed.loading ? 'Loading…' : `${formatNumber(feed.rows.length)}${feed.hasMore ? '+' : ''} events · ${summary}`}
+          </p>
+        </div>
+        {filterCount > 0 && (
+          <Button size="sm" variant="ghost" onClick={clearAll}>
+            <IconX size={14} /> Clear filters ({filterCount})
+          </Button>
+        )}
+      </div>
+
+      <EventsToolbar
+        filters={filters}
+        onSearch={onSearch}
+        onWindow={setWindow}
+        onRange={setRange}
+        live={live}
+        onLiveChange={setLive}
+        onExport={() => setExporting(true)}
+        onOpenFilters={() => setFiltersOpen(true)}
+        filterCount={filterCount}
+      />
+
+      <div className="flex min-h-0 flex-1 gap-4">
+        {large && (
+          <aside aria-label="Filters" className="w-60 shrink-0 overflow-y-auto pr-1 scrollbar-thin">
+            {facets}
+          </aside>
+        )}
+
+        <div className="flex min-w-0 flex-1 flex-col gap-3">
+          <section aria-label="Verdict histogram" className="shrink-0 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
+            <div className="mb-1 flex flex-wrap items-center justify-between gap-2">
+              <p className="text-xs text-slate-500 dark:text-slate-400">Drag across the chart to zoom in</p>
+              <div className="flex items-center gap-3">
+                <HistogramLegend />
+                {filters.window === 'custom' && (
+                  <Button size="xs" variant="ghost" onClick={() => setWindow('24h')}>
+                    Reset zoom
+                  </Button>
+                )}
+              </div>
+            </div>
+            {hist.error && !hist.data ? (
+              <ErrorState error={hist.error} onRetry={() => void hist.refetch()} title="Could not load the histogram" />
+            ) : !hist.data ? (
+              <LoadingBlock label="Loading histogram">
+                <Skeleton className="h-[96px]" />
+              </LoadingBlock>
+            ) : (
+              <VerdictHistogram
+                buckets={hist.data.buckets}
+                since={hist.data.since}
+                until={hist.data.until}
+                bucketSeconds={hist.data.bucket}
+                height={96}
+                onZoom={(a, b) => setRange(Math.floor(a), Math.ceil(b))}
+              />
+            )}
+          </section>
+
+          <div className="relative flex h-[70dvh] min-h-0 flex-col md:h-auto md:flex-1">
+            {feed.buffered.length > 0 && (
+              <div className="pointer-events-none absolute inset-x-0 top-9 z-20 flex justify-center">
+                <Button size="sm" variant="primary" className="pointer-events-auto shadow-lg" onClick={showNew}>
+                  <IconArrowUp size={14} /> {formatNumber(feed.buffered.length)} new
+                </Button>
+              </div>
+            )}
+            {feed.error && feed.rows.length === 0 ? (
+              <ErrorState error={feed.error} onRetry={feed.reload} title="Could not load events" />
+            ) : feed.loading ? (
+              <SkeletonRows rows={10} />
+            ) : feed.rows.length === 0 ? (
+              <EmptyState icon={<IconList size={24} />} title={filterCount || filters.window !== '24h' ? 'No events match' : 'No events in the last 24 hours'}>
+                {filterCount
+                  ? 'Try removing a filter or widening the time window.'
+                  : 'Every tool call an agent makes is recorded here. Create an API key, point the SDK at this console, and events arrive within seconds.'}
+              </EmptyState>
+            ) : (
+              <EventTable
+                rows={feed.rows}
+                selectedId={selectedId}
+                onSelect={select}
+                onEndReached={feed.loadMore}
+                loadingMore={feed.loadingMore}
+                hasMore={feed.hasMore}
+                scrollToTopSignal={topSignal}
+              />
+            )}
+          </div>
+        </div>
+
+        {wide && selectedId && (
+          <aside className="w-[400px] shrink-0 overflow-hidden rounded-lg border border-slate-200 dark:border-slate-800">
+            {detail ?? <DetailPlaceholder failed={fetchFailed} onClose={() => select(null)} />}
+          </aside>
+        )}
+      </div>
+
+      {!wide && (
+        <Drawer open={!!selectedId} onClose={() => select(null)} label="Event detail" side="right">
+          {detail ?? <DetailPlaceholder failed={fetchFailed} onClose={() => select(null)} />}
+        </Drawer>
+      )}
+      {!large && (
+        <Drawer open={filtersOpen} onClose={() => setFiltersOpen(false)} label="Filters">
+          <div className="flex items-center justify-between border-b border-slate-200 px-4 py-3 dark:border-slate-800">
+            <h2 className="font-semibold">Filters</h2>
+            <Button size="xs" variant="ghost" onClick={() => setFiltersOpen(false)} aria-label="Close filters">
+              <IconX size={16} />
+            </Button>
+          </div>
+          <div className="min-h-0 flex-1 overflow-y-auto p-3">{facets}</div>
+        </Drawer>
+      )}
+      <ExportDialog open={exporting} onClose={() => setExporting(false)} makeQuery={makeQuery} summary={summary} />
+    </div>
+  );
+}
+
+function DetailPlaceholder({ failed, onClose }: { failed: boolean; onClose: () => void }) {
+  return (
+    <div className="flex h-full flex-col">
+      <div className="flex justify-end p-2">
+        <Button size="xs" variant="ghost" onClick={onClose} aria-label="Close event detail">
+          <IconX size={16} />
+        </Button>
+      </div>
+      {failed ? (
+        <EmptyState title="Event not found" className="m-4">
+          It may have been purged, or it belongs to another environment.
+        </EmptyState>
+      ) : (
+        <div className="p-4">
+          <SkeletonRows rows={6} />
+        </div>
+      )}
+    </div>
+  );
 }

@@ -1,0 +1,165 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { memo, useEffect, useRef, type KeyboardEvent } from 'react';
+import type { AuditEvent } from '../../api/types';
+import { Spinner } from '../../components/ui/Button';
+import { VerdictBadge } from '../../components/VerdictBadge';
+import { cn } from '../../lib/cn';
+import { argsPreview } from '../../lib/format';
+
+const ROW_H = 34;
+const COLS = 'grid-cols-[8.75rem_minmax(7rem,1fr)_minmax(7rem,1fr)_8.5rem_4.5rem_minmax(5rem,0.7fr)_minmax(7rem,1fr)_minmax(10rem,2fr)]';
+const MIN_W = 'min-w-[1000px]';
+
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+const dayFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: '2-digit' });
+function rowTime(iso: string): string {
+  const d = new Date(iso);
+  return `${dayFmt.format(d)} ${timeFmt.format(d)}`;
+}
+
+export function eventEnv(e: AuditEvent): string {
+  return e.env ?? (typeof e.payload?.environment === 'string' ? e.payload.environment : '') ?? '';
+}
+
+/**
+ * Virtualised: only the rows in view (plus overscan) are in the DOM, so 10,000 loaded rows
+ * scroll like 50. Keyboard: ↑/↓ or j/k move the selection, Enter opens it.
+ */
+export function EventTable({ rows, selectedId, onSelect, onEndReached, loadingMore, hasMore, scrollToTopSignal }: {
+  rows: AuditEvent[];
+  selectedId: string | null;
+  onSelect: (e: AuditEvent) => void;
+  onEndReached: () => void;
+  loadingMore: boolean;
+  hasMore: boolean;
+  scrollToTopSignal: number;
+}) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const v = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_H, overscan: 12 });
+  const items = v.getVirtualItems();
+  const last = items[items.length - 1];
+
+  useEffect(() => {
+    if (last && last.index >= rows.length - 40 && hasMore && !loadingMore) onEndReached();
+  }, [last, rows.length, hasMore, loadingMore, onEndReached]);
+
+  useEffect(() => {
+    if (scrollToTopSignal) scrollRef.current?.scrollTo({ top: 0 });
+  }, [scrollToTopSignal]);
+
+  // Bring a deep-linked / keyboard-selected row into view.
+  const selectedIndex = selectedId ? rows.findIndex((r) => r.id === selectedId) : -1;
+  useEffect(() => {
+    if (selectedIndex >= 0) v.scrollToIndex(selectedIndex, { align: 'auto' });
+  }, [selectedIndex, v]);
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (rows.length === 0) return;
+    const i = selectedIndex;
+    let next = -1;
+    if (e.key === 'ArrowDown' || e.key === 'j') next = Math.min(rows.length - 1, i + 1);
+    else if (e.key === 'ArrowUp' || e.key === 'k') next = Math.max(0, i - 1);
+    else if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = rows.length - 1;
+    if (next < 0) return;
+    e.preventDefault();
+    onSelect(rows[next]!);
+  };
+
+  return (
+    <div
+      ref={scrollRef}
+      role="grid"
+      aria-label="Events"
+      aria-rowcount={rows.length + 1}
+      aria-activedescendant={selectedId ? `ev-${selectedId}` : undefined}
+      tabIndex={0}
+      onKeyDown={onKeyDown}
+      className="relative min-h-0 flex-1 overflow-auto rounded-lg border [contain:strict] border-slate-200 scrollbar-thin focus-visible:outline-2 dark:border-slate-800"
+    >
+      <div className={cn(MIN_W)}>
+        <div
+          role="row"
+          aria-rowindex={1}
+          className={cn('sticky top-0 z-10 grid border-b border-slate-200 bg-slate-100 text-[11px] font-medium tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:bg-slate-900 dark:text-slate-400', COLS)}
+        >
+          {['Time', 'Agent', 'Tool', 'Verdict', 'Mode', 'Env', 'Contract', 'Arguments'].map((h) => (
+            <div key={h} role="columnheader" className="truncate px-3 py-2">
+              {h}
+            </div>
+          ))}
+        </div>
+        <div style={{ height: v.getTotalSize(), position: 'relative' }}>
+          {items.map((it) => {
+            const e = rows[it.index]!;
+            return (
+              <EventRow
+                key={e.id}
+                e={e}
+                index={it.index}
+                top={it.start}
+                selected={e.id === selectedId}
+                onSelect={onSelect}
+              />
+            );
+          })}
+        </div>
+        {(loadingMore || (!hasMore && rows.length > 0)) && (
+          <div className="flex h-9 items-center justify-center gap-2 text-xs text-slate-500">
+            {loadingMore ? (
+              <>
+                <Spinner className="size-3" /> Loading older events…
+              </>
+            ) : (
+              'Start of the selected time range'
+            )}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+const EventRow = memo(function EventRow({ e, index, top, selected, onSelect }: { e: AuditEvent; index: number; top: number; selected: boolean; onSelect: (e: AuditEvent) => void }) {
+  return (
+    <div
+      id={`ev-${e.id}`}
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      onClick={() => onSelect(e)}
+      style={{ transform: `translateY(${top}px)`, height: ROW_H }}
+      className={cn(
+        'absolute inset-x-0 top-0 grid cursor-pointer items-center border-b [contain:strict] border-slate-100 text-sm dark:border-slate-900',
+        COLS,
+        selected ? 'bg-amber-500/10 ring-1 ring-amber-500/40 ring-inset' : 'hover:bg-slate-50 dark:hover:bg-slate-900/60',
+        e.mode === 'observe' && !selected && 'opacity-75',
+      )}
+    >
+      <div role="gridcell" className="truncate px-3 font-mono text-xs text-slate-500 tabular-nums">
+        <time dateTime={e.timestamp}>{rowTime(e.timestamp)}</time>
+      </div>
+      <div role="gridcell" className="truncate px-3">
+        {e.agent_id}
+      </div>
+      <div role="gridcell" className="truncate px-3 font-mono text-xs">
+        {e.tool_name}
+      </div>
+      <div role="gridcell" className="truncate px-3">
+        <VerdictBadge verdict={e.verdict} mode={e.mode} />
+      </div>
+      <div role="gridcell" className={cn('truncate px-3 text-xs', e.mode === 'observe' ? 'text-blue-600 dark:text-blue-400' : 'text-slate-500')}>
+        {e.mode}
+      </div>
+      <div role="gridcell" className="truncate px-3 text-xs text-slate-500">
+        {eventEnv(e)}
+      </div>
+      <div role="gridcell" className="truncate px-3 text-xs text-violet-700 dark:text-violet-300">
+        {e.payload?.decision_name ?? ''}
+      </div>
+      <div role="gridcell" className="truncate px-3 font-mono text-xs text-slate-500">
+        {argsPreview(e.payload?.tool_args, 120)}
+      </div>
+    </div>
+  );
+});

@@ -1,0 +1,112 @@
+import type { EventQuery } from '../../api/types';
+
+export const FACETS = [
+  { key: 'agent', param: 'agent_id', label: 'Agent' },
+  { key: 'tool', param: 'tool_name', label: 'Tool' },
+  { key: 'verdict', param: 'verdict', label: 'Verdict' },
+  { key: 'mode', param: 'mode', label: 'Mode' },
+  { key: 'env', param: 'env', label: 'Environment' },
+  { key: 'contract', param: 'contract', label: 'Contract' },
+] as const;
+export type FacetKey = (typeof FACETS)[number]['key'];
+
+export const WINDOWS = [
+  { key: '15m', label: '15m', ms: 15 * 60_000 },
+  { key: '1h', label: '1h', ms: 3600_000 },
+  { key: '6h', label: '6h', ms: 6 * 3600_000 },
+  { key: '24h', label: '24h', ms: 86_400_000 },
+  { key: '7d', label: '7d', ms: 7 * 86_400_000 },
+  { key: '30d', label: '30d', ms: 30 * 86_400_000 },
+] as const;
+export type WindowKey = (typeof WINDOWS)[number]['key'] | 'custom';
+export const DEFAULT_WINDOW: WindowKey = '24h';
+
+export interface EventFilters {
+  facets: Partial<Record<FacetKey, string>>;
+  q: string;
+  window: WindowKey;
+  /** ms epoch; only for custom */
+  since: number | null;
+  until: number | null;
+}
+
+/** Reads filters from the URL (?agent=&tool=&verdict=&mode=&env=&contract=&q=&window=&since=&until=&ts=). */
+export function filtersFromParams(p: URLSearchParams): EventFilters {
+  const facets: EventFilters['facets'] = {};
+  for (const f of FACETS) {
+    const v = p.get(f.key);
+    if (v) facets[f.key] = v;
+  }
+  const since = p.get('since') ? Date.parse(p.get('since')!) : NaN;
+  const until = p.get('until') ? Date.parse(p.get('until')!) : NaN;
+  const ts = p.get('ts') ? Date.parse(p.get('ts')!) : NaN;
+  let window = (p.get('window') as WindowKey | null) ?? DEFAULT_WINDOW;
+  if (!Number.isNaN(since) || !Number.isNaN(until)) window = 'custom';
+  else if (!Number.isNaN(ts)) {
+    // ?ts= (from approval history) opens the half hour either side of that moment.
+    return { facets, q: p.get('q') ?? '', window: 'custom', since: ts - 30 * 60_000, until: ts + 30 * 60_000 };
+  }
+  if (window !== 'custom' && !WINDOWS.some((w) => w.key === window)) window = DEFAULT_WINDOW;
+  if (window === 'custom' && Number.isNaN(since) && Number.isNaN(until)) window = DEFAULT_WINDOW;
+  return {
+    facets,
+    q: p.get('q') ?? '',
+    window,
+    since: window === 'custom' && !Number.isNaN(since) ? since : null,
+    until: window === 'custom' && !Number.isNaN(until) ? until : null,
+  };
+}
+
+/** Writes filters into the URL, keeping unrelated params (?event=). */
+export function applyFilters(p: URLSearchParams, f: EventFilters): URLSearchParams {
+  const n = new URLSearchParams(p);
+  for (const x of FACETS) {
+    const v = f.facets[x.key];
+    if (v) n.set(x.key, v);
+    else n.delete(x.key);
+  }
+  if (f.q) n.set('q', f.q);
+  else n.delete('q');
+  n.delete('ts');
+  if (f.window === 'custom') {
+    n.delete('window');
+    if (f.since !== null) n.set('since', new Date(f.since).toISOString());
+    else n.delete('since');
+    if (f.until !== null) n.set('until', new Date(f.until).toISOString());
+    else n.delete('until');
+  } else {
+    n.delete('since');
+    n.delete('until');
+    if (f.window === DEFAULT_WINDOW) n.delete('window');
+    else n.set('window', f.window);
+  }
+  return n;
+}
+
+/** Absolute range for a query made now. A relative window has no upper bound (live rows fit). */
+export function resolveRange(f: EventFilters, now = Date.now()): { since: number | null; until: number | null } {
+  if (f.window === 'custom') return { since: f.since, until: f.until };
+  const w = WINDOWS.find((x) => x.key === f.window)!;
+  return { since: now - w.ms, until: null };
+}
+
+export function toQuery(f: EventFilters, now = Date.now()): EventQuery {
+  const q: EventQuery = {};
+  for (const x of FACETS) {
+    const v = f.facets[x.key];
+    if (v) (q as Record<string, string>)[x.param] = v;
+  }
+  if (f.q) q.q = f.q;
+  const r = resolveRange(f, now);
+  if (r.since !== null) q.since = new Date(r.since).toISOString();
+  if (r.until !== null) q.until = new Date(r.until).toISOString();
+  return q;
+}
+
+export function filtersKey(f: EventFilters): string {
+  return JSON.stringify([f.facets, f.q, f.window, f.since, f.until]);
+}
+
+export function activeFilterCount(f: EventFilters): number {
+  return Object.keys(f.facets).length + (f.q ? 1 : 0);
+}

@@ -1,0 +1,96 @@
+import type { AppDeps } from '../../deps.js';
+import type { DbOrTx, Tx } from '../../db/client.js';
+import { toBase64, toHex } from '../../platform/crypto.js';
+import { unavailable } from '../../platform/errors.js';
+import type { SigningKeyRow } from '../signing/signing.repository.js';
+import type { ContractUpdatePayload } from '../protocol-types.js';
+import { bundlesRepository, type BundleRow } from './bundles.repository.js';
+
+/** A signature made by the key that was active when it was written. */
+export interface Signed {
+  signature: Uint8Array;
+  keyId: string;
+  publicKey: Uint8Array;
+}
+
+/** A deploy racing a rotation retries this often before giving up with a 503. */
+const MAX_ATTEMPTS = 3;
+
+export function contractUpdatePayload(bundle: BundleRow, signed: Signed): ContractUpdatePayload {
+  return {
+    type: 'contract_update',
+    bundle_name: bundle.name,
+    version: bundle.version,
+    revision_hash: bundle.revisionHash,
+    signature: toBase64(signed.signature),
+    signature_hex: toHex(signed.signature),
+    public_key: toHex(signed.publicKey),
+    yaml_bytes: toBase64(bundle.yamlBytes),
+  };
+}
+
+/**
+ * Decision 2: whatever a deploy or a read of the current bundle serves is signed by the tenant's
+ * active key. Signing happens outside the transaction; the transaction then takes the tenant's
+ * signing lock and checks the key is still the active one (a rotation that committed meanwhile
+ * means: sign again with the new key).
+ */
+export function createBundleSigner(deps: AppDeps) {
+  const { db } = deps.database;
+  const signing = deps.signing;
+
+  async function activeKey(tenantId: string): Promise<SigningKeyRow> {
+    return (await signing.active(db, tenantId)) ?? db.transaction((tx) => signing.ensureActive(tx, tenantId));
+  }
+
+  /**
+   * Makes sure the bundle `load` returns carries a signature by the active key, then runs `write`
+   * in the same transaction (e.g. inserting the deployment). Null when the bundle does not exist.
+   */
+  async function withActiveSignature<T>(
+    tenantId: string,
+    load: (db: DbOrTx) => Promise<BundleRow | null>,
+    write: (tx: Tx, bundle: BundleRow, signed: Signed) => Promise<T>,
+  ): Promise<{ bundle: BundleRow; signed: Signed; value: T } | null> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const key = await activeKey(tenantId);
+      const bundle = await load(db);
+      if (!bundle) return null;
+      const reuse = bundle.signature !== null && bundle.signingKeyId === key.id;
+      const signature = reuse ? bundle.signature! : signing.sign(key, bundle.yamlBytes);
+      const signed: Signed = { signature, keyId: key.id, publicKey: key.publicKey };
+      const value = await db.transaction(async (tx) => {
+        await signing.lockTenant(tx, tenantId);
+        if ((await signing.active(tx, tenantId))?.id !== key.id) return { retry: true as const };
+        if (!reuse) await bundlesRepository.setSignature(tx, tenantId, bundle.id, signature, key.id);
+        return { retry: false as const, value: await write(tx, bundle, signed) };
+      });
+      if (!value.retry) return { bundle: { ...bundle, signature, signingKeyId: key.id }, signed, value: value.value };
+    }
+    throw unavailable('The signing key changed while signing; try again.', 'signing.key_changed');
+  }
+
+  /**
+   * The current deployment of `name` in `env` with a signature by the active key: one indexed
+   * query in the normal case; re-signed on the spot when the stored signature is missing or
+   * was made by a retired key (rows written before keys were tracked).
+   */
+  async function current(tenantId: string, env: string, name: string): Promise<{ bundle: BundleRow; signed: Signed } | null> {
+    const row = await bundlesRepository.current(db, tenantId, env, name);
+    if (!row) return null;
+    if (row.signature && row.activeKeyId && row.activePublicKey && row.signingKeyId === row.activeKeyId) {
+      return { bundle: row, signed: { signature: row.signature, keyId: row.activeKeyId, publicKey: row.activePublicKey } };
+    }
+    deps.logger.warn({ tenantId, bundle: name, version: row.version }, 'deployed bundle lacked a signature by the active key; re-signing');
+    const healed = await withActiveSignature(
+      tenantId,
+      (d) => bundlesRepository.get(d, tenantId, name, row.version),
+      async () => undefined,
+    );
+    return healed && { bundle: healed.bundle, signed: healed.signed };
+  }
+
+  return { activeKey, withActiveSignature, current };
+}
+
+export type BundleSigner = ReturnType<typeof createBundleSigner>;

@@ -1,0 +1,139 @@
+import { Buffer } from 'node:buffer';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { tooManyRequests, unavailable } from '../../platform/errors.js';
+import { validateBundleYaml, type BundleValidation } from './bundle-validation.js';
+
+/**
+ * Bundle validation that does not stall the event loop. The `yaml` parser costs about 1 ms per
+ * KB (measured: 7.5 KB ≈ 20 ms, 60 KB ≈ 100 ms, 1 MiB ≈ 2 s), so anything above
+ * `offThreadAboveBytes` runs on a small pool of worker threads while agents' requests keep
+ * flowing; smaller documents run inline, where a worker round trip would cost more than it saves.
+ * At most `maxConcurrent` off-thread validations run at once; more is refused with 429.
+ */
+export interface BundleValidator {
+  validate(text: string): Promise<BundleValidation>;
+  /** Off-thread validations running now. */
+  busy(): number;
+  close(): Promise<void>;
+}
+
+export interface BundleValidatorOptions {
+  /** Default 32 KiB (about 30 ms of parsing on the main thread at most). */
+  offThreadAboveBytes?: number;
+  /** Default 2. */
+  maxConcurrent?: number;
+  /** A validation that takes longer is abandoned (its worker terminated); default 15 s. */
+  timeoutMs?: number;
+}
+
+interface Slot {
+  worker: Worker;
+  nextId: number;
+}
+
+interface WorkerReply {
+  id: number;
+  result: BundleValidation;
+}
+
+/**
+ * The worker module next to this file. Run from TypeScript source (tsx in development, vitest),
+ * the worker needs the same TypeScript loader; built output is plain JavaScript.
+ */
+function spawnWorker(): Worker {
+  const fromSource = fileURLToPath(import.meta.url).endsWith('.ts');
+  const url = new URL(`./bundle-validation.worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
+  return new Worker(url, fromSource ? { execArgv: ['--import', 'tsx'] } : {});
+}
+
+export function createBundleValidator(opts: BundleValidatorOptions = {}): BundleValidator {
+  const threshold = opts.offThreadAboveBytes ?? 32 * 1024;
+  const maxConcurrent = opts.maxConcurrent ?? 2;
+  const timeoutMs = opts.timeoutMs ?? 15_000;
+  const idle: Slot[] = [];
+  const all = new Set<Slot>();
+  let running = 0;
+  let closed = false;
+
+  function take(): Slot {
+    const slot = idle.pop() ?? { worker: spawnWorker(), nextId: 1 };
+    all.add(slot);
+    slot.worker.ref();
+    return slot;
+  }
+
+  function release(slot: Slot): void {
+    // An idle worker must not keep the process alive.
+    slot.worker.unref();
+    if (closed) void slot.worker.terminate();
+    else idle.push(slot);
+  }
+
+  function discard(slot: Slot): void {
+    all.delete(slot);
+    void slot.worker.terminate();
+  }
+
+  function runOnWorker(text: string): Promise<BundleValidation> {
+    const slot = take();
+    const id = slot.nextId++;
+    return new Promise<BundleValidation>((resolve, reject) => {
+      const done = (fn: () => void) => {
+        clearTimeout(timer);
+        slot.worker.off('message', onMessage);
+        slot.worker.off('error', onFailure);
+        slot.worker.off('exit', onFailure);
+        fn();
+      };
+      const onMessage = (reply: WorkerReply) => {
+        if (reply.id !== id) return;
+        done(() => {
+          release(slot);
+          resolve(reply.result);
+        });
+      };
+      const onFailure = () =>
+        done(() => {
+          discard(slot);
+          reject(unavailable('Bundle validation failed unexpectedly; try again.', 'bundles.validator_failed'));
+        });
+      const timer = setTimeout(
+        () =>
+          done(() => {
+            discard(slot);
+            reject(unavailable('Bundle validation took too long; try again.', 'bundles.validator_timeout'));
+          }),
+        timeoutMs,
+      );
+      slot.worker.on('message', onMessage);
+      slot.worker.on('error', onFailure);
+      slot.worker.on('exit', onFailure);
+      slot.worker.postMessage({ id, text });
+    });
+  }
+
+  return {
+    async validate(text) {
+      if (Buffer.byteLength(text, 'utf8') <= threshold) return validateBundleYaml(text);
+      if (closed) throw unavailable('Server is shutting down.', 'bundles.validator_closed');
+      if (running >= maxConcurrent) {
+        throw tooManyRequests('Too many bundle validations in progress. Try again shortly.', 1, 'bundles.validation_busy');
+      }
+      running += 1;
+      try {
+        return await runOnWorker(text);
+      } finally {
+        running -= 1;
+      }
+    },
+    busy: () => running,
+    async close() {
+      closed = true;
+      const workers = [...all].map((s) => s.worker);
+      idle.length = 0;
+      all.clear();
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import type { AppContext } from '../../context.js';
+import { toHex } from '../../platform/crypto.js';
+import { notFound, unavailable } from '../../platform/errors.js';
+import type { BundlesApi } from '../protocol-types.js';
+import { contractUpdatePayload, type BundleSigner } from './bundle-signatures.js';
+import { bundlesRepository } from './bundles.repository.js';
+import type { DeploymentResponseT, RotateResponseT, SigningKeyResponseT } from './bundles.schemas.js';
+
+/** A rotation racing deploys (its set of deployed bundles changed before it could commit). */
+const ROTATE_ATTEMPTS = 3;
+
+type DeploymentRow = Awaited<ReturnType<typeof bundlesRepository.insertDeployment>>;
+
+function deploymentResponse(d: DeploymentRow): DeploymentResponseT {
+  return {
+    id: d.id,
+    env: d.env,
+    bundle_name: d.bundleName,
+    bundle_version: d.bundleVersion,
+    deployed_by: d.deployedBy,
+    created_at: d.createdAt.toISOString(),
+  };
+}
+
+export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) {
+  const { db } = ctx.deps.database;
+  const signing = ctx.deps.signing;
+
+  return {
+    /** Sign with the active key if needed (outside the transaction), record the deployment, then push. */
+    async deploy(tenantId: string, deployedBy: string, name: string, version: number, env: string): Promise<DeploymentResponseT> {
+      const done = await signer.withActiveSignature(
+        tenantId,
+        (d) => bundlesRepository.get(d, tenantId, name, version),
+        (tx) => bundlesRepository.insertDeployment(tx, { tenantId, env, bundleName: name, bundleVersion: version, deployedBy }),
+      );
+      if (!done) throw notFound(`Bundle '${name}' version ${version} not found`, 'bundles.version_not_found');
+      const payload = { ...contractUpdatePayload(done.bundle, done.signed) };
+      await ctx.publish.agents(tenantId, 'contract_update', payload, { env, bundleName: name });
+      await ctx.publish.dashboard(tenantId, 'contract_update', payload);
+      await ctx.publish.dashboard(tenantId, 'bundle_deployed', { bundle_name: name, version, env, deployed_by: deployedBy });
+      return deploymentResponse(done.value);
+    },
+
+    async list(tenantId: string, f: { env?: string | undefined; bundleName?: string | undefined; limit: number }): Promise<DeploymentResponseT[]> {
+      return (await bundlesRepository.listDeployments(db, tenantId, f)).map(deploymentResponse);
+    },
+
+    /**
+     * New active key; every bundle current in some env is re-signed with it. Signatures are made
+     * before the transaction; inside it, under the tenant's signing lock, the set of deployed
+     * bundles is read again and the rotation starts over if a deploy added one meanwhile.
+     */
+    async rotate(tenantId: string): Promise<RotateResponseT> {
+      for (let attempt = 0; attempt < ROTATE_ATTEMPTS; attempt++) {
+        const key = signing.prepare();
+        const deployed = await bundlesRepository.deployedBundles(db, tenantId);
+        const signatures = new Map(deployed.map((b) => [b.id, signing.sign(key, b.yamlBytes)]));
+        const out = await db.transaction(async (tx) => {
+          await signing.lockTenant(tx, tenantId);
+          const ids = [...new Set((await bundlesRepository.currentDeployments(tx, tenantId)).map((c) => c.bundleId))];
+          if (ids.some((id) => !signatures.has(id))) return null;
+          const row = await signing.install(tx, tenantId, key);
+          for (const id of ids) await bundlesRepository.setSignature(tx, tenantId, id, signatures.get(id)!, key.id);
+          return { row, count: ids.length };
+        });
+        if (!out) continue;
+        const publicKey = toHex(out.row.publicKey);
+        await ctx.publish.dashboard(tenantId, 'signing_key_rotated', { public_key: publicKey });
+        return { public_key: publicKey, rotated_at: out.row.createdAt.toISOString(), deployments_re_signed: out.count };
+      }
+      throw unavailable('Deployments kept changing during the key rotation; try again.', 'signing.rotation_conflict');
+    },
+
+    async signingKey(tenantId: string): Promise<SigningKeyResponseT> {
+      const key = await signer.activeKey(tenantId);
+      return { public_key: toHex(key.publicKey), created_at: key.createdAt.toISOString() };
+    },
+
+    /** The seam other modules use (stream: push on connect; fleet: drift). */
+    api(): BundlesApi {
+      return {
+        async currentUpdate(tenantId, env, bundleName) {
+          const found = await signer.current(tenantId, env, bundleName);
+          return found && contractUpdatePayload(found.bundle, found.signed);
+        },
+        deployedRevision: (tenantId, env, bundleName) => bundlesRepository.currentRevision(db, tenantId, env, bundleName),
+      };
+    },
+  };
+}

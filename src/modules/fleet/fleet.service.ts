@@ -1,0 +1,220 @@
+import type { AppContext } from '../../context.js';
+import { conflict, notFound } from '../../platform/errors.js';
+import type { BundlesApi, FleetApi, Resolution } from '../protocol-types.js';
+import { liveConnectionsRepository } from '../stream/live-connections.repository.js';
+import { fleetRepository, type RegistrationRow, type RuleRow } from './fleet.repository.js';
+import type { AgentStatusT, RegistrationT, RuleT } from './fleet.schemas.js';
+import { resolveWith } from './resolution.js';
+
+export interface PatchInput {
+  display_name?: string | null | undefined;
+  tags?: Record<string, unknown> | undefined;
+  bundle_name?: string | undefined;
+}
+
+export interface RuleInput {
+  priority: number;
+  pattern: string;
+  tag_match?: Record<string, unknown> | null | undefined;
+  bundle_name: string;
+  env: string;
+}
+
+export type RulePatch = { [K in keyof RuleInput]?: RuleInput[K] | null | undefined };
+
+const asTags = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}
+
+function registrationOut(r: RegistrationRow, resolved: string | null): RegistrationT {
+  return {
+    id: r.id,
+    agent_id: r.agentId,
+    display_name: r.displayName,
+    tags: asTags(r.tags),
+    bundle_name: r.bundleName,
+    resolved_bundle: resolved,
+    last_seen_at: r.lastSeenAt?.toISOString() ?? null,
+    created_at: r.createdAt.toISOString(),
+  };
+}
+
+export function ruleOut(r: RuleRow): RuleT {
+  return {
+    id: r.id,
+    priority: r.priority,
+    pattern: r.pattern,
+    tag_match: r.tagMatch ? asTags(r.tagMatch) : null,
+    bundle_name: r.bundleName,
+    env: r.env,
+    created_at: r.createdAt.toISOString(),
+  };
+}
+
+/** Registrations, explicit assignment, assignment rules, resolution and drift (console-api.md 1.12-1.14, 4.8). */
+export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
+  const { db } = ctx.deps.database;
+  const now = () => ctx.deps.now();
+
+  const api: FleetApi = {
+    async onConnect({ tenantId, agentId, env, policyVersion }) {
+      const row = await fleetRepository.upsertOnConnect(db, { tenantId, agentId, env, policyVersion, at: now() });
+      return { tags: asTags(row.tags) };
+    },
+    async resolve({ tenantId, agentId, env, tags, agentProvided }): Promise<Resolution> {
+      const [reg, rules] = await Promise.all([fleetRepository.get(db, tenantId, agentId), fleetRepository.rules(db, tenantId, env)]);
+      return resolveWith({ explicit: reg?.bundleName ?? null, rules, agentId, tags, agentProvided });
+    },
+  };
+
+  /** Live streams re-resolve through the rules in every process (decision 5). */
+  const rulesChanged = (tenantId: string, ruleId: string, action: 'created' | 'updated' | 'deleted') =>
+    Promise.all([
+      ctx.publish.dashboard(tenantId, 'assignment_changed', { rule_id: ruleId, action }),
+      ctx.publish.control(tenantId, 'assignment_rules_changed', { rule_id: ruleId }),
+    ]);
+
+  const explicitChanged = async (tenantId: string, agentId: string, bundleName: string | null) => {
+    const data = { agent_id: agentId, bundle_name: bundleName, source: 'explicit' };
+    await ctx.publish.agents(tenantId, 'assignment_changed', data, { agentId });
+  };
+
+  return {
+    api,
+
+    async listRegistrations(tenantId: string): Promise<RegistrationT[]> {
+      const [rows, rules] = await Promise.all([fleetRepository.list(db, tenantId), fleetRepository.rules(db, tenantId)]);
+      return rows.map((r) => registrationOut(r, resolveWith({ explicit: r.bundleName, rules, agentId: r.agentId, tags: asTags(r.tags) }).bundle_name));
+    },
+
+    async patchRegistration(tenantId: string, agentId: string, body: PatchInput): Promise<RegistrationT> {
+      const before = await fleetRepository.get(db, tenantId, agentId);
+      if (!before) throw notFound('Agent not found', 'fleet.agent_not_found');
+      const set: { displayName?: string | null; tags?: Record<string, unknown>; bundleName?: string | null } = {};
+      if (body.display_name !== undefined) set.displayName = body.display_name === null || body.display_name === '' ? null : body.display_name;
+      if (body.tags !== undefined) set.tags = body.tags;
+      if (body.bundle_name !== undefined) set.bundleName = body.bundle_name === '' ? null : body.bundle_name;
+      const row = Object.keys(set).length ? await fleetRepository.update(db, tenantId, agentId, set, now()) : before;
+      if (!row) throw notFound('Agent not found', 'fleet.agent_not_found');
+
+      if (set.bundleName !== undefined && set.bundleName !== before.bundleName) {
+        await explicitChanged(tenantId, agentId, row.bundleName);
+        await ctx.publish.dashboard(tenantId, 'assignment_changed', { agent_id: agentId, bundle_name: row.bundleName, source: 'explicit' });
+      } else if (set.tags !== undefined && JSON.stringify(set.tags) !== JSON.stringify(before.tags)) {
+        // Tags feed rule matching: live streams of this agent re-resolve with the new ones.
+        await ctx.publish.control(tenantId, 'agent_tags_changed', { agent_id: agentId, tags: set.tags });
+      }
+      const rules = await fleetRepository.rules(db, tenantId);
+      return registrationOut(row, resolveWith({ explicit: row.bundleName, rules, agentId, tags: asTags(row.tags) }).bundle_name);
+    },
+
+    async bulkAssign(tenantId: string, agentIds: string[], bundleName: string): Promise<{ updated: number }> {
+      const ids = [...new Set(agentIds)];
+      const target = bundleName === '' ? null : bundleName;
+      const updated = await fleetRepository.setBundle(db, tenantId, ids, target, now());
+      // Every listed id is told, registered or not (console-api.md 1.13): it may connect later.
+      await Promise.all(ids.map((id) => explicitChanged(tenantId, id, target)));
+      await ctx.publish.dashboard(tenantId, 'assignment_changed', { agent_id: '__bulk__', bundle_name: target, source: 'explicit' });
+      return { updated };
+    },
+
+    async listRules(tenantId: string): Promise<RuleT[]> {
+      return (await fleetRepository.rules(db, tenantId)).map(ruleOut);
+    },
+
+    async createRule(tenantId: string, body: RuleInput): Promise<RuleT> {
+      if (await fleetRepository.priorityTaken(db, tenantId, body.priority)) {
+        throw conflict(`Priority ${body.priority} already exists for this tenant`, 'fleet.priority_conflict');
+      }
+      let row: RuleRow;
+      try {
+        row = await fleetRepository.insertRule(db, {
+          tenantId,
+          priority: body.priority,
+          pattern: body.pattern,
+          tagMatch: body.tag_match ?? null,
+          bundleName: body.bundle_name,
+          env: body.env,
+        });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw conflict(`Priority ${body.priority} already exists for this tenant`, 'fleet.priority_conflict');
+        throw err;
+      }
+      await rulesChanged(tenantId, row.id, 'created');
+      return ruleOut(row);
+    },
+
+    async updateRule(tenantId: string, ruleId: string, body: RulePatch): Promise<RuleT> {
+      const set: Partial<{ priority: number; pattern: string; tagMatch: Record<string, unknown>; bundleName: string; env: string }> = {};
+      if (body.priority != null) set.priority = body.priority;
+      if (body.pattern != null) set.pattern = body.pattern;
+      if (body.tag_match != null) set.tagMatch = body.tag_match;
+      if (body.bundle_name != null) set.bundleName = body.bundle_name;
+      if (body.env != null) set.env = body.env;
+      if (!(await fleetRepository.rule(db, tenantId, ruleId))) throw notFound('Rule not found', 'fleet.rule_not_found');
+      if (set.priority !== undefined && (await fleetRepository.priorityTaken(db, tenantId, set.priority, ruleId))) {
+        throw conflict('Priority conflict', 'fleet.priority_conflict');
+      }
+      let row: RuleRow | null;
+      try {
+        row = await fleetRepository.updateRule(db, tenantId, ruleId, set, now());
+      } catch (err) {
+        if (isUniqueViolation(err)) throw conflict('Priority conflict', 'fleet.priority_conflict');
+        throw err;
+      }
+      if (!row) throw notFound('Rule not found', 'fleet.rule_not_found');
+      await rulesChanged(tenantId, row.id, 'updated');
+      return ruleOut(row);
+    },
+
+    async deleteRule(tenantId: string, ruleId: string): Promise<void> {
+      if (!(await fleetRepository.deleteRule(db, tenantId, ruleId))) throw notFound('Rule not found', 'fleet.rule_not_found');
+      await rulesChanged(tenantId, ruleId, 'deleted');
+    },
+
+    async dryRun(tenantId: string, agentId: string, env: string | undefined, agentProvided: string | undefined): Promise<Resolution> {
+      const reg = await fleetRepository.get(db, tenantId, agentId);
+      return api.resolve({ tenantId, agentId, env: env ?? null, tags: asTags(reg?.tags), agentProvided: agentProvided ?? null });
+    },
+
+    /**
+     * Live agents (any process) with drift per bundle (decision 10): the agent's policy_version
+     * against the revision of ITS bundle's current deployment in ITS env; unknown without either.
+     */
+    async status(tenantId: string, bundleName?: string): Promise<{ agents: AgentStatusT[] }> {
+      const rows = await liveConnectionsRepository.listTenant(db, tenantId, bundleName);
+      const revisions = new Map<string, Promise<string | null>>();
+      const revisionOf = (env: string, bundle: string) => {
+        const key = `${env}\u0000${bundle}`;
+        let p = revisions.get(key);
+        if (!p) {
+          p = bundles.deployedRevision(tenantId, env, bundle);
+          revisions.set(key, p);
+        }
+        return p;
+      };
+      const agents = await Promise.all(
+        rows.map(async (r): Promise<AgentStatusT> => {
+          const deployed = r.bundleName ? await revisionOf(r.env, r.bundleName) : null;
+          const status = !r.policyVersion || !deployed ? 'unknown' : r.policyVersion === deployed ? 'current' : 'drift';
+          return {
+            agent_id: r.agentId,
+            env: r.env,
+            bundle_name: r.bundleName,
+            policy_version: r.policyVersion,
+            status,
+            connected_at: r.connectedAt.toISOString(),
+          };
+        }),
+      );
+      return { agents };
+    },
+  };
+}
+
+export type FleetService = ReturnType<typeof createFleetService>;

@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createLogger, createRuntime } from '../../src/runtime.js';
+import { buildApp } from '../../src/app.js';
+import { login } from '../helpers/test-app.js';
+
+/**
+ * The embedded mode is a real product: a console stopped and started again on the same data
+ * dir keeps its users, keys, sessions and generated secrets.
+ */
+async function start(dataDir: string) {
+  const config = loadConfig({ EDICTUM_DATA_DIR: dataDir, EDICTUM_LOG_LEVEL: 'silent' });
+  const runtime = await createRuntime(config, createLogger(config));
+  await runtime.deps.database.migrate();
+  const { app } = await buildApp(runtime.deps);
+  await app.ready();
+  return {
+    app,
+    async stop() {
+      await app.close();
+      await runtime.close();
+    },
+  };
+}
+
+describe('embedded mode survives a restart', () => {
+  it('keeps the admin, the session, API keys and secrets on the same data dir', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edictum-restart-'));
+    try {
+      const first = await start(dir);
+      const setup = await first.app.inject({
+        method: 'POST',
+        url: '/api/v1/setup',
+        headers: { 'x-requested-with': '1' },
+        payload: { email: 'owner@example.com', password: 'restart-password-1' },
+      });
+      expect(setup.statusCode).toBe(201);
+      const cookie = await login(first.app, 'owner@example.com', 'restart-password-1');
+      const key = await first.app.inject({
+        method: 'POST',
+        url: '/api/v1/keys',
+        headers: { cookie, 'x-requested-with': '1' },
+        payload: { env: 'production', label: 'survivor' },
+      });
+      expect(key.statusCode).toBe(201);
+      await first.stop();
+
+      const second = await start(dir);
+      try {
+        const me = await second.app.inject({ url: '/api/v1/auth/me', headers: { cookie } });
+        expect(me.statusCode).toBe(200);
+        expect(me.json()).toMatchObject({ email: 'owner@example.com' });
+        const keys = await second.app.inject({ url: '/api/v1/keys', headers: { cookie } });
+        expect((keys.json() as { label: string }[]).map((k) => k.label)).toEqual(['survivor']);
+        expect((await second.app.inject({ url: '/api/v1/health' })).json()).toEqual({ status: 'ok', bootstrap_complete: true });
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
+
+const PASSWORD = 'a-long-enough-password';
+
+describe('first-run setup and sign-in', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => t?.close());
+
+  it('reports bootstrap_complete false before setup', async () => {
+    const res = await t.request({ url: '/api/v1/health' });
+    expect(res.json()).toEqual({ status: 'ok', bootstrap_complete: false });
+  });
+
+  it('demands X-Requested-With on setup', async () => {
+    const res = await t.request({ method: 'POST', url: '/api/v1/setup', csrf: false, payload: { email: 'a@example.com', password: PASSWORD } });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toEqual({ detail: 'Missing X-Requested-With header.' });
+  });
+
+  it('names every bad field and writes nothing', async () => {
+    const res = await t.request({ method: 'POST', url: '/api/v1/setup', payload: { email: 'not-an-email', password: 'short', extra: 1 } });
+    expect(res.statusCode).toBe(422);
+    const locs = (res.json() as { detail: { loc: (string | number)[] }[] }).detail.map((d) => d.loc.join('.'));
+    expect(locs).toEqual(expect.arrayContaining(['body.email', 'body.password']));
+    expect((await t.request({ url: '/api/v1/health' })).json()).toMatchObject({ bootstrap_complete: false });
+  });
+
+  it('refuses an oversized setup body with 413', async () => {
+    const res = await t.request({ method: 'POST', url: '/api/v1/setup', payload: { email: 'a@example.com', password: 'x'.repeat(5000) } });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toEqual({ detail: 'Request body too large. Maximum allowed: 4KB.' });
+  });
+
+  it('creates exactly one admin when setups race (S7 bootstrap lock)', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        t.request({ method: 'POST', url: '/api/v1/setup', payload: { email: `race${i}@example.com`, password: PASSWORD, tenant_name: 'Acme' } }),
+      ),
+    );
+    const codes = results.map((r) => r.statusCode).sort();
+    expect(codes).toEqual([201, 409, 409, 409, 409]);
+    const winner = results.find((r) => r.statusCode === 201)!.json() as { message: string; user_id: string; tenant_id: string };
+    expect(winner.message).toBe('Admin created');
+    expect(results.find((r) => r.statusCode === 409)!.json()).toEqual({ detail: 'Server is already set up.' });
+    expect((await t.request({ url: '/api/v1/health' })).json()).toMatchObject({ bootstrap_complete: true });
+  });
+
+  it('signs in with the right password only, with the same message for unknown users', async () => {
+    const admin = (await t.deps.database.db.query.users.findFirst())!;
+    const wrong = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email: admin.email, password: 'wrong-password!!' } });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json()).toEqual({ detail: 'Invalid email or password.' });
+    const unknown = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'nobody@example.com', password: PASSWORD } });
+    expect(unknown.json()).toEqual(wrong.json());
+    const ok = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email: admin.email, password: PASSWORD } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ message: 'Logged in.' });
+    const setCookie = String(ok.headers['set-cookie']);
+    expect(setCookie).toMatch(/^edictum_session=[A-Za-z0-9_-]{43};/);
+    expect(setCookie).toContain('HttpOnly');
+    expect(setCookie).toContain('SameSite=Lax');
+    expect(setCookie).toContain('Path=/');
+    expect(setCookie).toContain(`Max-Age=${24 * 3600}`);
+    expect(setCookie).not.toContain('Secure');
+  });
+
+  it('answers /auth/me for a session and signs out for good', async () => {
+    const admin = (await t.deps.database.db.query.users.findFirst())!;
+    const ok = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email: admin.email, password: PASSWORD } });
+    const cookie = `edictum_session=${ok.cookies[0]!.value}`;
+    const me = await t.request({ url: '/api/v1/auth/me', cookie });
+    expect(me.json()).toEqual({ user_id: admin.id, tenant_id: admin.tenantId, email: admin.email, is_admin: true });
+    const noCsrf = await t.request({ method: 'POST', url: '/api/v1/auth/logout', cookie, csrf: false });
+    expect(noCsrf.statusCode).toBe(403);
+    const out = await t.request({ method: 'POST', url: '/api/v1/auth/logout', cookie });
+    expect(out.json()).toEqual({ message: 'Logged out.' });
+    const after = await t.request({ url: '/api/v1/auth/me', cookie });
+    expect(after.statusCode).toBe(401);
+    expect(after.json()).toEqual({ detail: 'Session expired or invalid.' });
+  });
+
+  it('bounds login input and names the field', async () => {
+    const res = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'a'.repeat(300), password: 'x\u0000y' } });
+    expect(res.statusCode).toBe(422);
+    const locs = (res.json() as { detail: { loc: string[] }[] }).detail.map((d) => d.loc.join('.'));
+    expect(locs).toEqual(expect.arrayContaining(['body.email', 'body.password']));
+  });
+});
+
+describe('login rate limit', () => {
+  it('refuses the 6th attempt with Retry-After, even with the right password', async () => {
+    const t = await createTestApp({ env: { EDICTUM_RATE_LIMIT_MAX_ATTEMPTS: '5', EDICTUM_RATE_LIMIT_WINDOW_SECONDS: '300' } });
+    try {
+      const a = await t.admin();
+      for (let i = 0; i < 4; i++) {
+        const r = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email: a.email, password: 'wrong-password!!' } });
+        expect(r.statusCode).toBe(401);
+      }
+      // t.admin() signed in once already: that counts as the first of the five.
+      const limited = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email: a.email, password: 'correct-horse-battery-staple' } });
+      expect(limited.statusCode).toBe(429);
+      expect(limited.json()).toEqual({ detail: 'Too many login attempts. Please try again later.' });
+      const retry = Number(limited.headers['retry-after']);
+      expect(Number.isInteger(retry) && retry > 0 && retry <= 300).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('environment bootstrap', () => {
+  it('creates the first admin from EDICTUM_ADMIN_EMAIL/PASSWORD and then leaves setup locked', async () => {
+    const { bootstrapFromEnv } = await import('../../src/modules/setup/setup.service.js');
+    const t = await createTestApp({ env: { EDICTUM_ADMIN_EMAIL: 'ops@example.com', EDICTUM_ADMIN_PASSWORD: 'bootstrap-password-1' } });
+    try {
+      await bootstrapFromEnv(t.deps);
+      await bootstrapFromEnv(t.deps); // idempotent
+      const login = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'ops@example.com', password: 'bootstrap-password-1' } });
+      expect(login.statusCode).toBe(200);
+      const setup = await t.request({ method: 'POST', url: '/api/v1/setup', payload: { email: 'x@example.com', password: PASSWORD } });
+      expect(setup.statusCode).toBe(409);
+    } finally {
+      await t.close();
+    }
+  });
+});

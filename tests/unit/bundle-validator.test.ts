@@ -1,0 +1,75 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createBundleValidator } from '../../src/modules/bundles/bundle-validator.js';
+import { validateBundleYaml } from '../../src/modules/bundles/bundle-validation.js';
+
+const HEAD = `apiVersion: edictum/v1
+kind: ContractBundle
+metadata:
+  name: big-bundle
+defaults:
+  mode: enforce
+contracts:
+`;
+
+function contracts(n: number, broken = -1): string {
+  let s = HEAD;
+  for (let i = 0; i < n; i++) {
+    s += `  - id: c${i}
+    type: pre
+    tool: read_file
+    when:
+      args.path: { ends_with: ".env${i}" }
+    then:
+      effect: ${i === broken ? 'explode' : 'deny'}
+      message: "no ${i}"
+`;
+  }
+  return s;
+}
+
+describe('bundle validator pool', () => {
+  const validator = createBundleValidator({ offThreadAboveBytes: 1024, maxConcurrent: 2 });
+  afterAll(async () => validator.close());
+
+  it('gives the same answer off the event loop as inline, problems and lines included', async () => {
+    const text = contracts(40, 7);
+    const off = await validator.validate(text);
+    expect(off).toEqual(validateBundleYaml(text));
+    expect(off.ok).toBe(false);
+  });
+
+  it('keeps the event loop free while a large document is validated', async () => {
+    const text = contracts(600);
+    const pending = validator.validate(text).then(() => 'validated');
+    const tick = new Promise<string>((resolve) => setImmediate(() => resolve('event loop ran')));
+    expect(await Promise.race([pending, tick])).toBe('event loop ran');
+    expect(await pending).toBe('validated');
+  });
+
+  it('refuses a third concurrent large validation with 429 and Retry-After', async () => {
+    const text = contracts(300);
+    const first = validator.validate(text);
+    const second = validator.validate(text);
+    await expect(validator.validate(text)).rejects.toMatchObject({ statusCode: 429, headers: { 'retry-after': '1' } });
+    expect((await first).ok).toBe(true);
+    expect((await second).ok).toBe(true);
+    expect(validator.busy()).toBe(0);
+  });
+
+  it('validates small documents inline without counting against the limit', async () => {
+    const text = contracts(300);
+    const a = validator.validate(text);
+    const b = validator.validate(text);
+    const small = await validator.validate(contracts(1));
+    expect(small.ok).toBe(true);
+    await Promise.all([a, b]);
+  });
+
+  it('answers 503 once closed, never hangs', async () => {
+    const v = createBundleValidator({ offThreadAboveBytes: 10 });
+    const running = v.validate(contracts(200));
+    await v.close();
+    await expect(running).rejects.toMatchObject({ statusCode: 503 });
+    await expect(v.validate(contracts(2))).rejects.toMatchObject({ statusCode: 503 });
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('configuration', () => {
+  it('defaults to the embedded mode on port 8000 with ./data', () => {
+    const c = loadConfig({});
+    expect(c.storage).toBe('embedded');
+    expect(c.port).toBe(8000);
+    expect(c.dataDir).toBe('./data');
+    expect(c.baseUrl).toBe('http://localhost:8000');
+    expect(c.secretKey).toBeUndefined();
+    expect(c.signingKeySecret).toBeUndefined();
+  });
+
+  it('falls back to DATABASE_URL and REDIS_URL and normalises the reference URL form', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgresql+asyncpg://u@h/db', REDIS_URL: 'redis://r:6379' });
+    expect(c.storage).toBe('server');
+    expect(c.databaseUrl).toBe('postgresql://u@h/db');
+    expect(c.redisUrl).toBe('redis://r:6379');
+  });
+
+  it('prefers the EDICTUM_ names over the fallbacks', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://a/a', EDICTUM_DATABASE_URL: 'postgres://b/b' });
+    expect(c.databaseUrl).toBe('postgresql://b/b');
+  });
+
+  it('names the variable when a value is invalid', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ EDICTUM_SESSION_TTL_HOURS: '0' })).toThrow(/EDICTUM_SESSION_TTL_HOURS/);
+    expect(() => loadConfig({ EDICTUM_LOG_LEVEL: 'loud' })).toThrow(/EDICTUM_LOG_LEVEL/);
+  });
+
+  it('refuses a wildcard CORS origin', () => {
+    expect(() => loadConfig({ EDICTUM_CORS_ORIGINS: 'https://a.example,*' })).toThrow(ConfigError);
+  });
+
+  it('marks https base URLs and production', () => {
+    const c = loadConfig({ EDICTUM_BASE_URL: 'https://console.example.com/', EDICTUM_ENV_NAME: 'production' });
+    expect(c.baseUrl).toBe('https://console.example.com');
+    expect(c.baseUrlHttps).toBe(true);
+    expect(c.production).toBe(true);
+  });
+});

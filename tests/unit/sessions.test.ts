@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { createSessions, SESSION_MAX_AGE_SECONDS } from '../../src/platform/auth.js';
+import type { SessionStore } from '../../src/platform/kv.js';
+
+/** An in-memory store with an explicit clock, to test the session rules without waiting. */
+function memoryStore(clock: { now: number }) {
+  const data = new Map<string, { value: string; expires: number }>();
+  const store: SessionStore = {
+    async put(token, value, ttl) {
+      data.set(token, { value, expires: clock.now + ttl * 1000 });
+    },
+    async touch(token, ttl) {
+      const e = data.get(token);
+      if (!e || e.expires <= clock.now) return null;
+      e.expires = clock.now + ttl * 1000;
+      return e.value;
+    },
+    async delete(token) {
+      data.delete(token);
+    },
+    async sweep() {
+      return 0;
+    },
+  };
+  return { store, data };
+}
+
+const user = { user_id: 'u', tenant_id: 't', email: 'a@b.c', is_admin: true };
+
+describe('dashboard sessions', () => {
+  it('slides the TTL on every use', async () => {
+    const clock = { now: 1_000_000 };
+    const { store } = memoryStore(clock);
+    const s = createSessions(store, 'k'.repeat(40), 3600, () => clock.now);
+    const token = await s.create(user);
+    for (let i = 0; i < 5; i++) {
+      clock.now += 50 * 60 * 1000; // 50 minutes: beyond the TTL in total, never between uses
+      expect(await s.resolve(token)).toHaveProperty('data.email', 'a@b.c');
+    }
+    clock.now += 61 * 60 * 1000;
+    expect(await s.resolve(token)).toEqual({ error: 'Session expired or invalid.' });
+  });
+
+  it('ends a session after 7 days however active it is', async () => {
+    const clock = { now: 1_000_000 };
+    const { store } = memoryStore(clock);
+    const s = createSessions(store, 'k'.repeat(40), 24 * 3600, () => clock.now);
+    const token = await s.create(user);
+    const step = 12 * 3600 * 1000;
+    for (let t = 0; t < SESSION_MAX_AGE_SECONDS * 1000 - step; t += step) {
+      clock.now += step;
+      expect(await s.resolve(token)).toHaveProperty('data');
+    }
+    clock.now += step + step / 2; // past the 7-day cap, still inside the sliding TTL
+    expect(await s.resolve(token)).toEqual({ error: 'Session expired. Please log in again.' });
+  });
+
+  it('rejects and deletes a tampered session value', async () => {
+    const clock = { now: 1_000_000 };
+    const { store, data } = memoryStore(clock);
+    const s = createSessions(store, 'k'.repeat(40), 3600, () => clock.now);
+    const token = await s.create(user);
+    const entry = data.get(token)!;
+    entry.value = entry.value.replace('"is_admin":true', '"is_admin":false');
+    expect(await s.resolve(token)).toEqual({ error: 'Session expired or invalid.' });
+    expect(data.has(token)).toBe(false);
+  });
+
+  it('does not accept a value signed with another secret', async () => {
+    const clock = { now: 1_000_000 };
+    const { store } = memoryStore(clock);
+    const a = createSessions(store, 'a'.repeat(40), 3600, () => clock.now);
+    const b = createSessions(store, 'b'.repeat(40), 3600, () => clock.now);
+    const token = await a.create(user);
+    expect(await b.resolve(token)).toEqual({ error: 'Session expired or invalid.' });
+  });
+});
