@@ -37,11 +37,13 @@ COPY dashboard/package.json ./dashboard/
 RUN pnpm install --frozen-lockfile --offline
 
 # prod-deps: the root package's production dependencies only (no dashboard, no dev tools).
+# `pnpm fetch` leaves every package in node_modules/.pnpm, so start from an empty one.
 # pnpm 10 runs no install scripts: bcrypt loads the prebuilt binary it ships.
 FROM fetch AS prod-deps
 COPY package.json ./
 COPY dashboard/package.json ./dashboard/
-RUN pnpm install --prod --frozen-lockfile --offline --filter edictum-console
+RUN rm -rf node_modules \
+ && pnpm install --prod --frozen-lockfile --offline --filter edictum-console
 
 # ---------------------------------------------------------------------------------------
 # dashboard: vite build (and the bundle-size budget check) -> /app/dashboard/dist
@@ -56,17 +58,23 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src/ ./src/
 RUN pnpm run build:server
 
+# tini: Debian's statically linked build, copied into the runtime image on its own (no apt
+# run, caches or package lists left in the runtime image).
+FROM ${NODE_BUILD_IMAGE} AS tini
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && /usr/bin/tini-static --version
+
 # ---------------------------------------------------------------------------------------
 # runtime: slim Node, production dependencies, compiled server, migrations, dashboard.
 FROM ${NODE_RUNTIME_IMAGE} AS runtime
 
 # tini as PID 1 forwards SIGTERM to node (which shuts down gracefully) and reaps zombies.
+COPY --from=tini /usr/bin/tini-static /usr/bin/tini
+
 # The app runs as an unprivileged user (uid/gid 10001) that owns only /data.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends tini \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \
- && groupadd --system --gid 10001 edictum \
- && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home \
+RUN groupadd --gid 10001 edictum \
+ && useradd --uid 10001 --gid 10001 --home-dir /app --no-create-home --no-log-init \
       --shell /usr/sbin/nologin edictum \
  && mkdir -p /data \
  && chown 10001:10001 /data \

@@ -45,7 +45,8 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
     keepAliveTimeout: 72_000,
     connectionTimeout: 0,
     return503OnClosing: true,
-    forceCloseConnections: false,
+    // On close: idle keep-alive sockets are closed at once; in-flight requests finish.
+    forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 512 },
   });
   app.server.headersTimeout = 20_000;
@@ -91,7 +92,8 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   keysRoutes(app, deps, ctx.publish);
   await installDashboard(app, deps.config.staticDir);
 
-  app.addHook('onClose', async () => {
+  // Streams never finish on their own: end them before the server waits for connections to drain.
+  app.addHook('preClose', async () => {
     await ctx.hub.closeAll();
   });
   return { app, ctx, jobs };

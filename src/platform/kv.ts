@@ -110,6 +110,23 @@ function pgErrorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * INCRBYFLOAT + EXPIRE in one script. Redis adds in long double, so a sum past the double range
+ * (which JSON cannot carry back) would be stored; the script checks the sum in double first and
+ * writes nothing then. A value Redis cannot parse is left to INCRBYFLOAT's own error.
+ */
+const INCR_LUA = `
+local cur = redis.call('GET', KEYS[1])
+local n = cur and tonumber(cur)
+if n then
+  local r = n + tonumber(ARGV[1])
+  if r ~= r or r == math.huge or r == -math.huge then return redis.error_reply('edictum:overflow') end
+end
+local v = redis.call('INCRBYFLOAT', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return v
+`;
+
 export function redisAgentKv(redis: Redis): AgentKvStore {
   return {
     async get(tenantId, key) {
@@ -123,15 +140,18 @@ export function redisAgentKv(redis: Redis): AgentKvStore {
       await redis.set(kvKey(tenantId, key), value, 'EX', AGENT_KV_TTL_SECONDS);
     },
     async incr(tenantId, key, amount) {
-      const k = kvKey(tenantId, key);
-      const res = await redis.multi().incrbyfloat(k, amount).expire(k, AGENT_KV_TTL_SECONDS).exec();
-      const [err, value] = res![0]!;
-      if (err) {
-        if (/not a valid float/i.test(err.message)) throw new KvIncrementError('not_a_number');
-        if (/NaN or Infinity/i.test(err.message)) throw new KvIncrementError('overflow');
+      let value: string;
+      try {
+        value = (await redis.eval(INCR_LUA, 1, kvKey(tenantId, key), String(amount), AGENT_KV_TTL_SECONDS)) as string;
+      } catch (err) {
+        const msg = (err as Error).message;
+        if (/not a valid float/i.test(msg)) throw new KvIncrementError('not_a_number');
+        if (/NaN or Infinity|edictum:overflow/i.test(msg)) throw new KvIncrementError('overflow');
         throw err;
       }
-      return Number(value);
+      const n = Number(value);
+      if (!Number.isFinite(n)) throw new KvIncrementError('overflow');
+      return n;
     },
     async delete(tenantId, key) {
       await redis.del(kvKey(tenantId, key));

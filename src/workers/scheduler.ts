@@ -33,6 +33,7 @@ export function startScheduler(opts: {
   const { jobs, registry, logger } = opts;
   let leader = false;
   let stopped = false;
+  let started = false;
   const timers: NodeJS.Timeout[] = [];
   const running = new Map<string, Promise<void>>();
   const again = new Set<string>();
@@ -69,7 +70,8 @@ export function startScheduler(opts: {
       leader = await opts.tryLeadership();
       if (leader && !was) {
         logger.info('this process is now the leader for background workers');
-        for (const job of jobs) if (job.leaderOnly) void runJob(job);
+        // Taking over from a stopped leader: run the leader's jobs now rather than at their next tick.
+        if (started) for (const job of jobs) if (job.leaderOnly) void runJob(job);
       }
       if (!leader && was) logger.warn('lost leadership; background workers stand by');
     } catch (err) {
@@ -87,6 +89,7 @@ export function startScheduler(opts: {
       t.unref();
       timers.push(t);
     }
+    started = true;
     const lt = setInterval(() => void checkLeadership(), opts.leaderCheckMs ?? 5_000);
     lt.unref();
     timers.push(lt);

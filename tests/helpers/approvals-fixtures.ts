@@ -28,11 +28,15 @@ export const approvalBody = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
+let agentSeq = 0;
+/** A fresh agent id per call by default, so tests never trip the 10-per-minute create limit. */
+export const freshAgentId = () => `agent-${process.pid}-${++agentSeq}`;
+
 export async function createApproval(
   t: TestApp,
   key: string,
   over: Record<string, unknown> = {},
-  agentId: string | undefined = 'agent-1',
+  agentId: string | undefined = freshAgentId(),
 ): Promise<Record<string, unknown> & { id: string; status: string }> {
   const res = await t.request({ method: 'POST', url: '/api/v1/approvals', apiKey: key, agentId, payload: approvalBody(over) });
   if (res.statusCode !== 201) throw new Error(`approval create failed: ${res.statusCode} ${res.body}`);

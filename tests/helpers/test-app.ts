@@ -1,12 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { inject } from 'vitest';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createDatabase, type Database } from '../../src/db/client.js';
+import type { Database } from '../../src/db/client.js';
+import { createTestDatabase } from './test-db.js';
+
+export { createTestDatabase };
 import { createLogger, createRuntime } from '../../src/runtime.js';
 import { buildApp, type BuiltApp } from '../../src/app.js';
 import { hashPassword } from '../../src/platform/auth.js';
@@ -18,39 +19,6 @@ import { startScheduler, type Scheduler } from '../../src/workers/scheduler.js';
 export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789';
 export const TEST_SIGNING_SECRET = 'a'.repeat(64);
 export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
-
-/**
- * A fresh database for one test file: a clone of the migrated template on real Postgres when
- * TEST_DATABASE_URL is set (CI), otherwise PGlite loaded from the migrated dump.
- */
-export async function createTestDatabase(): Promise<{ database: Database; url: string | undefined; drop: () => Promise<void> }> {
-  const base = process.env.TEST_DATABASE_URL;
-  const template = inject('pgTemplate');
-  if (base && template) {
-    const name = `edictum_t_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
-    await admin.end();
-    const u = new URL(base);
-    u.pathname = `/${name}`;
-    const database = await createDatabase({ url: u.toString(), poolSize: 5 });
-    return {
-      database,
-      url: u.toString(),
-      drop: async () => {
-        await database.close().catch(() => undefined);
-        const a = new pg.Client({ connectionString: base });
-        await a.connect();
-        await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        await a.end();
-      },
-    };
-  }
-  const blob = new Blob([readFileSync(inject('pgliteTemplatePath'))]);
-  const database = await createDatabase({ pgliteTemplate: blob });
-  return { database, url: undefined, drop: () => database.close() };
-}
 
 export interface TestApp extends BuiltApp {
   deps: AppDeps;

@@ -26,7 +26,7 @@ describe('session store routes', () => {
 
   it('refuses every session route without a credential (401)', async () => {
     for (const r of routes('k1')) {
-      const res = await t.request({ ...r, csrf: false });
+      const res = await t.request({ ...r });
       expect(res.statusCode, `${r.method} ${r.url}`).toBe(401);
       expect(res.json()).toEqual({ detail: 'Authorization header is required.' });
     }

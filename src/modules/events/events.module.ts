@@ -1,8 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { Job } from '../../workers/scheduler.js';
+import { eventsRoutes } from './events.routes.js';
+import { statsRoutes } from '../stats/stats.routes.js';
+import { coverageRoutes } from '../coverage/coverage.routes.js';
 
-/** Audit events, stats, coverage (placeholder until implemented). */
-export function registerEvents(_app: FastifyInstance, _ctx: AppContext): { jobs: Job[] } {
+/**
+ * Audit events (ingest, search, facets, histogram, purge), dashboard stats, and the coverage
+ * and history views built on events. Partition upkeep is the app-wide partition job.
+ */
+export function registerEvents(app: FastifyInstance, ctx: AppContext): { jobs: Job[] } {
+  eventsRoutes(app, ctx);
+  statsRoutes(app, ctx);
+  coverageRoutes(app, ctx);
   return { jobs: [] };
 }

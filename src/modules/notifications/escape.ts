@@ -45,6 +45,7 @@ export function escapeDiscord(s: string): string {
 
 /** Header values (e-mail subject): no CR/LF or other control characters. */
 export function singleLine(s: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
   return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 }
 

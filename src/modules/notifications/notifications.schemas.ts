@@ -10,6 +10,7 @@ const channelName = z
   .min(1, 'must not be empty')
   .max(100, 'must be at most 100 characters')
   .refine((s) => !HTML_LIKE.test(s), 'must not contain HTML or script')
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
 
 /** The config object is checked per type in the service; here only its size is bounded. */

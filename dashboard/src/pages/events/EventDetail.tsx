@@ -59,7 +59,7 @@ export function EventDetail({ event, onClose, onShowCall }: { event: AuditEvent;
             <Row label="Verdict">{event.verdict}</Row>
             <Row label="Contract">
               {p.decision_name ? (
-                <Link to={`/contracts?contract=${encodeURIComponent(String(p.decision_name))}`} className="font-mono text-xs text-amber-600 hover:underline dark:text-amber-400">
+                <Link to={`/events?contract=${encodeURIComponent(String(p.decision_name))}`} title="All events decided by this contract" className="font-mono text-xs text-amber-600 hover:underline dark:text-amber-400">
                   {String(p.decision_name)}
                 </Link>
               ) : null}

@@ -1,0 +1,146 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import { TIMESTAMP_SQL_FORMAT } from './events.canonical.js';
+import { and, baseConditions, facetConditions, FACET_COLUMNS, textMatch, whereOf, type EventFilter } from './events.filters.js';
+import { FACET_NAMES, type FacetName } from './events.schemas.js';
+
+export interface EventRow {
+  id: string;
+  call_id: string;
+  agent_id: string;
+  tool_name: string;
+  verdict: string;
+  mode: string;
+  env: string | null;
+  payload: Record<string, unknown> | null;
+  /** Normalised ISO text (microseconds): exact, unlike a JS Date, so cursors never skip a row. */
+  ts: string;
+  created: string;
+}
+
+/** A keyset position: events strictly older than (ts, id) in (timestamp desc, id desc) order. */
+export interface Position {
+  ts: string;
+  id: string;
+}
+
+const FMT = sql.raw(`'${TIMESTAMP_SQL_FORMAT}'`);
+const COLUMNS = sql`id::text AS id, call_id, agent_id, tool_name, verdict, mode, env, payload,
+  to_char("timestamp" AT TIME ZONE 'UTC', ${FMT}) AS ts, to_char(created_at AT TIME ZONE 'UTC', ${FMT}) AS created`;
+
+// Written as `ts <= x AND (ts < x OR id < y)` rather than a row comparison: the first half is an
+// index condition on every (tenant, <filter>, timestamp) index, not only on (tenant, timestamp, id).
+const before = (p: Position | null): SQL[] =>
+  p ? [sql`"timestamp" <= ${p.ts}::timestamptz`, sql`("timestamp" < ${p.ts}::timestamptz OR id < ${p.id}::uuid)`] : [];
+
+export const eventsReadRepository = {
+  /** Newest first, `limit` rows older than `after`. */
+  page(database: Database, f: EventFilter, after: Position | null, limit: number): Promise<EventRow[]> {
+    return database.rows<EventRow>(
+      sql`SELECT ${COLUMNS} FROM events WHERE ${and([whereOf(f), ...before(after)])}
+          ORDER BY "timestamp" DESC, id DESC LIMIT ${limit}`,
+    );
+  },
+
+  /** Events whose id or call_id is exactly `key` (both indexed: the primary key, the dedup key). */
+  byIdOrCallId(database: Database, f: EventFilter, key: string, after: Position | null, limit: number): Promise<EventRow[]> {
+    return database.rows<EventRow>(
+      sql`SELECT ${COLUMNS} FROM events WHERE ${and([whereOf(f), ...before(after)])} AND (id = ${key}::uuid OR call_id = ${key})
+          ORDER BY "timestamp" DESC, id DESC LIMIT ${limit}`,
+    );
+  },
+
+  /**
+   * Free-text search with a bounded cost: walks at most `budget` filtered events (newest first,
+   * from `after`), returns the first `limit` that match, plus the last position walked and how
+   * many were walked so the caller can hand out a cursor to continue the search further back.
+   */
+  async search(
+    database: Database,
+    f: EventFilter,
+    q: string,
+    after: Position | null,
+    limit: number,
+    budget: number,
+  ): Promise<{ hits: EventRow[]; walked: number; last: Position | null }> {
+    const rows = await database.rows<EventRow & { kind: 'hit' | 'tail'; walked: number | string }>(
+      sql`WITH walked AS MATERIALIZED (
+            SELECT "timestamp" AS t, id AS i, ${textMatch(q)} AS hit FROM events
+            WHERE ${and([whereOf(f), ...before(after)])}
+            ORDER BY "timestamp" DESC, id DESC LIMIT ${budget}
+          ), hits AS (
+            SELECT t, i FROM walked WHERE hit ORDER BY t DESC, i DESC LIMIT ${limit}
+          )
+          SELECT 'hit' AS kind, 0 AS walked, ${COLUMNS} FROM (
+            SELECT e.* FROM hits JOIN events e ON e.id = hits.i AND e."timestamp" = hits.t AND e.tenant_id = ${f.tenantId}::uuid
+            ORDER BY e."timestamp" DESC, e.id DESC
+          ) e
+          UNION ALL
+          SELECT 'tail', (SELECT count(*) FROM walked), w.i::text, '', '', '', '', '', NULL, NULL,
+                 to_char(w.t AT TIME ZONE 'UTC', ${FMT}), ''
+          FROM (SELECT t, i FROM walked ORDER BY t ASC, i ASC LIMIT 1) w`,
+    );
+    const hits = rows.filter((r) => r.kind === 'hit');
+    const tail = rows.find((r) => r.kind === 'tail');
+    return { hits, walked: Number(tail?.walked ?? 0), last: tail ? { ts: tail.ts, id: tail.id } : null };
+  },
+
+  /**
+   * Counts per value of each facet over the newest `cap` events of the window. Each facet is
+   * counted with every filter except its own (multi-select faceting: the dashboard ORs values
+   * within a facet, so it needs the counts of the values it has not chosen yet).
+   */
+  async facets(database: Database, f: EventFilter, q: string | null, cap: number, top: number) {
+    const count = (facet: FacetName) => {
+      const conds = facetConditions(f, facet);
+      if (q) conds.push(sql`hit`);
+      return conds.length === 0 ? sql`count(*)` : sql`count(*) FILTER (WHERE ${and(conds)})`;
+    };
+    const grouped = FACET_NAMES.map((name) => sql`GROUPING(${FACET_COLUMNS[name].column}) = 0`);
+    const whichFacet = sql.join(
+      FACET_NAMES.map((name, i) => sql`WHEN ${grouped[i]} THEN ${name}`),
+      sql` `,
+    );
+    const whichCount = sql.join(
+      FACET_NAMES.map((name, i) => sql`WHEN ${grouped[i]} THEN ${count(name)}`),
+      sql` `,
+    );
+    const cols = sql.raw(FACET_NAMES.join(', '));
+    const rows = await database.rows<{ facet: FacetName | '_'; value: string | null; n: number | string }>(
+      sql`WITH base AS MATERIALIZED (
+            SELECT ${cols}, ${q ? textMatch(q) : sql`TRUE`} AS hit FROM events
+            WHERE ${and(baseConditions(f))}
+            ORDER BY "timestamp" DESC LIMIT ${cap}
+          )
+          SELECT facet, value, n FROM (
+            SELECT facet, value, n, row_number() OVER (PARTITION BY facet ORDER BY n DESC, value) AS rn FROM (
+              SELECT CASE ${whichFacet} END AS facet, COALESCE(${cols}) AS value, CASE ${whichCount} END AS n
+              FROM base GROUP BY GROUPING SETS (${sql.raw(FACET_NAMES.map((c) => `(${c})`).join(', '))})
+            ) g WHERE value IS NOT NULL AND n > 0
+          ) r WHERE rn <= ${top}
+          UNION ALL SELECT '_', NULL, count(*) FROM base`,
+    );
+    return rows;
+  },
+
+  /** Counts per epoch-aligned bucket and class (console-api.md 1.8), since <= timestamp < until. */
+  histogram(database: Database, f: EventFilter, q: string | null, bucketSeconds: number) {
+    const where = and([whereOf({ ...f, untilExclusive: true }), ...(q ? [textMatch(q)] : [])]);
+    return database.rows<{ bucket_start: string; allowed: number | string; denied: number | string; pending: number | string; observed: number | string }>(
+      sql`SELECT to_char(b AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS bucket_start,
+            count(*) FILTER (WHERE c = 0) AS allowed, count(*) FILTER (WHERE c = 1) AS denied,
+            count(*) FILTER (WHERE c = 2) AS pending, count(*) FILTER (WHERE c = 3) AS observed
+          FROM (
+            SELECT date_bin(make_interval(secs => ${bucketSeconds}), "timestamp", timestamptz '1970-01-01 00:00:00+00') AS b,
+              CASE
+                WHEN mode = 'observe' AND verdict IN ('call_would_deny', 'call_denied') THEN 3
+                WHEN verdict IN ('allowed', 'call_allowed') THEN 0
+                WHEN verdict IN ('denied', 'call_denied', 'would_deny', 'call_would_deny') THEN 1
+                WHEN verdict IN ('pending', 'pending_approval') THEN 2
+                ELSE 0
+              END AS c
+            FROM events WHERE ${where}
+          ) x GROUP BY b ORDER BY b`,
+    );
+  },
+};

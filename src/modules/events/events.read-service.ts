@@ -1,0 +1,132 @@
+import type { Database } from '../../db/client.js';
+import type { Principal } from '../../platform/auth.js';
+import { fieldError } from '../../platform/errors.js';
+import { normaliseTimestamp } from './events.canonical.js';
+import { isUuid, type EventFilter } from './events.filters.js';
+import { eventsReadRepository, type EventRow, type Position } from './events.read-repository.js';
+import {
+  FACET_NAMES,
+  type EventOutT,
+  type EventsQueryT,
+  type FacetsOutT,
+  type FacetsQueryT,
+  type HistogramQueryT,
+} from './events.schemas.js';
+
+/** Events a free-text search walks per request; the cursor carries the search further back. */
+export const SEARCH_BUDGET = 20_000;
+/** Events the facet counts are taken over (the newest of the window). */
+export const FACET_SCAN_LIMIT = 100_000;
+export const FACET_TOP = 50;
+
+// ---------- cursor: opaque to clients, `<normalised timestamp>|<uuid>` in base64url ----------
+
+export function encodeCursor(p: Position): string {
+  return Buffer.from(`${p.ts}|${p.id}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): Position {
+  const raw = Buffer.from(cursor, 'base64url').toString('utf8');
+  const [ts, id, ...rest] = raw.split('|');
+  const n = ts ? normaliseTimestamp(ts, true) : null;
+  if (rest.length > 0 || !n || n.iso !== ts || !id || !isUuid(id)) {
+    throw fieldError(['query', 'cursor'], 'is not a cursor this server issued');
+  }
+  return { ts, id };
+}
+
+type Filters = Pick<EventsQueryT, 'agent_id' | 'tool_name' | 'verdict' | 'mode' | 'env' | 'contract' | 'since' | 'until'>;
+
+export function toFilter(p: Principal, q: Filters): EventFilter {
+  return {
+    tenantId: p.tenantId,
+    scopeEnv: p.kind === 'apiKey' ? p.env : null,
+    agentId: q.agent_id,
+    toolName: q.tool_name,
+    verdict: q.verdict,
+    mode: q.mode,
+    env: q.env,
+    contract: q.contract,
+    since: q.since?.iso,
+    until: q.until?.iso,
+  };
+}
+
+export function toEventOut(r: EventRow): EventOutT {
+  return {
+    id: r.id,
+    call_id: r.call_id,
+    agent_id: r.agent_id,
+    tool_name: r.tool_name,
+    verdict: r.verdict,
+    mode: r.mode,
+    timestamp: r.ts,
+    payload: r.payload,
+    created_at: r.created,
+    env: r.env,
+  };
+}
+
+export function createEventsReadService(database: Database) {
+  return {
+    /**
+     * One page, newest first, and the cursor of the next page (null at the end). With `q`, a
+     * page may hold fewer than `limit` events and still have a cursor: the search walked its
+     * budget without reaching the end of the window and can continue from there.
+     */
+    async list(p: Principal, query: EventsQueryT): Promise<{ events: EventOutT[]; nextCursor: string | null }> {
+      const f = toFilter(p, query);
+      const after = query.cursor ? decodeCursor(query.cursor) : null;
+      const q = query.q?.trim() ?? '';
+      const limit = query.limit;
+      if (q.length > 0 && !isUuid(q)) {
+        const { hits, walked, last } = await eventsReadRepository.search(database, f, q, after, limit + 1, SEARCH_BUDGET);
+        if (hits.length > limit) {
+          const page = hits.slice(0, limit);
+          return { events: page.map(toEventOut), nextCursor: encodeCursor(positionOf(page[page.length - 1]!)) };
+        }
+        const more = walked >= SEARCH_BUDGET && last !== null;
+        return { events: hits.map(toEventOut), nextCursor: more ? encodeCursor(last) : null };
+      }
+      const rows =
+        q.length > 0
+          ? await eventsReadRepository.byIdOrCallId(database, f, q, after, limit + 1)
+          : await eventsReadRepository.page(database, f, after, limit + 1);
+      const page = rows.slice(0, limit);
+      const nextCursor = rows.length > limit ? encodeCursor(positionOf(page[page.length - 1]!)) : null;
+      return { events: page.map(toEventOut), nextCursor };
+    },
+
+    async facets(p: Principal, query: FacetsQueryT): Promise<FacetsOutT> {
+      const f = toFilter(p, query);
+      const q = query.q?.trim() || null;
+      const rows = await eventsReadRepository.facets(database, f, q, FACET_SCAN_LIMIT, FACET_TOP);
+      const facets = Object.fromEntries(FACET_NAMES.map((n) => [n, [] as { value: string; count: number }[]])) as FacetsOutT['facets'];
+      let scanned = 0;
+      for (const r of rows) {
+        if (r.facet === '_') {
+          if (r.value === null) scanned = Number(r.n);
+        } else if (r.value !== null) {
+          facets[r.facet].push({ value: r.value, count: Number(r.n) });
+        }
+      }
+      for (const list of Object.values(facets)) list.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+      return { facets, scanned, scan_limit: FACET_SCAN_LIMIT, truncated: scanned >= FACET_SCAN_LIMIT };
+    },
+
+    async histogram(p: Principal, query: HistogramQueryT) {
+      const f = toFilter(p, query);
+      const q = query.q?.trim() || null;
+      const rows = await eventsReadRepository.histogram(database, f, q, query.bucket_seconds);
+      return rows.map((r) => ({
+        bucket_start: r.bucket_start,
+        allowed: Number(r.allowed),
+        denied: Number(r.denied),
+        pending: Number(r.pending),
+        observed: Number(r.observed),
+      }));
+    },
+  };
+}
+
+const positionOf = (r: EventRow): Position => ({ ts: r.ts, id: r.id });

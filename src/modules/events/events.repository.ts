@@ -1,0 +1,66 @@
+import { sql } from 'drizzle-orm';
+import type { Database, DbOrTx } from '../../db/client.js';
+import { agentRegistrations } from '../../db/schema.js';
+
+/** One event, ready to store: validated, timestamp normalised, payload canonical, hash computed. */
+export interface PreparedEvent {
+  callId: string;
+  agentId: string;
+  toolName: string;
+  verdict: string;
+  mode: string;
+  /** normaliseTimestamp().iso */
+  timestamp: string;
+  payloadJson: string | null;
+  decisionName: string | null;
+  dedupHash: string;
+}
+
+/** The write side of the events table (the read side is events.read-repository.ts). */
+export const eventsRepository = {
+  /**
+   * The whole batch in ONE statement: nine array parameters unnested server-side (few
+   * parameters, one round trip, on both drivers). Duplicates, within the batch or against rows
+   * already stored, are skipped by the unique key (tenant_id, call_id, dedup_hash, timestamp).
+   * Rows are inserted in key order so two batches sharing events always take their index locks
+   * in the same order and cannot deadlock each other. Returns how many rows were inserted.
+   */
+  async insertBatch(database: Database, tx: DbOrTx | undefined, tenantId: string, env: string, rows: PreparedEvent[]): Promise<number> {
+    const col = <K extends keyof PreparedEvent>(k: K) => sql.param(rows.map((r) => r[k]));
+    const [row] = await database.rows<{ n: number | string }>(
+      sql`WITH ins AS (
+        INSERT INTO events (tenant_id, env, call_id, agent_id, tool_name, verdict, mode, "timestamp", payload, decision_name, dedup_hash)
+        SELECT ${tenantId}::uuid, ${env}, u.call_id, u.agent_id, u.tool_name, u.verdict, u.mode, u.ts, u.payload, u.decision_name, u.dedup_hash
+        FROM unnest(${col('callId')}::text[], ${col('agentId')}::text[], ${col('toolName')}::text[], ${col('verdict')}::text[],
+                    ${col('mode')}::text[], ${col('timestamp')}::timestamptz[], ${col('payloadJson')}::jsonb[],
+                    ${col('decisionName')}::text[], ${col('dedupHash')}::text[])
+          AS u(call_id, agent_id, tool_name, verdict, mode, ts, payload, decision_name, dedup_hash)
+        ORDER BY u.call_id, u.dedup_hash, u.ts
+        ON CONFLICT (tenant_id, call_id, dedup_hash, "timestamp") DO NOTHING
+        RETURNING 1
+      ) SELECT count(*) AS n FROM ins`,
+      tx,
+    );
+    return Number(row?.n ?? 0);
+  },
+
+  /** The agent's contract manifest (console-api.md 1.8), creating the registration if needed. */
+  async upsertManifest(tx: DbOrTx, tenantId: string, agentId: string, manifest: Record<string, unknown>, at: Date): Promise<void> {
+    await tx
+      .insert(agentRegistrations)
+      .values({ tenantId, agentId, manifest, lastSeenAt: at })
+      .onConflictDoUpdate({
+        target: [agentRegistrations.tenantId, agentRegistrations.agentId],
+        set: { manifest, lastSeenAt: at, updatedAt: at },
+      });
+  },
+
+  /** Deletes the tenant's events stored before `cutoff` (created_at, as the reference). */
+  async purge(database: Database, tenantId: string, cutoffIso: string): Promise<number> {
+    const [row] = await database.rows<{ n: number | string }>(
+      sql`WITH d AS (DELETE FROM events WHERE tenant_id = ${tenantId}::uuid AND created_at < ${cutoffIso}::timestamptz RETURNING 1)
+          SELECT count(*) AS n FROM d`,
+    );
+    return Number(row?.n ?? 0);
+  },
+};

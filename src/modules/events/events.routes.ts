@@ -1,0 +1,87 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.js';
+import { requireAdmin, requireApiKey, requireEither, requireSession } from '../../platform/auth.js';
+import { ErrorResponse } from '../../platform/zod-fastify.js';
+import { eventsRepository } from './events.repository.js';
+import { createEventsReadService } from './events.read-service.js';
+import { createIngestService } from './events.ingest-service.js';
+import {
+  EventList,
+  EventsQuery,
+  FacetsOut,
+  FacetsQuery,
+  HistogramList,
+  HistogramQuery,
+  INGEST_BODY_LIMIT,
+  IngestBody,
+  IngestResult,
+  PurgeQuery,
+  PurgeResult,
+  type EventsQueryT,
+  type FacetsQueryT,
+  type HistogramQueryT,
+  type IngestBodyT,
+} from './events.schemas.js';
+
+const errors = { 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse, 429: ErrorResponse };
+
+export function eventsRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const ingest = createIngestService(ctx);
+  const read = createEventsReadService(ctx.deps.database);
+  const holding = new WeakSet<FastifyRequest>();
+  const release = (request: FastifyRequest) => {
+    if (holding.delete(request)) ingest.gate.leave();
+  };
+
+  app.post(
+    '/api/v1/events',
+    {
+      bodyLimit: INGEST_BODY_LIMIT,
+      config: { auth: 'apiKey' },
+      schema: { body: IngestBody, response: { 200: IngestResult, ...errors, 413: ErrorResponse } },
+      // Credentials and back-pressure are checked before the (up to 32 MB) body is read.
+      preParsing: async (request, _reply, payload) => {
+        const p = requireApiKey(request);
+        await ingest.admit(p);
+        holding.add(request);
+        return payload;
+      },
+      onResponse: async (request) => release(request),
+      onRequestAbort: async (request) => release(request),
+    },
+    async (request) => ingest.ingest(requireApiKey(request), request.body as IngestBodyT),
+  );
+
+  app.get(
+    '/api/v1/events',
+    { config: { auth: 'either' }, schema: { querystring: EventsQuery, response: { 200: EventList, ...errors } } },
+    async (request, reply) => {
+      const { events, nextCursor } = await read.list(requireEither(request), request.query as EventsQueryT);
+      if (nextCursor) void reply.header('x-next-cursor', nextCursor);
+      return events;
+    },
+  );
+
+  app.get(
+    '/api/v1/events/facets',
+    { config: { auth: 'session' }, schema: { querystring: FacetsQuery, response: { 200: FacetsOut, ...errors } } },
+    async (request) => read.facets(requireSession(request), request.query as FacetsQueryT),
+  );
+
+  app.get(
+    '/api/v1/events/histogram',
+    { config: { auth: 'either' }, schema: { querystring: HistogramQuery, response: { 200: HistogramList, ...errors } } },
+    async (request) => read.histogram(requireEither(request), request.query as HistogramQueryT),
+  );
+
+  app.delete(
+    '/api/v1/settings/purge-events',
+    { config: { auth: 'admin' }, schema: { querystring: PurgeQuery, response: { 200: PurgeResult, ...errors } } },
+    async (request) => {
+      const p = requireAdmin(request);
+      const days = (request.query as { older_than_days: number }).older_than_days;
+      const cutoff = new Date(ctx.deps.now().getTime() - days * 86_400_000).toISOString();
+      return { deleted_count: await eventsRepository.purge(ctx.deps.database, p.tenantId, cutoff), cutoff };
+    },
+  );
+}

@@ -1,0 +1,286 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.js';
+import { unavailable } from '../../platform/errors.js';
+import type { BusMessage } from '../../platform/push-bus.js';
+import type { BundlesApi, FleetApi, LiveAgentConnection } from '../protocol-types.js';
+import { AgentConnection } from './agent-connection.js';
+import { createAssignmentTracker } from './assignment-tracker.js';
+import { createDashboardStreams } from './dashboard-streams.js';
+import { liveConnectionsRepository as repo } from './live-connections.repository.js';
+import { openEventStream } from './open-stream.js';
+import { KEEPALIVE_FRAME, sseFrame } from './stream.sse.js';
+
+/** Process heartbeat; the live-connections table trusts rows of processes seen within a minute. */
+const HEARTBEAT_MS = 20_000;
+/** Dashboard sessions are re-checked this often (or every 4 keepalives when that is sooner). */
+const SESSION_RECHECK_MS = 60_000;
+/** Disconnects are deleted from the live table in batches (a mass disconnect is one statement). */
+const REMOVE_BATCH_MS = 25;
+const REMOVE_CHUNK = 1000;
+
+export interface AgentConnectInput {
+  tenantId: string;
+  keyId: string;
+  agentId: string;
+  env: string;
+  /** From the query: the agent named its bundle (no assignment lookup). */
+  bundleName: string | null;
+  policyVersion: string | null;
+  queryTags: Record<string, unknown>;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/**
+ * The streams this process holds, fed by the push bus (every process receives every message and
+ * delivers it to its own sockets), plus this process's rows in the live-connections table.
+ */
+export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fleet: FleetApi }) {
+  const { deps, publish } = opts.ctx;
+  const db = deps.database.db;
+  const log = deps.logger;
+  const processId = randomUUID();
+  const agents = new Map<string, Set<AgentConnection>>();
+  const pendingIds = new Set<string>();
+  const tracker = createAssignmentTracker({ db, bundles: opts.bundles, fleet: opts.fleet, log });
+  const dashboards = createDashboardStreams({ sessions: deps.sessions, log });
+  const timers: NodeJS.Timeout[] = [];
+  let agentCount = 0;
+  let remoteCount = 0;
+  let closing: Promise<void> | null = null;
+  let started: Promise<void> | null = null;
+  let removals: AgentConnection[] = [];
+  let removeTimer: NodeJS.Timeout | null = null;
+  let refreshTimer: NodeJS.Timeout | null = null;
+
+  const every = (ms: number, fn: () => unknown) => {
+    const t = setInterval(fn, ms);
+    t.unref();
+    timers.push(t);
+  };
+
+  async function heartbeat(): Promise<void> {
+    try {
+      await repo.heartbeat(db, processId);
+      remoteCount = await repo.countOthers(db, processId);
+    } catch (err) {
+      log.warn({ err }, 'stream heartbeat failed');
+    }
+  }
+
+  /** Health's count follows other processes' connects within a moment, not only every heartbeat. */
+  function scheduleRemoteRefresh(): void {
+    if (refreshTimer || closing) return;
+    refreshTimer = setTimeout(() => {
+      refreshTimer = null;
+      repo.countOthers(db, processId).then(
+        (n) => (remoteCount = n),
+        (err: unknown) => log.warn({ err }, 'live count refresh failed'),
+      );
+    }, 200);
+    refreshTimer.unref();
+  }
+
+  function forEachAgent(tenantId: string, fn: (c: AgentConnection) => void): void {
+    const set = agents.get(tenantId);
+    if (set) for (const c of set) fn(c);
+  }
+
+  function routeAgents(m: BusMessage): void {
+    if (m.type === 'contract_update') tracker.invalidate(m.tenantId);
+    if (m.type === 'assignment_changed' && m.agentId) {
+      forEachAgent(m.tenantId, (c) => c.agentId === m.agentId && tracker.assignmentChanged(c, m.id, m.data));
+      return;
+    }
+    const isUpdate = m.type === 'contract_update';
+    const bundle = m.bundleName ?? (isUpdate ? str(m.data.bundle_name) : undefined);
+    // Connections with no bundle get no contract updates (console-api.md 2.1).
+    if (isUpdate && !bundle) return;
+    const revision = isUpdate ? str(m.data.revision_hash) : undefined;
+    let frame: Buffer | null = null;
+    forEachAgent(m.tenantId, (c) => {
+      if (m.env !== undefined && c.env !== m.env) return;
+      if (m.agentId !== undefined && c.agentId !== m.agentId) return;
+      if (bundle !== undefined && !c.targets(bundle)) return;
+      frame ??= sseFrame(m.id, m.type, m.data);
+      c.deliver(frame, { bundle, revision });
+    });
+  }
+
+  function routeControl(m: BusMessage): void {
+    if (m.type === 'api_key_revoked') {
+      // A revoked key's streams end at once, in every process.
+      forEachAgent(m.tenantId, (c) => {
+        if (c.keyId !== m.data.key_id) return;
+        c.sink.end();
+        dropAgent(c);
+      });
+    } else if (m.type === 'assignment_rules_changed') {
+      forEachAgent(m.tenantId, (c) => tracker.rulesChanged(c));
+    } else if (m.type === 'agent_tags_changed') {
+      const tags = (m.data.tags ?? {}) as Record<string, unknown>;
+      forEachAgent(m.tenantId, (c) => {
+        if (c.agentId !== m.data.agent_id) return;
+        c.tags = { ...tags, ...c.queryTags };
+        tracker.rulesChanged(c);
+      });
+    }
+  }
+
+  function onMessage(m: BusMessage): void {
+    if (closing) return;
+    try {
+      if (m.topic === 'agents') routeAgents(m);
+      else if (m.topic === 'control') routeControl(m);
+      else {
+        if (m.type === 'signing_key_rotated' || m.type === 'contract_update') tracker.invalidate(m.tenantId);
+        if (m.type === 'agent_connected' || m.type === 'agent_disconnected') scheduleRemoteRefresh();
+        dashboards.deliver(m);
+      }
+    } catch (err) {
+      log.error({ err, type: m.type }, 'stream delivery failed');
+    }
+  }
+  const unsubscribe = deps.bus.subscribe(onMessage);
+
+  async function flushRemovals(): Promise<void> {
+    removeTimer = null;
+    const batch = removals;
+    removals = [];
+    for (let i = 0; i < batch.length; i += REMOVE_CHUNK) {
+      const chunk = batch.slice(i, i + REMOVE_CHUNK);
+      try {
+        await repo.remove(
+          db,
+          chunk.map((c) => c.connectionId),
+        );
+      } catch (err) {
+        log.warn({ err }, 'could not remove live connections; the cleanup job will');
+      }
+    }
+    for (const c of batch) await publish.dashboard(c.tenantId, 'agent_disconnected', { agent_id: c.agentId, env: c.env });
+  }
+
+  function dropAgent(c: AgentConnection): void {
+    const set = agents.get(c.tenantId);
+    if (!set?.delete(c)) return;
+    if (set.size === 0) agents.delete(c.tenantId);
+    agentCount--;
+    if (closing) return;
+    removals.push(c);
+    if (!removeTimer) {
+      removeTimer = setTimeout(() => void flushRemovals(), REMOVE_BATCH_MS);
+      removeTimer.unref();
+    }
+  }
+
+  return {
+    processId,
+
+    /** Heartbeat and timers; called once the app is ready. */
+    start(): Promise<void> {
+      started ??= (async () => {
+        await heartbeat();
+        const keepaliveMs = deps.config.sseKeepaliveSeconds * 1000;
+        every(keepaliveMs, () => {
+          for (const set of agents.values()) for (const c of set) c.sink.write(KEEPALIVE_FRAME);
+          dashboards.keepalive();
+        });
+        every(Math.min(SESSION_RECHECK_MS, keepaliveMs * 4), () => void dashboards.recheckSessions());
+        every(HEARTBEAT_MS, () => void heartbeat());
+      })();
+      return started;
+    },
+
+    /**
+     * Connect sequence (console-api.md 2.1, decisions 4-5): registration upsert, bundle resolution,
+     * the live row, then in one synchronous block the in-memory registration and the headers;
+     * the current bundle follows if the agent runs another revision.
+     */
+    async connectAgent(request: FastifyRequest, reply: FastifyReply, input: AgentConnectInput): Promise<void> {
+      if (closing) throw unavailable('The console is shutting down.', 'stream.closing');
+      if (started) await started;
+      const { tenantId, agentId, env } = input;
+      const { tags: stored } = await opts.fleet.onConnect({ tenantId, agentId, env, policyVersion: input.policyVersion });
+      const tags = { ...stored, ...input.queryTags };
+      const r = input.bundleName
+        ? { bundle_name: input.bundleName, source: 'agent_provided' as const }
+        : await opts.fleet.resolve({ tenantId, agentId, env, tags });
+      const bundleSource = input.bundleName ? ('agent' as const) : r.bundle_name ? ('assignment' as const) : ('none' as const);
+      const id = randomUUID();
+      const connectedAt = deps.now();
+      pendingIds.add(id);
+      try {
+        await repo.insert(db, { id, processId, tenantId, agentId, env, bundleName: r.bundle_name, bundleSource, policyVersion: input.policyVersion, keyId: input.keyId, connectedAt });
+      } finally {
+        pendingIds.delete(id);
+      }
+      if (closing || request.raw.socket.destroyed) {
+        await repo.remove(db, [id]).catch((err: unknown) => log.warn({ err }, 'could not remove live connection'));
+        if (closing) throw unavailable('The console is shutting down.', 'stream.closing');
+        reply.hijack();
+        return;
+      }
+      const sink = openEventStream(request, reply);
+      const conn = new AgentConnection(id, tenantId, agentId, env, input.keyId, input.policyVersion, input.queryTags, connectedAt, sink, {
+        bundleName: r.bundle_name,
+        bundleSource,
+        resolution: r.source,
+        tags,
+      });
+      let set = agents.get(tenantId);
+      if (!set) {
+        set = new Set();
+        agents.set(tenantId, set);
+      }
+      set.add(conn);
+      agentCount++;
+      sink.res.once('close', () => dropAgent(conn));
+      tracker.pushOnConnect(conn);
+      await publish.dashboard(tenantId, 'agent_connected', { agent_id: agentId, env, bundle_name: r.bundle_name });
+    },
+
+    connectDashboard: dashboards.connect,
+
+    live: {
+      list: (tenantId: string): LiveAgentConnection[] => [...(agents.get(tenantId) ?? [])],
+      count: () => agentCount,
+    },
+
+    /** Streams on this process plus those other live processes hold (refreshed on their connects). */
+    connectedAgents: () => agentCount + remoteCount,
+
+    /** The connection-cleanup job: forgotten sockets, orphaned rows, dead processes, idle rings. */
+    async cleanup(): Promise<void> {
+      for (const set of agents.values()) for (const c of set) if (c.closed) dropAgent(c);
+      dashboards.sweep();
+      const own = await repo.ownIds(db, processId);
+      const live = new Set(pendingIds);
+      for (const set of agents.values()) for (const c of set) live.add(c.connectionId);
+      const orphans = own.filter((id) => !live.has(id));
+      for (let i = 0; i < orphans.length; i += REMOVE_CHUNK) await repo.remove(db, orphans.slice(i, i + REMOVE_CHUNK));
+      await repo.sweepDead(db, processId);
+      remoteCount = await repo.countOthers(db, processId);
+    },
+
+    /** Graceful shutdown: end every stream cleanly (the SDKs reconnect elsewhere), drop our rows. */
+    closeAll(): Promise<void> {
+      closing ??= (async () => {
+        unsubscribe();
+        for (const t of timers) clearInterval(t);
+        if (removeTimer) clearTimeout(removeTimer);
+        if (refreshTimer) clearTimeout(refreshTimer);
+        for (const set of agents.values()) for (const c of set) c.sink.end();
+        agents.clear();
+        agentCount = 0;
+        dashboards.closeAll();
+        if (started) await started;
+        await repo.removeProcess(db, processId).catch((err: unknown) => log.warn({ err }, 'could not remove live connections'));
+      })();
+      return closing;
+    },
+  };
+}
+
+export type StreamHub = ReturnType<typeof createStreamHub>;

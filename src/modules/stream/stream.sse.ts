@@ -1,0 +1,73 @@
+import type { ServerResponse } from 'node:http';
+
+/**
+ * The SSE wire format (decision 3): `id:`, `event:`, `data:` lines with LF endings and a blank
+ * line, built once per message as one Buffer and written with one `write` per stream. The TS SDK
+ * splits on CR, LF and CRLF and takes a lone LF at the start of a chunk for an empty line
+ * (sdk-contract.md 3), so CRLF could lose events when a chunk boundary fell inside it; LF cannot.
+ */
+
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache',
+  // nginx: do not buffer this response (docs/scaling.md has the proxy settings).
+  'x-accel-buffering': 'no',
+  'x-content-type-options': 'nosniff',
+} as const;
+
+export const KEEPALIVE_FRAME = Buffer.from(': keepalive\n\n', 'latin1');
+
+/** A consumer this far behind is disconnected (decision 6); the SDK reconnects. */
+export const MAX_BACKLOG_BYTES = 1024 * 1024;
+export const MAX_BACKLOG_EVENTS = 1000;
+
+const SAFE_TOKEN = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * One event as bytes. JSON.stringify escapes CR and LF inside strings, so `data` is always one
+ * line; `id` and `type` are checked so nothing can inject a field.
+ */
+export function sseFrame(id: string | null, type: string, data: unknown): Buffer {
+  if (!SAFE_TOKEN.test(type)) throw new Error(`unsafe SSE event type: ${JSON.stringify(type)}`);
+  if (id !== null && !SAFE_TOKEN.test(id)) throw new Error(`unsafe SSE id: ${JSON.stringify(id)}`);
+  const head = id === null ? '' : `id: ${id}\n`;
+  return Buffer.from(`${head}event: ${type}\ndata: ${JSON.stringify(data)}\n\n`, 'utf8');
+}
+
+export const isSafeEventId = (s: string) => SAFE_TOKEN.test(s);
+
+/**
+ * Writes frames to one hijacked response and watches its backlog. Node buffers whatever the
+ * socket cannot take; past MAX_BACKLOG_BYTES (or MAX_BACKLOG_EVENTS writes while the buffer is
+ * over its high-water mark) the stream is destroyed rather than buffered without end.
+ */
+export class SseSink {
+  closed = false;
+  private blockedWrites = 0;
+
+  constructor(readonly res: ServerResponse) {}
+
+  write(frame: Buffer): void {
+    if (this.closed || this.res.destroyed) return;
+    const ok = this.res.write(frame);
+    if (ok) return;
+    if (this.blockedWrites++ === 0) {
+      this.res.once('drain', () => {
+        this.blockedWrites = 0;
+      });
+    }
+    if (this.blockedWrites > MAX_BACKLOG_EVENTS || this.res.writableLength > MAX_BACKLOG_BYTES) this.destroy();
+  }
+
+  /** A clean end of stream (shutdown, revoked key, ended session): the client reconnects. */
+  end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.res.destroyed) this.res.end();
+  }
+
+  destroy(): void {
+    this.closed = true;
+    this.res.destroy();
+  }
+}
