@@ -92,8 +92,15 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   keysRoutes(app, deps, ctx.publish);
   await installDashboard(app, deps.config.staticDir);
 
-  // Streams never finish on their own: end them before the server waits for connections to drain.
+  // Shutdown: responses still in flight tell the client to close its keep-alive connection (so the
+  // server is not held open by it), and streams, which never finish on their own, are ended.
+  let closing = false;
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) void reply.header('connection', 'close');
+    return payload;
+  });
   app.addHook('preClose', async () => {
+    closing = true;
     await ctx.hub.closeAll();
   });
   return { app, ctx, jobs };

@@ -7,6 +7,10 @@ import { pgTable, uuid, varchar, timestamp, jsonb, text } from 'drizzle-orm/pg-c
  * `0001_events_partitioned.sql` and is deliberately not in the schema drizzle-kit diffs
  * (drizzle.config.ts points at schema.ts only). This definition is for typed queries.
  *
+ * Later changes: 0003_events_ingest_v2.sql (mode widened to 64; partition creation locks the
+ * default partition while it moves parked rows). How rows are stored, deduplicated, partitioned
+ * and indexed, with EXPLAIN evidence: docs/events.md.
+ *
  * Keys: primary key (id, timestamp); unique (tenant_id, call_id, dedup_hash, timestamp) so a
  * retried event — same call_id, same content, same timestamp — never makes a second row, in
  * any batch, while distinct events of one call (call_allowed then call_executed) all stay.
@@ -18,7 +22,7 @@ export const events = pgTable('events', {
   agentId: varchar('agent_id', { length: 255 }).notNull(),
   toolName: varchar('tool_name', { length: 255 }).notNull(),
   verdict: varchar('verdict', { length: 64 }).notNull(),
-  mode: varchar('mode', { length: 32 }).notNull(),
+  mode: varchar('mode', { length: 64 }).notNull(),
   env: varchar('env', { length: 64 }),
   timestamp: timestamp('timestamp', { withTimezone: true }).notNull(),
   payload: jsonb('payload'),

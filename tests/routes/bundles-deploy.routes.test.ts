@@ -67,7 +67,8 @@ describe('deploy', () => {
       await deploy(t, a.cookie, 'svc', 2, 'staging');
       // bundle_deployed is published last: once it is here, everything before it is too.
       await bus.next((m) => m.type === 'bundle_deployed' && m.data.env === 'staging');
-      const toAgents = bus.messages.filter((m) => m.topic === 'agents');
+      // With Redis, a previous test's pushes may still be arriving: look at this deploy's only.
+      const toAgents = bus.messages.filter((m) => m.topic === 'agents' && m.env === 'staging');
       expect(toAgents).toHaveLength(1);
       const push = toAgents[0]!;
       expect(push).toMatchObject({ tenantId: a.tenantId, env: 'staging', bundleName: 'svc', type: 'contract_update' });
@@ -83,7 +84,7 @@ describe('deploy', () => {
         public_key: cur.public_key,
         yaml_bytes: cur.yaml_bytes,
       });
-      const dash = bus.messages.filter((m) => m.topic === 'dashboard');
+      const dash = bus.messages.filter((m) => m.topic === 'dashboard' && m.data.version === 2);
       expect(dash.map((m) => m.type)).toEqual(['contract_update', 'bundle_deployed']);
       expect(dash[0]!.data).toEqual(push.data);
       expect(dash[1]!.data).toEqual({ type: 'bundle_deployed', bundle_name: 'svc', version: 2, env: 'staging', deployed_by: a.email });

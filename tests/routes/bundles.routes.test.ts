@@ -73,6 +73,9 @@ describe('bundle upload', () => {
       const m = await bus.next((x) => x.type === 'bundle_uploaded' && x.data.bundle_name === 'pushed-upload');
       expect(m).toMatchObject({ topic: 'dashboard', tenantId: a.tenantId });
       expect(m.data).toEqual({ type: 'bundle_uploaded', bundle_name: 'pushed-upload', version: 1, revision_hash: body.revision_hash, uploaded_by: a.email });
+      // A later upload's push arriving means any duplicate of the first would have arrived too.
+      await upload(t, a.cookie, bundleYaml('pushed-marker'));
+      await bus.next((x) => x.type === 'bundle_uploaded' && x.data.bundle_name === 'pushed-marker');
       expect(bus.messages.filter((x) => x.type === 'bundle_uploaded' && x.data.bundle_name === 'pushed-upload')).toHaveLength(1);
     } finally {
       bus.stop();
@@ -135,6 +138,28 @@ contracts:
     expect(Buffer.byteLength(yaml)).toBeGreaterThan(64 * 1024);
     const body = await upload(t, a.cookie, yaml);
     expect(body.version).toBe(1);
+  });
+
+  it('accepts a request body over the 1 MB default when the YAML fits (escaping inflates JSON)', async () => {
+    const a = await t.admin();
+    // ~900k characters of comments full of quotes: every one is escaped in JSON, so the body is
+    // about 1.7 MB while yaml_content stays under 1 MiB characters.
+    const padding = `# ${'"'.repeat(998)}\n`.repeat(900);
+    const yaml = bundleYaml('escaped-big') + padding;
+    const payload = JSON.stringify({ yaml_content: yaml });
+    expect(Buffer.byteLength(payload)).toBeGreaterThan(1024 * 1024);
+    const res = await t.request({ method: 'POST', url: '/api/v1/bundles', cookie: a.cookie, payload, headers: { 'content-type': 'application/json' } });
+    expect(res.statusCode, res.body).toBe(201);
+    const raw = await t.request({ url: '/api/v1/bundles/escaped-big/1/yaml', cookie: a.cookie });
+    expect(raw.rawPayload.equals(Buffer.from(yaml, 'utf8'))).toBe(true);
+  });
+
+  it('refuses a body over 5 MB with 413', async () => {
+    const a = await t.admin();
+    const payload = JSON.stringify({ yaml_content: '"'.repeat(2_700_000) });
+    const res = await t.request({ method: 'POST', url: '/api/v1/bundles', cookie: a.cookie, payload, headers: { 'content-type': 'application/json' } });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toEqual({ detail: 'Request body too large. Maximum allowed: 5MB.' });
   });
 });
 

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { envName } from '../../platform/zod-fastify.js';
 import { compileGlob, GlobError } from './glob.js';
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
+// Control characters are exactly what this rejects.
+// eslint-disable-next-line no-control-regex
+export const CONTROL = /[\u0000-\u001f\u007f]/;
 const HTML_LIKE = /<[^>]*>|javascript:|on\w+\s*=/i;
 
 /** SDK identifier rule (sdk-contract.md 1): what an SDK accepts as a bundle name. */

@@ -3,11 +3,9 @@ import { z } from 'zod';
 import { requireApiKey, requireSession } from '../../platform/auth.js';
 import { AppError, fieldError } from '../../platform/errors.js';
 import { ErrorResponse, envName } from '../../platform/zod-fastify.js';
-import { agentIdSchema, BUNDLE_NAME_RE, tagsSchema } from '../fleet/fleet.schemas.js';
+import { agentIdSchema, BUNDLE_NAME_RE, CONTROL, tagsSchema } from '../fleet/fleet.schemas.js';
 import type { StreamHub } from './stream.hub.js';
 import { isSafeEventId } from './stream.sse.js';
-
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
  * The agent stream's query. Unknown parameters are ignored rather than refused: a 4xx on the

@@ -1,0 +1,28 @@
+-- Events, second step (hand-written; see src/db/events-schema.ts and docs/events.md).
+-- 1. `mode` takes up to 64 characters like `verdict` (the ingest contract bounds both at 64).
+--    Widening a varchar is a catalog-only change: no partition is rewritten.
+ALTER TABLE "events" ALTER COLUMN "mode" TYPE varchar(64);
+--> statement-breakpoint
+-- 2. Moving parked rows out of the default partition must not race an insert: a row for the
+--    new month landing in the default partition between the move and the ATTACH would make the
+--    ATTACH fail. Locking the default partition first (inserts routed there wait a moment;
+--    inserts into other partitions do not) makes the move and the attach one step.
+CREATE OR REPLACE FUNCTION create_event_partition_if_needed(ts timestamptz) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+	start_ts timestamptz := date_trunc('month', ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+	end_ts timestamptz := (date_trunc('month', ts AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC';
+	part text := 'events_' || to_char(date_trunc('month', ts AT TIME ZONE 'UTC'), 'YYYY_MM');
+BEGIN
+	IF to_regclass(part) IS NOT NULL THEN
+		RETURN false;
+	END IF;
+	LOCK TABLE "events_default" IN SHARE ROW EXCLUSIVE MODE;
+	EXECUTE format('CREATE TABLE %I (LIKE "events" INCLUDING DEFAULTS)', part);
+	EXECUTE format(
+		'WITH moved AS (DELETE FROM "events_default" WHERE "timestamp" >= %L AND "timestamp" < %L RETURNING *) INSERT INTO %I SELECT * FROM moved',
+		start_ts, end_ts, part);
+	EXECUTE format('ALTER TABLE "events" ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', part, start_ts, end_ts);
+	RETURN true;
+END;
+$$;
