@@ -11,16 +11,20 @@
 # The image runs in production mode (EDICTUM_ENV_NAME=production): it refuses to start
 # without EDICTUM_SECRET_KEY and EDICTUM_SIGNING_KEY_SECRET and says which one is missing.
 # Stages: base -> fetch (lockfile only) -> deps / prod-deps -> dashboard, server -> runtime.
+# With podman/buildah pass `--format docker`, or the OCI format drops the HEALTHCHECK.
 
+# Base images can be overridden (e.g. a registry mirror) with --build-arg.
 ARG NODE_BUILD_IMAGE=node:22
 ARG NODE_RUNTIME_IMAGE=node:22-slim
+ARG PNPM_VERSION=10
 
 # ---------------------------------------------------------------------------------------
 # base: Node 22 + pnpm 10 (from the npm registry; corepack is not used)
 FROM ${NODE_BUILD_IMAGE} AS base
+ARG PNPM_VERSION
 ENV CI=true \
     npm_config_update_notifier=false
-RUN npm i -g pnpm@10 && pnpm --version
+RUN npm i -g pnpm@${PNPM_VERSION} && pnpm --version
 WORKDIR /app
 
 # ---------------------------------------------------------------------------------------
@@ -68,6 +72,9 @@ RUN apt-get update \
 # ---------------------------------------------------------------------------------------
 # runtime: slim Node, production dependencies, compiled server, migrations, dashboard.
 FROM ${NODE_RUNTIME_IMAGE} AS runtime
+LABEL org.opencontainers.image.title="edictum console" \
+      org.opencontainers.image.description="Self-hosted governance console for AI agents running the edictum SDKs" \
+      org.opencontainers.image.licenses="Apache-2.0"
 
 # tini as PID 1 forwards SIGTERM to node (which shuts down gracefully) and reaps zombies.
 COPY --from=tini /usr/bin/tini-static /usr/bin/tini

@@ -22,6 +22,12 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if ! command -v node >/dev/null && [ -x /opt/node22/node_modules/node/bin/node ]; then
+  export PATH=/opt/node22/node_modules/node/bin:$PATH
+fi
+for tool in node psql redis-cli curl openssl timeout; do  # podman: the container tool installs it
+  command -v "$tool" >/dev/null || { echo "container-smoke: $tool is required" >&2; exit 1; }
+done
 CONTAINER_TOOL=${CONTAINER_TOOL:-$ROOT/../shared/tools/container}
 IMAGE=${IMAGE:-edictum-console}
 PGHOST=${PGHOST:-127.0.0.1}
@@ -60,11 +66,12 @@ fail() {
 # podman 4 logs an error when it cannot reach systemd to schedule healthcheck timers; the
 # container still runs and `podman healthcheck run` still works. Hide that line only.
 quiet_systemd() { grep -v 'unable to get systemd connection' >&2 || true; }
+pm() { "${PODMAN[@]}" "$@" 2> >(quiet_systemd); }
 
 cleanup() {
   set +e
   for n in "$NAME" "$NAME_EMBEDDED"; do
-    "${PODMAN[@]}" rm -f -t 2 "$n" >/dev/null 2>&1
+    "${PODMAN[@]}" rm -f -v -t 2 "$n" >/dev/null 2>&1
   done
   "${PODMAN[@]}" volume rm -f "$VOLUME_EMBEDDED" >/dev/null 2>&1
   psql -q -d postgres -c "drop database if exists ${DB_NAME} with (force)" >/dev/null 2>&1
@@ -216,7 +223,7 @@ fi
 ok "processes run as uid 10001 (edictum), not root"
 "${PODMAN[@]}" exec "$NAME" sh -c 'touch /app/x 2>/dev/null' && fail "the app user can write to /app"
 ok "/app is read-only for the app user; /data is $("${PODMAN[@]}" exec "$NAME" stat -c '%U:%G %a' /data)"
-if "${PODMAN[@]}" healthcheck run "$NAME" 2> >(quiet_systemd); then
+if pm healthcheck run "$NAME"; then
   ok "podman healthcheck run: healthy"
 else
   fail "podman healthcheck run reported unhealthy"
@@ -224,7 +231,7 @@ fi
 
 step "SIGTERM (podman stop) exits cleanly and quickly"
 t0=$(date +%s.%N)
-"${PODMAN[@]}" stop -t 30 "$NAME" >/dev/null
+pm stop -t 30 "$NAME" >/dev/null
 t1=$(date +%s.%N)
 elapsed=$(node -e "console.log((${t1}-${t0}).toFixed(2))")
 exit_code=$("${PODMAN[@]}" inspect --format '{{.State.ExitCode}}' "$NAME")
@@ -234,7 +241,7 @@ node -e "process.exit(${elapsed} < 10 ? 0 : 1)" || fail "stop took ${elapsed} s"
 grep -q '"shutting down"' "$WORK/run.log" && grep -q '"stopped"' "$WORK/run.log" ||
   fail "no graceful shutdown in the log"
 ok "stopped in ${elapsed} s, exit code 0, log: shutting down -> stopped"
-"${PODMAN[@]}" rm -f "$NAME" >/dev/null
+pm rm -f -v "$NAME" >/dev/null
 
 # ---------------------------------------------------------------------------------------
 step "embedded mode (no database URL): PGlite data in the /data volume"
@@ -248,7 +255,7 @@ listing=$("${PODMAN[@]}" exec "$NAME_EMBEDDED" ls -ln /data)
 [ -n "$(echo "$listing" | awk 'NR>1')" ] || fail "nothing written to /data"
 echo "$listing" | awk 'NR>1 && $3!="10001"' | grep -q . && fail "files in /data not owned by 10001: $listing"
 ok "embedded mode healthy; /data holds: $(echo "$listing" | awk 'NR>1{print $NF}' | tr '\n' ' ')"
-"${PODMAN[@]}" stop -t 30 "$NAME_EMBEDDED" >/dev/null
+pm stop -t 30 "$NAME_EMBEDDED" >/dev/null
 exit_code=$("${PODMAN[@]}" inspect --format '{{.State.ExitCode}}' "$NAME_EMBEDDED")
 [ "$exit_code" = 0 ] || fail "embedded mode: exit code after SIGTERM is $exit_code"
 ok "embedded mode stopped with exit code 0"

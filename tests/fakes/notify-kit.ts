@@ -176,3 +176,15 @@ export function advanceClock(t: TestApp, ms: number): void {
   const base = t.deps.now;
   t.deps.now = () => new Date(base().getTime() + ms);
 }
+
+/**
+ * Waits for a background step the test cannot await directly (the approvals module notifies in
+ * the background), re-checking on every turn of the event loop; bounded, no timed sleeps.
+ */
+export async function waitUntil(cond: () => Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
-import { SLACK_SIGNING, SLACK_TOKEN, advanceClock, createApproval, createChannel, deliver, deliveries, startFakes, type Fakes } from '../fakes/notify-kit.js';
+import { SLACK_SIGNING, SLACK_TOKEN, advanceClock, createApproval, createChannel, deliver, deliveries, startFakes, waitUntil, type Fakes } from '../fakes/notify-kit.js';
 import type { Recorded } from '../fakes/http-fake.js';
 
 const decide = (t: TestApp, cookie: string, id: string, approved: boolean) =>
@@ -124,18 +124,9 @@ describe('outbox: retries, backoff, failure reporting', () => {
     await deliver(t);
     const rows = (await deliveries(t, cookie, id2)).filter((r) => r.channel_id === hookId);
     expect(rows).toEqual([expect.objectContaining({ kind: 'request', status: 'skipped', attempts: 1 })]);
-    expect(f.webhook.calls.filter((r) => r.body.includes(id2) && r.body.includes('approval_decided'))).toEqual([]);
+    expect(f.webhook.calls.filter((r) => r.path === '/retry' && r.body.includes(id2) && r.body.includes('approval_decided'))).toEqual([]);
   });
 });
-
-/** Polls a condition the test cannot await directly (a background step), bounded. */
-async function waitUntil(cond: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-}
 
 describe('two console processes sharing one database', () => {
   let f: Fakes;
@@ -143,8 +134,10 @@ describe('two console processes sharing one database', () => {
   let b: TestApp;
   beforeAll(async () => {
     f = await startFakes();
-    a = await createTestApp({ env: { ...f.env, EDICTUM_BASE_URL: 'http://process-a.test' } });
-    b = await createTestApp({ env: { ...f.env, EDICTUM_BASE_URL: 'http://process-b.test' }, database: { database: a.deps.database, url: a.config.databaseUrl } });
+    // A long outbound timeout: process A's held request must not time out while B works.
+    const env = { ...f.env, EDICTUM_OUTBOUND_TIMEOUT_MS: '30000' };
+    a = await createTestApp({ env: { ...env, EDICTUM_BASE_URL: 'http://process-a.test' } });
+    b = await createTestApp({ env: { ...env, EDICTUM_BASE_URL: 'http://process-b.test' }, database: { database: a.deps.database, url: a.config.databaseUrl } });
   });
   afterAll(async () => {
     await b?.close();
@@ -164,28 +157,36 @@ describe('two console processes sharing one database', () => {
     await f.webhook.waitFor((r) => r.path === '/twice' && r.body.includes(first));
     const ids = [first];
     for (let i = 0; i < 5; i++) ids.push(await createApproval(a, key));
+    for (const id of ids) await waitUntil(async () => (await deliveries(a, cookie, id)).length === 2, 5000, 'requests queued');
     await deliver(b);
     held.release();
     // Then both race over a burst.
     const burst = await Promise.all(Array.from({ length: 12 }, () => createApproval(a, key)));
     ids.push(...burst);
     await Promise.all([deliver(a), deliver(b), deliver(b), deliver(a)]);
+    const hookFor = (id: string) => (r: Recorded) => r.path === '/twice' && r.body.includes(id);
+    const postFor = (id: string) => (r: Recorded) => r.path === '/api/chat.postMessage' && r.body.includes(id);
+    for (const id of ids) await Promise.all([f.webhook.waitFor(hookFor(id)), f.slack.waitFor(postFor(id))]);
     await Promise.all([deliver(a), deliver(b)]);
 
     for (const id of ids) {
-      expect(f.webhook.calls.filter((r) => r.path === '/twice' && r.body.includes(id))).toHaveLength(1);
-      expect(f.slack.calls.filter((r) => r.path === '/api/chat.postMessage' && r.body.includes(id))).toHaveLength(1);
+      expect(f.webhook.calls.filter(hookFor(id))).toHaveLength(1);
+      expect(f.slack.calls.filter(postFor(id))).toHaveLength(1);
     }
     const senders = new Set(f.webhook.calls.filter((r) => r.path === '/twice').map((r) => (r.json as { dashboard_url: string }).dashboard_url.split('/dashboard')[0]));
     expect(senders).toEqual(new Set(['http://process-a.test', 'http://process-b.test']));
 
     // Decisions, too, are edited once.
-    for (const id of ids.slice(0, 6)) expect((await decide(a, cookie, id, true)).statusCode).toBe(200);
+    const decided = ids.slice(0, 6);
+    for (const id of decided) expect((await decide(a, cookie, id, true)).statusCode).toBe(200);
     await Promise.all([deliver(b), deliver(a), deliver(b)]);
+    const updateFor = (id: string) => (r: Recorded) => r.path === '/api/chat.update' && r.body.includes(id);
+    const decidedFor = (id: string) => (r: Recorded) => hookFor(id)(r) && r.body.includes('approval_decided');
+    for (const id of decided) await Promise.all([f.slack.waitFor(updateFor(id)), f.webhook.waitFor(decidedFor(id))]);
     await Promise.all([deliver(a), deliver(b)]);
-    for (const id of ids.slice(0, 6)) {
-      expect(f.slack.calls.filter((r) => r.path === '/api/chat.update' && r.body.includes(id))).toHaveLength(1);
-      expect(f.webhook.calls.filter((r) => r.path === '/twice' && r.body.includes(id) && r.body.includes('approval_decided'))).toHaveLength(1);
+    for (const id of decided) {
+      expect(f.slack.calls.filter(updateFor(id))).toHaveLength(1);
+      expect(f.webhook.calls.filter(decidedFor(id))).toHaveLength(1);
     }
   });
 });

@@ -10,7 +10,15 @@ import { generateSigningKey, signDetached } from '../../src/platform/crypto.js';
 import { createBundleSigner } from '../../src/modules/bundles/bundle-signatures.js';
 import { createDeploymentsService } from '../../src/modules/bundles/deployments.service.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
-import { bundleYaml, current, deploy, upload, verifyLikePythonSdk, verifyLikeTsSdk, yamlBytesOf } from '../routes/bundles-helpers.js';
+import {
+  bundleYaml,
+  current,
+  deploy,
+  upload,
+  verifyLikePythonSdk,
+  verifyLikeTsSdk,
+  yamlBytesOf,
+} from '../routes/bundles-helpers.js';
 
 const ROTATE = '/api/v1/settings/rotate-signing-key';
 
@@ -26,9 +34,11 @@ describe('S6 signatures', () => {
   });
   afterAll(async () => t?.close());
 
-  const activeKey = async () => ((await t.request({ url: '/api/v1/settings/signing-key', cookie })).json() as { public_key: string }).public_key;
+  const activeKey = async () =>
+    ((await t.request({ url: '/api/v1/settings/signing-key', cookie })).json() as { public_key: string }).public_key;
   const seam = () => createDeploymentsService(t.ctx, createBundleSigner(t.deps)).api();
-  const both = (bytes: Uint8Array, sig: string, key: string) => verifyLikeTsSdk(bytes, sig, key) && verifyLikePythonSdk(bytes, sig, key);
+  const both = (bytes: Uint8Array, sig: string, key: string) =>
+    verifyLikeTsSdk(bytes, sig, key) && verifyLikePythonSdk(bytes, sig, key);
 
   /** Every way a bundle reaches an agent: /current (key and session) and the stream seam. */
   async function servedEverywhere(name: string, env: string) {
@@ -99,7 +109,10 @@ describe('S6 signatures', () => {
   it('keeps every deployment signed by the active key when deploys and rotations race', async () => {
     for (let i = 0; i < 4; i++) await upload(t, cookie, bundleYaml('s6-race', `r${i}`));
     const ops = [
-      ...[1, 2, 3, 4].map((v) => () => t.request({ method: 'POST', url: `/api/v1/bundles/s6-race/${v}/deploy`, cookie, payload: { env: `race-${v % 2}` } })),
+      ...[1, 2, 3, 4].map(
+        (v) => () =>
+          t.request({ method: 'POST', url: `/api/v1/bundles/s6-race/${v}/deploy`, cookie, payload: { env: `race-${v % 2}` } }),
+      ),
       () => t.request({ method: 'POST', url: ROTATE, cookie }),
       () => t.request({ method: 'POST', url: ROTATE, cookie }),
     ];

@@ -13,10 +13,16 @@ import {
 } from '../routes/bundles-helpers.js';
 
 /** What an agent with `verifySignatures: true` and a pinned key does with a bundle it receives. */
-function agentAccepts(payload: { yaml_bytes: string; signature: string | null }, pinnedKeyHex: string): { ts: boolean; py: boolean } {
+function agentAccepts(
+  payload: { yaml_bytes: string; signature: string | null },
+  pinnedKeyHex: string,
+): { ts: boolean; py: boolean } {
   if (!payload.signature) return { ts: false, py: false };
   const bytes = yamlBytesOf(payload);
-  return { ts: verifyLikeTsSdk(bytes, payload.signature, pinnedKeyHex), py: verifyLikePythonSdk(bytes, payload.signature, pinnedKeyHex) };
+  return {
+    ts: verifyLikeTsSdk(bytes, payload.signature, pinnedKeyHex),
+    py: verifyLikePythonSdk(bytes, payload.signature, pinnedKeyHex),
+  };
 }
 
 describe('bundle signatures as the SDKs verify them', () => {
@@ -81,7 +87,10 @@ describe('bundle signatures as the SDKs verify them', () => {
   });
 
   it('after a rotation, what is deployed verifies only under the new key', async () => {
-    const rotated = (await t.request({ method: 'POST', url: '/api/v1/settings/rotate-signing-key', cookie })).json() as { public_key: string; deployments_re_signed: number };
+    const rotated = (await t.request({ method: 'POST', url: '/api/v1/settings/rotate-signing-key', cookie })).json() as {
+      public_key: string;
+      deployments_re_signed: number;
+    };
     expect(rotated.deployments_re_signed).toBe(2);
     for (const env of ['production', 'staging']) {
       const cur = await current(t, { cookie }, 'verified', env);
@@ -97,7 +106,9 @@ describe('bundle signatures as the SDKs verify them', () => {
     await upload(t, cookie, bundleYaml('old-version', 'second'));
     await deploy(t, cookie, 'old-version', 1, 'production');
     await deploy(t, cookie, 'old-version', 2, 'production'); // v1 is signed, then stops being current
-    const rotated = (await t.request({ method: 'POST', url: '/api/v1/settings/rotate-signing-key', cookie })).json() as { public_key: string };
+    const rotated = (await t.request({ method: 'POST', url: '/api/v1/settings/rotate-signing-key', cookie })).json() as {
+      public_key: string;
+    };
     const bus = watchBus(t);
     try {
       await deploy(t, cookie, 'old-version', 1, 'production');
@@ -106,7 +117,10 @@ describe('bundle signatures as the SDKs verify them', () => {
       expect(agentAccepts(cur, rotated.public_key)).toEqual({ ts: true, py: true });
       const push = await bus.next((x) => x.topic === 'agents' && x.bundleName === 'old-version');
       expect(push.data.version).toBe(1);
-      expect(agentAccepts(push.data as { yaml_bytes: string; signature: string }, rotated.public_key)).toEqual({ ts: true, py: true });
+      expect(agentAccepts(push.data as { yaml_bytes: string; signature: string }, rotated.public_key)).toEqual({
+        ts: true,
+        py: true,
+      });
     } finally {
       bus.stop();
     }

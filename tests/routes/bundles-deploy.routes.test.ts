@@ -42,7 +42,8 @@ describe('deploy', () => {
   it('names the field for a bad env, a missing env, an extra field or a bad version', async () => {
     const a = await t.admin();
     const post = (u: string, payload: object) => t.request({ method: 'POST', url: u, cookie: a.cookie, payload });
-    const locs = async (u: string, payload: object) => ((await post(u, payload)).json() as { detail: Problem[] }).detail.map((d) => d.loc.join('.'));
+    const locs = async (u: string, payload: object) =>
+      ((await post(u, payload)).json() as { detail: Problem[] }).detail.map((d) => d.loc.join('.'));
     expect(await locs(url, { env: 'bad env!' })).toEqual(['body.env']);
     expect(await locs(url, { env: 'x'.repeat(65) })).toEqual(['body.env']);
     expect(await locs(url, {})).toEqual(['body.env']);
@@ -87,7 +88,13 @@ describe('deploy', () => {
       const dash = bus.messages.filter((m) => m.topic === 'dashboard' && m.data.version === 2);
       expect(dash.map((m) => m.type)).toEqual(['contract_update', 'bundle_deployed']);
       expect(dash[0]!.data).toEqual(push.data);
-      expect(dash[1]!.data).toEqual({ type: 'bundle_deployed', bundle_name: 'svc', version: 2, env: 'staging', deployed_by: a.email });
+      expect(dash[1]!.data).toEqual({
+        type: 'bundle_deployed',
+        bundle_name: 'svc',
+        version: 2,
+        env: 'staging',
+        deployed_by: a.email,
+      });
     } finally {
       bus.stop();
     }
@@ -112,7 +119,13 @@ describe('deploy', () => {
     const other = await t.otherTenant();
     expect(await seam.deployedRevision(other.tenantId, 'seam', 'svc')).toBeNull();
     const update = await seam.currentUpdate(a.tenantId, 'seam', 'svc');
-    expect(update).toMatchObject({ type: 'contract_update', version: 2, signature: cur.signature, public_key: cur.public_key, yaml_bytes: cur.yaml_bytes });
+    expect(update).toMatchObject({
+      type: 'contract_update',
+      version: 2,
+      signature: cur.signature,
+      public_key: cur.public_key,
+      yaml_bytes: cur.yaml_bytes,
+    });
     expect(await seam.currentUpdate(a.tenantId, 'seam', 'missing')).toBeNull();
   });
 });
@@ -139,7 +152,8 @@ describe('deployment history', () => {
 
   it('lists deployments newest first, filtered by env and bundle name, limited', async () => {
     const a = await t.admin();
-    const get = async (q: string) => (await t.request({ url: `/api/v1/deployments${q}`, cookie: a.cookie })).json() as { env: string; bundle_name: string }[];
+    const get = async (q: string) =>
+      (await t.request({ url: `/api/v1/deployments${q}`, cookie: a.cookie })).json() as { env: string; bundle_name: string }[];
     expect((await get('')).map((d) => [d.bundle_name, d.env])).toEqual([
       ['hist-a', 'staging'],
       ['hist-b', 'production'],

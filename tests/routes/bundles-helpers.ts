@@ -56,10 +56,22 @@ export async function upload(t: TestApp, cookie: string, yaml: string): Promise<
 export async function deploy(t: TestApp, cookie: string, name: string, version: number, env: string) {
   const res = await t.request({ method: 'POST', url: `/api/v1/bundles/${name}/${version}/deploy`, cookie, payload: { env } });
   expect(res.statusCode, res.body).toBe(201);
-  return res.json() as { id: string; env: string; bundle_name: string; bundle_version: number; deployed_by: string; created_at: string };
+  return res.json() as {
+    id: string;
+    env: string;
+    bundle_name: string;
+    bundle_version: number;
+    deployed_by: string;
+    created_at: string;
+  };
 }
 
-export async function current(t: TestApp, auth: { cookie?: string; apiKey?: string }, name: string, env: string): Promise<CurrentJson> {
+export async function current(
+  t: TestApp,
+  auth: { cookie?: string; apiKey?: string },
+  name: string,
+  env: string,
+): Promise<CurrentJson> {
   const res = await t.request({ url: `/api/v1/bundles/${name}/current?env=${env}`, ...auth });
   expect(res.statusCode, res.body).toBe(200);
   return res.json() as CurrentJson;
@@ -75,8 +87,13 @@ export function verifyLikeTsSdk(yamlBytes: Uint8Array, signatureB64: string, pub
   if (signatureB64.length > 512) return false;
   const sig = Buffer.from(signatureB64, 'base64');
   const strip = (s: string) => s.replace(/=+$/, '');
-  if (strip(sig.toString('base64')) !== strip(signatureB64) && strip(sig.toString('base64url')) !== strip(signatureB64)) return false;
-  const key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, Buffer.from(publicKeyHex, 'hex')]), format: 'der', type: 'spki' });
+  if (strip(sig.toString('base64')) !== strip(signatureB64) && strip(sig.toString('base64url')) !== strip(signatureB64))
+    return false;
+  const key = createPublicKey({
+    key: Buffer.concat([SPKI_ED25519_PREFIX, Buffer.from(publicKeyHex, 'hex')]),
+    format: 'der',
+    type: 'spki',
+  });
   try {
     return verify(null, yamlBytes, key, sig);
   } catch {

@@ -1,4 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
+import { signingKeys } from '../../src/db/schema.js';
+import { createSigningService } from '../../src/modules/signing/signing.service.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { bundleYaml, deploy, upload, watchBus } from './bundles-helpers.js';
@@ -52,7 +54,11 @@ describe('signing key settings', () => {
       const after = (await t.request({ url: KEY, cookie: a.cookie })).json() as { public_key: string; created_at: string };
       expect(after).toEqual({ public_key: body.public_key, created_at: body.rotated_at });
       const m = await bus.next((x) => x.type === 'signing_key_rotated');
-      expect(m).toMatchObject({ topic: 'dashboard', tenantId: a.tenantId, data: { type: 'signing_key_rotated', public_key: body.public_key } });
+      expect(m).toMatchObject({
+        topic: 'dashboard',
+        tenantId: a.tenantId,
+        data: { type: 'signing_key_rotated', public_key: body.public_key },
+      });
     } finally {
       bus.stop();
     }
@@ -88,9 +94,32 @@ describe('signing key settings', () => {
     expect(r1.public_key).not.toBe(r2.public_key);
   });
 
+  it('answers a clear 422 (not a 500) when the key cannot be decrypted, and a rotation recovers', async () => {
+    const a = await t.admin();
+    await upload(t, a.cookie, bundleYaml('secret-changed'));
+    // As if EDICTUM_SIGNING_KEY_SECRET had changed since the key was made.
+    await t.deps.database.db
+      .update(signingKeys)
+      .set({ privateKeyEncrypted: createSigningService('d'.repeat(64)).prepare().privateKeyEncrypted })
+      .where(and(eq(signingKeys.tenantId, a.tenantId), eq(signingKeys.active, true)));
+    const refused = await t.request({
+      method: 'POST',
+      url: '/api/v1/bundles/secret-changed/1/deploy',
+      cookie: a.cookie,
+      payload: { env: 'production' },
+    });
+    expect(refused.statusCode).toBe(422);
+    expect((refused.json() as { detail: string }).detail).toMatch(/EDICTUM_SIGNING_KEY_SECRET/);
+    expect((await t.request({ url: '/api/v1/deployments?bundle_name=secret-changed', cookie: a.cookie })).json()).toEqual([]);
+    expect((await t.request({ method: 'POST', url: ROTATE, cookie: a.cookie })).statusCode).toBe(201);
+    await deploy(t, a.cookie, 'secret-changed', 1, 'production');
+  });
+
   it('keeps exactly one active key through concurrent rotations', async () => {
     const a = await t.admin();
-    const results = await Promise.all(Array.from({ length: 4 }, () => t.request({ method: 'POST', url: ROTATE, cookie: a.cookie })));
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => t.request({ method: 'POST', url: ROTATE, cookie: a.cookie })),
+    );
     expect(results.map((r) => r.statusCode)).toEqual([201, 201, 201, 201]);
     const rows = await t.deps.database.rows<{ n: number }>(
       sql`SELECT count(*)::int AS n FROM signing_keys WHERE tenant_id = ${a.tenantId} AND active`,

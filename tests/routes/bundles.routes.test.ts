@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
-import { bundleYaml, deploy, upload, watchBus, type BundleJson } from './bundles-helpers.js';
+import { bundleYaml, upload, watchBus, type BundleJson } from './bundles-helpers.js';
 
 interface Problem {
   loc: (string | number)[];
@@ -25,7 +25,12 @@ describe('bundle upload', () => {
   it('refuses an API key on the upload route', async () => {
     const a = await t.admin();
     const key = await t.apiKey(a.cookie);
-    const res = await t.request({ method: 'POST', url: '/api/v1/bundles', apiKey: key, payload: { yaml_content: bundleYaml('a') } });
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/v1/bundles',
+      apiKey: key,
+      payload: { yaml_content: bundleYaml('a') },
+    });
     expect(res.statusCode).toBe(403);
   });
 
@@ -34,9 +39,26 @@ describe('bundle upload', () => {
     const yaml = bundleYaml('shape-check', 'naïve ✓');
     const body = await upload(t, a.cookie, yaml);
     expect(Object.keys(body).sort()).toEqual(
-      ['created_at', 'id', 'name', 'revision_hash', 'signature_hex', 'source_hub_revision', 'source_hub_slug', 'tenant_id', 'uploaded_by', 'version'].sort(),
+      [
+        'created_at',
+        'id',
+        'name',
+        'revision_hash',
+        'signature_hex',
+        'source_hub_revision',
+        'source_hub_slug',
+        'tenant_id',
+        'uploaded_by',
+        'version',
+      ].sort(),
     );
-    expect(body).toMatchObject({ name: 'shape-check', version: 1, tenant_id: a.tenantId, uploaded_by: a.email, signature_hex: null });
+    expect(body).toMatchObject({
+      name: 'shape-check',
+      version: 1,
+      tenant_id: a.tenantId,
+      uploaded_by: a.email,
+      signature_hex: null,
+    });
     expect(body.revision_hash).toBe(createHash('sha256').update(Buffer.from(yaml, 'utf8')).digest('hex'));
     const raw = await t.request({ url: '/api/v1/bundles/shape-check/1/yaml', cookie: a.cookie });
     expect(raw.statusCode).toBe(200);
@@ -59,7 +81,14 @@ describe('bundle upload', () => {
   it('gives concurrent uploads of one name distinct consecutive versions', async () => {
     const a = await t.admin();
     const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => t.request({ method: 'POST', url: '/api/v1/bundles', cookie: a.cookie, payload: { yaml_content: bundleYaml('racy', `r${i}`) } })),
+      Array.from({ length: 6 }, (_, i) =>
+        t.request({
+          method: 'POST',
+          url: '/api/v1/bundles',
+          cookie: a.cookie,
+          payload: { yaml_content: bundleYaml('racy', `r${i}`) },
+        }),
+      ),
     );
     expect(results.map((r) => r.statusCode)).toEqual(Array(6).fill(201));
     expect(results.map((r) => (r.json() as BundleJson).version).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -72,7 +101,13 @@ describe('bundle upload', () => {
       const body = await upload(t, a.cookie, bundleYaml('pushed-upload'));
       const m = await bus.next((x) => x.type === 'bundle_uploaded' && x.data.bundle_name === 'pushed-upload');
       expect(m).toMatchObject({ topic: 'dashboard', tenantId: a.tenantId });
-      expect(m.data).toEqual({ type: 'bundle_uploaded', bundle_name: 'pushed-upload', version: 1, revision_hash: body.revision_hash, uploaded_by: a.email });
+      expect(m.data).toEqual({
+        type: 'bundle_uploaded',
+        bundle_name: 'pushed-upload',
+        version: 1,
+        revision_hash: body.revision_hash,
+        uploaded_by: a.email,
+      });
       // A later upload's push arriving means any duplicate of the first would have arrived too.
       await upload(t, a.cookie, bundleYaml('pushed-marker'));
       await bus.next((x) => x.type === 'bundle_uploaded' && x.data.bundle_name === 'pushed-marker');
@@ -103,9 +138,17 @@ contracts:
     expect(res.statusCode).toBe(422);
     const detail = (res.json() as { detail: Problem[] }).detail;
     const byPath = Object.fromEntries(detail.map((p) => [p.path, p]));
-    expect(byPath.apiVersion).toEqual({ loc: ['body', 'yaml_content', 'apiVersion'], msg: 'apiVersion: must be edictum/v1', path: 'apiVersion', line: 1 });
+    expect(byPath.apiVersion).toEqual({
+      loc: ['body', 'yaml_content', 'apiVersion'],
+      msg: 'apiVersion: must be edictum/v1',
+      path: 'apiVersion',
+      line: 1,
+    });
     expect(byPath['metadata.name']).toMatchObject({ loc: ['body', 'yaml_content', 'metadata', 'name'], line: 4 });
-    expect(byPath['contracts[0].then.effect']).toMatchObject({ loc: ['body', 'yaml_content', 'contracts', 0, 'then', 'effect'], line: 14 });
+    expect(byPath['contracts[0].then.effect']).toMatchObject({
+      loc: ['body', 'yaml_content', 'contracts', 0, 'then', 'effect'],
+      line: 14,
+    });
     expect(byPath['contracts[0].then.effect']!.msg).toMatch(/^contracts\[0\]\.then\.effect: must be one of deny, approve$/);
     const list = await t.request({ url: '/api/v1/bundles', cookie: a.cookie });
     expect((list.json() as { name: string }[]).some((b) => b.name === 'Bad_Name')).toBe(false);
@@ -113,7 +156,12 @@ contracts:
 
   it('reports unparseable YAML at the document level with a line', async () => {
     const a = await t.admin();
-    const res = await t.request({ method: 'POST', url: '/api/v1/bundles', cookie: a.cookie, payload: { yaml_content: 'a: [1, 2\nb: c' } });
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/v1/bundles',
+      cookie: a.cookie,
+      payload: { yaml_content: 'a: [1, 2\nb: c' },
+    });
     expect(res.statusCode).toBe(422);
     const [first] = (res.json() as { detail: Problem[] }).detail;
     expect(first).toMatchObject({ loc: ['body', 'yaml_content'], path: 'yaml_content' });
@@ -123,8 +171,10 @@ contracts:
 
   it('names the field for a missing, empty, oversized or extra body field', async () => {
     const a = await t.admin();
-    const post = (payload: unknown) => t.request({ method: 'POST', url: '/api/v1/bundles', cookie: a.cookie, payload: payload as object });
-    const locs = async (payload: unknown) => ((await post(payload)).json() as { detail: Problem[] }).detail.map((d) => d.loc.join('.'));
+    const post = (payload: unknown) =>
+      t.request({ method: 'POST', url: '/api/v1/bundles', cookie: a.cookie, payload: payload as object });
+    const locs = async (payload: unknown) =>
+      ((await post(payload)).json() as { detail: Problem[] }).detail.map((d) => d.loc.join('.'));
     expect(await locs({})).toEqual(['body.yaml_content']);
     expect(await locs({ yaml_content: '' })).toEqual(['body.yaml_content']);
     expect(await locs({ yaml_content: 123 })).toEqual(['body.yaml_content']);
@@ -148,7 +198,13 @@ contracts:
     const yaml = bundleYaml('escaped-big') + padding;
     const payload = JSON.stringify({ yaml_content: yaml });
     expect(Buffer.byteLength(payload)).toBeGreaterThan(1024 * 1024);
-    const res = await t.request({ method: 'POST', url: '/api/v1/bundles', cookie: a.cookie, payload, headers: { 'content-type': 'application/json' } });
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/v1/bundles',
+      cookie: a.cookie,
+      payload,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.statusCode, res.body).toBe(201);
     const raw = await t.request({ url: '/api/v1/bundles/escaped-big/1/yaml', cookie: a.cookie });
     expect(raw.rawPayload.equals(Buffer.from(yaml, 'utf8'))).toBe(true);
@@ -157,173 +213,14 @@ contracts:
   it('refuses a body over 5 MB with 413', async () => {
     const a = await t.admin();
     const payload = JSON.stringify({ yaml_content: '"'.repeat(2_700_000) });
-    const res = await t.request({ method: 'POST', url: '/api/v1/bundles', cookie: a.cookie, payload, headers: { 'content-type': 'application/json' } });
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/v1/bundles',
+      cookie: a.cookie,
+      payload,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.statusCode).toBe(413);
     expect(res.json()).toEqual({ detail: 'Request body too large. Maximum allowed: 5MB.' });
-  });
-});
-
-describe('bundle reads', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp();
-    const a = await t.admin();
-    await upload(t, a.cookie, bundleYaml('alpha', 'one', 1));
-    await upload(t, a.cookie, bundleYaml('alpha', 'two', 3));
-    await upload(t, a.cookie, bundleYaml('beta'));
-    await deploy(t, a.cookie, 'alpha', 1, 'production');
-    await deploy(t, a.cookie, 'alpha', 2, 'eu-west.prod_2');
-  });
-  afterAll(async () => t?.close());
-
-  it('refuses every read without a credential', async () => {
-    for (const url of ['/api/v1/bundles', '/api/v1/bundles/alpha', '/api/v1/bundles/alpha/1', '/api/v1/bundles/alpha/1/yaml', '/api/v1/bundles/alpha/current?env=production']) {
-      expect((await t.request({ url })).statusCode, url).toBe(401);
-    }
-  });
-
-  it('lists summaries, most recent upload first, with envs and contract counts', async () => {
-    const a = await t.admin();
-    const res = await t.request({ url: '/api/v1/bundles', cookie: a.cookie });
-    expect(res.statusCode).toBe(200);
-    const list = res.json() as Record<string, unknown>[];
-    expect(list.map((b) => b.name)).toEqual(['beta', 'alpha']);
-    expect(list[1]).toMatchObject({ name: 'alpha', latest_version: 2, version_count: 2, deployed_envs: ['eu-west.prod_2', 'production'], contract_count: 3 });
-    expect(list[1]!.last_deployed_at).toEqual(expect.any(String));
-    expect(list[0]).toMatchObject({ name: 'beta', deployed_envs: [], last_deployed_at: null, contract_count: 1 });
-  });
-
-  it('lists the versions of a name newest first with the envs each one runs in', async () => {
-    const a = await t.admin();
-    const res = await t.request({ url: '/api/v1/bundles/alpha', cookie: a.cookie });
-    expect(res.statusCode).toBe(200);
-    const versions = res.json() as (BundleJson & { deployed_envs: string[] })[];
-    expect(versions.map((v) => [v.version, v.deployed_envs])).toEqual([
-      [2, ['eu-west.prod_2']],
-      [1, ['production']],
-    ]);
-    expect(versions[1]!.signature_hex).toMatch(/^[0-9a-f]{128}$/);
-  });
-
-  it('answers 404 for a missing name or version and 422 for a malformed one', async () => {
-    const a = await t.admin();
-    expect((await t.request({ url: '/api/v1/bundles/nope', cookie: a.cookie })).json()).toEqual({ detail: "Bundle 'nope' not found" });
-    expect((await t.request({ url: '/api/v1/bundles/alpha/9', cookie: a.cookie })).json()).toEqual({ detail: "Bundle 'alpha' v9 not found" });
-    expect((await t.request({ url: '/api/v1/bundles/alpha/9/yaml', cookie: a.cookie })).statusCode).toBe(404);
-    const badName = await t.request({ url: '/api/v1/bundles/Bad%20Name', cookie: a.cookie });
-    expect(badName.statusCode).toBe(422);
-    expect((badName.json() as { detail: Problem[] }).detail[0]!.loc).toEqual(['path', 'name']);
-    expect((await t.request({ url: `/api/v1/bundles/${'a'.repeat(129)}`, cookie: a.cookie })).statusCode).toBe(422);
-    for (const v of ['0', '1e3', '-1', '99999999999', 'x']) {
-      const res = await t.request({ url: `/api/v1/bundles/alpha/${v}`, cookie: a.cookie });
-      expect(res.statusCode, v).toBe(422);
-      expect((res.json() as { detail: Problem[] }).detail[0]!.loc).toEqual(['path', 'version']);
-    }
-  });
-
-  it('keeps every bundle read of another tenant a 404', async () => {
-    const other = await t.otherTenant();
-    const c = other.cookie;
-    expect((await t.request({ url: '/api/v1/bundles', cookie: c })).json()).toEqual([]);
-    expect((await t.request({ url: '/api/v1/bundles/alpha', cookie: c })).statusCode).toBe(404);
-    expect((await t.request({ url: '/api/v1/bundles/alpha/1', cookie: c })).statusCode).toBe(404);
-    expect((await t.request({ url: '/api/v1/bundles/alpha/1/yaml', cookie: c })).statusCode).toBe(404);
-    expect((await t.request({ url: '/api/v1/bundles/alpha/current?env=production', cookie: c })).statusCode).toBe(404);
-    const theirKey = await t.apiKey(c);
-    expect((await t.request({ url: '/api/v1/bundles/alpha/current?env=production', apiKey: theirKey })).statusCode).toBe(404);
-  });
-
-  it('keeps the version history session-only', async () => {
-    const a = await t.admin();
-    const key = await t.apiKey(a.cookie, 'production');
-    expect((await t.request({ url: '/api/v1/bundles/alpha', apiKey: key })).statusCode).toBe(403);
-  });
-
-  it('requires env on /current and names it', async () => {
-    const a = await t.admin();
-    for (const url of ['/api/v1/bundles/alpha/current', '/api/v1/bundles/alpha/current?env=-bad', '/api/v1/bundles/alpha/current?env=production&x=1']) {
-      const res = await t.request({ url, cookie: a.cookie });
-      expect(res.statusCode, url).toBe(422);
-      expect((res.json() as { detail: Problem[] }).detail[0]!.loc[0]).toBe('query');
-    }
-  });
-
-  it('answers /current with the deployed version, its bytes and the signature fields', async () => {
-    const a = await t.admin();
-    const res = await t.request({ url: '/api/v1/bundles/alpha/current?env=production', cookie: a.cookie });
-    expect(res.statusCode).toBe(200);
-    const body = res.json() as Record<string, unknown>;
-    expect(body).toMatchObject({ name: 'alpha', version: 1 });
-    expect(Buffer.from(body.yaml_bytes as string, 'base64').toString('utf8')).toBe(bundleYaml('alpha', 'one', 1));
-    expect(body.signature).toMatch(/^[A-Za-z0-9+/]{86}==$/);
-    expect(Buffer.from(body.signature as string, 'base64').toString('hex')).toBe(body.signature_hex);
-    expect(body.public_key).toMatch(/^[0-9a-f]{64}$/);
-    const missing = await t.request({ url: '/api/v1/bundles/beta/current?env=production', cookie: a.cookie });
-    expect(missing.statusCode).toBe(404);
-    expect(missing.json()).toEqual({ detail: "No deployed bundle 'beta' for env 'production'" });
-  });
-});
-
-describe('API key env scoping on bundles', () => {
-  let t: TestApp;
-  let prodKey: string;
-  let stagingKey: string;
-  beforeAll(async () => {
-    t = await createTestApp();
-    const a = await t.admin();
-    await upload(t, a.cookie, bundleYaml('scoped', 'one'));
-    await upload(t, a.cookie, bundleYaml('scoped', 'two', 2));
-    await upload(t, a.cookie, bundleYaml('never-deployed'));
-    await deploy(t, a.cookie, 'scoped', 1, 'production');
-    prodKey = await t.apiKey(a.cookie, 'production');
-    stagingKey = await t.apiKey(a.cookie, 'staging');
-  });
-  afterAll(async () => t?.close());
-
-  it('refuses a staging key on /current for production, naming the key env and never the key', async () => {
-    const res = await t.request({ url: '/api/v1/bundles/scoped/current?env=production', apiKey: stagingKey });
-    expect(res.statusCode).toBe(403);
-    expect(res.json()).toEqual({ detail: "API key is scoped to 'staging', cannot access env 'production'." });
-    expect(res.body).not.toContain(stagingKey);
-  });
-
-  it('serves /current to a key of the same env', async () => {
-    const res = await t.request({ url: '/api/v1/bundles/scoped/current?env=production', apiKey: prodKey });
-    expect(res.statusCode).toBe(200);
-    expect((res.json() as { version: number }).version).toBe(1);
-  });
-
-  it('lists nothing to a staging key when only production has deployments', async () => {
-    const res = await t.request({ url: '/api/v1/bundles', apiKey: stagingKey });
-    expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual([]);
-  });
-
-  it('lists to a production key only what production runs, counted over deployed versions', async () => {
-    const res = await t.request({ url: '/api/v1/bundles', apiKey: prodKey });
-    const list = res.json() as Record<string, unknown>[];
-    expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ name: 'scoped', deployed_envs: ['production'], latest_version: 1, version_count: 1, contract_count: 1 });
-  });
-
-  it('hides versions and YAML an env does not run (404, not 403)', async () => {
-    expect((await t.request({ url: '/api/v1/bundles/scoped/1', apiKey: prodKey })).statusCode).toBe(200);
-    expect((await t.request({ url: '/api/v1/bundles/scoped/1/yaml', apiKey: prodKey })).statusCode).toBe(200);
-    for (const [url, key] of [
-      ['/api/v1/bundles/scoped/1', stagingKey],
-      ['/api/v1/bundles/scoped/1/yaml', stagingKey],
-      ['/api/v1/bundles/scoped/2', prodKey],
-      ['/api/v1/bundles/scoped/2/yaml', prodKey],
-      ['/api/v1/bundles/never-deployed/1', prodKey],
-    ] as const) {
-      const res = await t.request({ url, apiKey: key });
-      expect(res.statusCode, url).toBe(404);
-    }
-  });
-
-  it('lets a session read any env', async () => {
-    const a = await t.admin();
-    expect((await t.request({ url: '/api/v1/bundles/scoped/2', cookie: a.cookie })).statusCode).toBe(200);
-    expect((await t.request({ url: '/api/v1/bundles/scoped/current?env=staging', cookie: a.cookie })).statusCode).toBe(404);
   });
 });

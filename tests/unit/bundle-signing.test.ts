@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generateSigningKey, secretBoxDecrypt, secretBoxKeyFromHex, signDetached, verifyDetached } from '../../src/platform/crypto.js';
+import {
+  generateSigningKey,
+  secretBoxDecrypt,
+  secretBoxKeyFromHex,
+  signDetached,
+  verifyDetached,
+} from '../../src/platform/crypto.js';
 import { createSigningService, signEd25519 } from '../../src/modules/signing/signing.service.js';
 
 const SECRET = 'b'.repeat(64);
@@ -37,7 +43,7 @@ describe('bundle signing primitives', () => {
     const seed = secretBoxDecrypt(secretBoxKeyFromHex(SECRET), key.privateKeyEncrypted);
     expect(seed).toHaveLength(32);
     expect(() => secretBoxDecrypt(secretBoxKeyFromHex('c'.repeat(64)), key.privateKeyEncrypted)).toThrow('decryption failed');
-    expect(() => createSigningService('c'.repeat(64)).sign(key, new Uint8Array(1))).toThrow('decryption failed');
+    expect(() => createSigningService('c'.repeat(64)).sign(key, new Uint8Array(1))).toThrow(/EDICTUM_SIGNING_KEY_SECRET/);
   });
 
   it('prepares a different key every time', () => {

@@ -23,6 +23,9 @@ interface Entry {
 
 const EMPTY: QuerySnapshot<unknown> = { data: undefined, error: undefined, fetching: false, updatedAt: 0 };
 
+/** Cached data older than this is refreshed (in the background) when a page mounts it again. */
+const STALE_AFTER_MS = 30_000;
+
 export class QueryClient {
   private entries = new Map<string, Entry>();
   /** Called when any query answers 401 (session expired): the shell sends the user to login. */
@@ -57,7 +60,7 @@ export class QueryClient {
     const e = this.entry(key);
     e.fetcher = fetcher;
     if (e.inflight) return e.inflight as Promise<T>;
-    if (!force && !e.stale && e.snap.updatedAt > 0) return Promise.resolve(e.snap.data as T);
+    if (!force && !e.stale && e.snap.updatedAt > 0 && Date.now() - e.snap.updatedAt < STALE_AFTER_MS) return Promise.resolve(e.snap.data as T);
     // With nothing to show, a retry shows the loading state rather than the old error.
     this.set(key, e.snap.data === undefined ? { fetching: true, error: undefined } : { fetching: true });
     const p = fetcher().then(

@@ -14,7 +14,7 @@ export interface Signed {
 }
 
 /** A deploy racing a rotation retries this often before giving up with a 503. */
-const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 5;
 
 export function contractUpdatePayload(bundle: BundleRow, signed: Signed): ContractUpdatePayload {
   return {
@@ -81,7 +81,10 @@ export function createBundleSigner(deps: AppDeps) {
     if (row.signature && row.activeKeyId && row.activePublicKey && row.signingKeyId === row.activeKeyId) {
       return { bundle: row, signed: { signature: row.signature, keyId: row.activeKeyId, publicKey: row.activePublicKey } };
     }
-    deps.logger.warn({ tenantId, bundle: name, version: row.version }, 'deployed bundle lacked a signature by the active key; re-signing');
+    deps.logger.warn(
+      { tenantId, bundle: name, version: row.version },
+      'deployed bundle lacked a signature by the active key; re-signing',
+    );
     const healed = await withActiveSignature(
       tenantId,
       (d) => bundlesRepository.get(d, tenantId, name, row.version),

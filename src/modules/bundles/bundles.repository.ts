@@ -56,7 +56,9 @@ export const bundlesRepository = {
   ): Promise<BundleMeta> {
     const next = sql<number>`(SELECT coalesce(max(${bundles.version}), 0) + 1 FROM ${bundles} WHERE ${bundles.tenantId} = ${v.tenantId} AND ${bundles.name} = ${v.name})`;
     return db.transaction(async (tx) => {
-      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`edictum:bundle-version:${v.tenantId}:${v.name}`}, 0))`);
+      await tx.execute(
+        sql`SELECT pg_advisory_xact_lock(hashtextextended(${`edictum:bundle-version:${v.tenantId}:${v.name}`}, 0))`,
+      );
       const [row] = await tx
         .insert(bundles)
         .values({ ...v, version: next })
@@ -183,11 +185,14 @@ export const bundlesRepository = {
       .where(and(eq(bundles.tenantId, tenantId), eq(bundles.id, bundleId)));
   },
 
-  /** Ids and bytes of every bundle row that is current in some env (what a rotation re-signs). */
-  async deployedBundles(db: DbOrTx, tenantId: string): Promise<{ id: string; yamlBytes: Uint8Array }[]> {
+  /** Ids and bytes of the bundle rows current in some env (what a rotation re-signs), minus `except`. */
+  async deployedBundles(
+    db: DbOrTx,
+    tenantId: string,
+    except: ReadonlyMap<string, unknown>,
+  ): Promise<{ id: string; yamlBytes: Uint8Array }[]> {
     const current = await bundlesRepository.currentDeployments(db, tenantId);
-    const ids = [...new Set(current.map((c) => c.bundleId))];
-    if (ids.length === 0) return [];
+    const ids = [...new Set(current.map((c) => c.bundleId))].filter((id) => !except.has(id));
     const out: { id: string; yamlBytes: Uint8Array }[] = [];
     // One row at a time: a tenant may have many large documents deployed.
     for (const id of ids) {
@@ -200,7 +205,10 @@ export const bundlesRepository = {
     return out;
   },
 
-  async insertDeployment(db: DbOrTx, v: { tenantId: string; env: string; bundleName: string; bundleVersion: number; deployedBy: string }) {
+  async insertDeployment(
+    db: DbOrTx,
+    v: { tenantId: string; env: string; bundleName: string; bundleVersion: number; deployedBy: string },
+  ) {
     // clock_timestamp(), not the transaction's start time: deploys are serialised by the tenant
     // lock, so "latest created_at" is then also "committed last".
     const [row] = await db

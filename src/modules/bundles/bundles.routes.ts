@@ -23,7 +23,10 @@ export function bundlesRoutes(app: FastifyInstance, bundles: BundlesService): vo
     {
       bodyLimit: UPLOAD_BODY_LIMIT,
       config: { auth: 'session' },
-      schema: { body: UploadBody, response: { 201: BundleResponse, ...errors, 409: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse } },
+      schema: {
+        body: UploadBody,
+        response: { 201: BundleResponse, ...errors, 409: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse },
+      },
     },
     async (request, reply) => {
       const p = requireSession(request);
@@ -32,8 +35,10 @@ export function bundlesRoutes(app: FastifyInstance, bundles: BundlesService): vo
     },
   );
 
-  app.get('/api/v1/bundles', { config: { auth: 'either' }, schema: { response: { 200: z.array(BundleSummary), ...errors } } }, async (request) =>
-    bundles.list(requireEither(request)),
+  app.get(
+    '/api/v1/bundles',
+    { config: { auth: 'either' }, schema: { response: { 200: z.array(BundleSummary), ...errors } } },
+    async (request) => bundles.list(requireEither(request)),
   );
 
   app.get(
@@ -48,7 +53,10 @@ export function bundlesRoutes(app: FastifyInstance, bundles: BundlesService): vo
   // Static segments win over parameters in Fastify's router, so `current` never reads as a version.
   app.get(
     '/api/v1/bundles/:name/current',
-    { config: { auth: 'either' }, schema: { params: NameParams, querystring: CurrentQuery, response: { 200: BundleCurrentResponse, ...errors } } },
+    {
+      config: { auth: 'either' },
+      schema: { params: NameParams, querystring: CurrentQuery, response: { 200: BundleCurrentResponse, ...errors } },
+    },
     async (request) => {
       const p = requireEither(request);
       const { name } = request.params as z.output<typeof NameParams>;

@@ -33,7 +33,8 @@ export function wireProblem(p: BundleProblem): Problem {
   return { loc: ['body', 'yaml_content', ...p.loc], msg: `${p.path}: ${p.msg}`, path: p.path, line: p.line };
 }
 
-const versionNotFound = (name: string, version: number) => notFound(`Bundle '${name}' v${version} not found`, 'bundles.version_not_found');
+const versionNotFound = (name: string, version: number) =>
+  notFound(`Bundle '${name}' v${version} not found`, 'bundles.version_not_found');
 
 export function createBundlesService(ctx: AppContext, validator: BundleValidator, signer: BundleSigner) {
   const { db } = ctx.deps.database;
@@ -54,7 +55,14 @@ export function createBundlesService(ctx: AppContext, validator: BundleValidator
       const result = await validator.validate(yamlContent);
       if (!result.ok) throw unprocessable(result.problems.map(wireProblem), 'bundles.invalid');
       const yamlBytes = new Uint8Array(Buffer.from(yamlContent, 'utf8'));
-      const values = { tenantId, name: result.name, yamlBytes, revisionHash: sha256Hex(yamlBytes), uploadedBy, contractCount: result.contractCount };
+      const values = {
+        tenantId,
+        name: result.name,
+        yamlBytes,
+        revisionHash: sha256Hex(yamlBytes),
+        uploadedBy,
+        contractCount: result.contractCount,
+      };
       let row: BundleMeta | null = null;
       for (let attempt = 0; attempt < VERSION_ATTEMPTS && !row; attempt++) {
         try {

@@ -2,15 +2,25 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { requireAdmin, requireSession } from '../../platform/auth.js';
 import { ErrorResponse } from '../../platform/zod-fastify.js';
-import type { createDeploymentsService } from './deployments.service.js';
-import { DeployBody, DeploymentResponse, DeploymentsQuery, RotateResponse, SigningKeyResponse, VersionParams } from './bundles.schemas.js';
+import type { DeploymentsService } from './deployments.service.js';
+import {
+  DeployBody,
+  DeploymentResponse,
+  DeploymentsQuery,
+  RotateResponse,
+  SigningKeyResponse,
+  VersionParams,
+} from './bundles.schemas.js';
 
 const errors = { 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse, 503: ErrorResponse };
 
-export function deploymentsRoutes(app: FastifyInstance, deployments: ReturnType<typeof createDeploymentsService>): void {
+export function deploymentsRoutes(app: FastifyInstance, deployments: DeploymentsService): void {
   app.post(
     '/api/v1/bundles/:name/:version/deploy',
-    { config: { auth: 'session' }, schema: { params: VersionParams, body: DeployBody, response: { 201: DeploymentResponse, ...errors } } },
+    {
+      config: { auth: 'session' },
+      schema: { params: VersionParams, body: DeployBody, response: { 201: DeploymentResponse, ...errors } },
+    },
     async (request, reply) => {
       const p = requireSession(request);
       const { name, version } = request.params as z.output<typeof VersionParams>;
@@ -21,7 +31,10 @@ export function deploymentsRoutes(app: FastifyInstance, deployments: ReturnType<
 
   app.get(
     '/api/v1/deployments',
-    { config: { auth: 'session' }, schema: { querystring: DeploymentsQuery, response: { 200: z.array(DeploymentResponse), ...errors } } },
+    {
+      config: { auth: 'session' },
+      schema: { querystring: DeploymentsQuery, response: { 200: z.array(DeploymentResponse), ...errors } },
+    },
     async (request) => {
       const q = request.query as z.output<typeof DeploymentsQuery>;
       return deployments.list(requireSession(request).tenantId, { env: q.env, bundleName: q.bundle_name, limit: q.limit });

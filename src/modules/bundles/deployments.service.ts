@@ -7,7 +7,7 @@ import { bundlesRepository } from './bundles.repository.js';
 import type { DeploymentResponseT, RotateResponseT, SigningKeyResponseT } from './bundles.schemas.js';
 
 /** A rotation racing deploys (its set of deployed bundles changed before it could commit). */
-const ROTATE_ATTEMPTS = 3;
+const ROTATE_ATTEMPTS = 5;
 
 type DeploymentRow = Awaited<ReturnType<typeof bundlesRepository.insertDeployment>>;
 
@@ -42,20 +42,26 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
       return deploymentResponse(done.value);
     },
 
-    async list(tenantId: string, f: { env?: string | undefined; bundleName?: string | undefined; limit: number }): Promise<DeploymentResponseT[]> {
+    async list(
+      tenantId: string,
+      f: { env?: string | undefined; bundleName?: string | undefined; limit: number },
+    ): Promise<DeploymentResponseT[]> {
       return (await bundlesRepository.listDeployments(db, tenantId, f)).map(deploymentResponse);
     },
 
     /**
      * New active key; every bundle current in some env is re-signed with it. Signatures are made
      * before the transaction; inside it, under the tenant's signing lock, the set of deployed
-     * bundles is read again and the rotation starts over if a deploy added one meanwhile.
+     * bundles is read again, and if a deploy added one meanwhile only that one is signed before
+     * the next try (the same new key throughout).
      */
     async rotate(tenantId: string): Promise<RotateResponseT> {
+      const key = signing.prepare();
+      const signatures = new Map<string, Uint8Array>();
       for (let attempt = 0; attempt < ROTATE_ATTEMPTS; attempt++) {
-        const key = signing.prepare();
-        const deployed = await bundlesRepository.deployedBundles(db, tenantId);
-        const signatures = new Map(deployed.map((b) => [b.id, signing.sign(key, b.yamlBytes)]));
+        for (const b of await bundlesRepository.deployedBundles(db, tenantId, signatures)) {
+          signatures.set(b.id, signing.sign(key, b.yamlBytes));
+        }
         const out = await db.transaction(async (tx) => {
           await signing.lockTenant(tx, tenantId);
           const ids = [...new Set((await bundlesRepository.currentDeployments(tx, tenantId)).map((c) => c.bundleId))];
@@ -89,3 +95,5 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
     },
   };
 }
+
+export type DeploymentsService = ReturnType<typeof createDeploymentsService>;

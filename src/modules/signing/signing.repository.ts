@@ -28,7 +28,10 @@ export const signingRepository = {
       .where(and(eq(signingKeys.tenantId, tenantId), eq(signingKeys.active, true)));
   },
   async insert(db: DbOrTx, values: { id?: string; tenantId: string; publicKey: Uint8Array; privateKeyEncrypted: Uint8Array }) {
-    const [row] = await db.insert(signingKeys).values({ ...values, active: true }).returning();
+    const [row] = await db
+      .insert(signingKeys)
+      .values({ ...values, active: true })
+      .returning();
     return row!;
   },
 };

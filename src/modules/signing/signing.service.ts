@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { createPrivateKey, randomUUID, sign as nodeSign } from 'node:crypto';
 import type { DbOrTx } from '../../db/client.js';
+import { unprocessable } from '../../platform/errors.js';
 import { generateSigningKey, secretBoxDecrypt, secretBoxEncrypt, secretBoxKeyFromHex } from '../../platform/crypto.js';
 import { signingRepository, type SigningKeyRow } from './signing.repository.js';
 
@@ -69,7 +70,16 @@ export function createSigningService(signingKeySecretHex: string) {
     active: (db: DbOrTx, tenantId: string) => signingRepository.active(db, tenantId),
     /** Sign with a stored (or prepared) key. Never call inside a transaction. */
     sign(key: { privateKeyEncrypted: Uint8Array }, message: Uint8Array): Uint8Array {
-      const seed = secretBoxDecrypt(boxKey, key.privateKeyEncrypted);
+      let seed: Uint8Array;
+      try {
+        seed = secretBoxDecrypt(boxKey, key.privateKeyEncrypted);
+      } catch {
+        // The secret changed since the key was made. Rotating makes a key under the current secret.
+        throw unprocessable(
+          'The signing key cannot be decrypted with the configured EDICTUM_SIGNING_KEY_SECRET; restore that secret or rotate the signing key.',
+          'signing.key_undecryptable',
+        );
+      }
       try {
         return signEd25519(seed, message);
       } finally {

@@ -104,7 +104,7 @@ export function createAssignmentTracker(opts: { db: Db; bundles: BundlesApi; fle
 
     /** Rules changed (or this agent's tags): streams not pinned by explicit or agent choice re-resolve. */
     rulesChanged(conn: AgentConnection): void {
-      return;
+      if (conn.resolution !== 'rule' && conn.resolution !== 'none') return;
       conn.enqueue(reresolveStep(conn), log);
     },
 

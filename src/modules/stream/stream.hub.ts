@@ -102,7 +102,7 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
     forEachAgent(m.tenantId, (c) => {
       if (m.env !== undefined && c.env !== m.env) return;
       if (m.agentId !== undefined && c.agentId !== m.agentId) return;
-      // MUTATION2
+      if (bundle !== undefined && !c.targets(bundle)) return;
       frame ??= sseFrame(m.id, m.type, m.data);
       c.deliver(frame, { bundle, revision });
     });
@@ -237,7 +237,7 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
       set.add(conn);
       agentCount++;
       sink.res.once('close', () => dropAgent(conn));
-      // MUTATION
+      tracker.pushOnConnect(conn);
       await publish.dashboard(tenantId, 'agent_connected', { agent_id: agentId, env, bundle_name: r.bundle_name });
     },
 

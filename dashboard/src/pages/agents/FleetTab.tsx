@@ -214,7 +214,7 @@ export function FleetTab() {
                   return (
                     <TR key={a.agent_id}>
                       <TD>
-                        <Link to={`/agents/${encodeURIComponent(a.agent_id)}`} className="font-medium hover:text-amber-600 hover:underline">
+                        <Link to={`/agents/${encodeURIComponent(a.agent_id)}`} className="font-medium whitespace-nowrap hover:text-amber-600 hover:underline">
                           {reg?.display_name || a.agent_id}
                         </Link>
                         {reg?.display_name && <div className="font-mono text-xs text-slate-500">{a.agent_id}</div>}
@@ -222,7 +222,7 @@ export function FleetTab() {
                       <TD>
                         <EnvBadge env={a.environment} />
                       </TD>
-                      <TD className="font-mono text-xs">{l?.bundle_name ?? reg?.resolved_bundle ?? reg?.bundle_name ?? '—'}</TD>
+                      <TD className="font-mono text-xs whitespace-nowrap">{l?.bundle_name ?? reg?.resolved_bundle ?? reg?.bundle_name ?? '—'}</TD>
                       <TD>
                         <span className="flex flex-wrap gap-1">
                           <Badge tone={l ? 'emerald' : 'zinc'} dot>

@@ -36,7 +36,7 @@ export const ApprovalCard = forwardRef<HTMLElement, ItemProps>(function Approval
       onFocus={onFocus}
       onClick={onFocus}
       className={cn(
-        'flex flex-col gap-3 rounded-xl border bg-white p-4 transition-colors dark:bg-slate-900/60',
+        'flex min-w-0 flex-col gap-3 rounded-xl border bg-white p-4 transition-colors dark:bg-slate-900/60',
         zone === 'red' ? 'border-red-500/60 bg-red-50 dark:bg-red-950/20' : 'border-slate-200 dark:border-slate-800',
         zone === 'expired' && 'opacity-60',
         focused && 'ring-2 ring-amber-500',
@@ -68,7 +68,7 @@ export const ApprovalCard = forwardRef<HTMLElement, ItemProps>(function Approval
             <span className="text-slate-400"> · {formatRelative(a.created_at)}</span>
           </p>
         </div>
-        <ApprovalTimer approval={a} className="w-28 shrink-0 text-right" />
+        <ApprovalTimer approval={a} className="w-24 shrink-0 text-right sm:w-28" />
       </div>
 
       {a.message && <p className="text-sm">{a.message}</p>}

@@ -1,4 +1,4 @@
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { secondsLeft, usePendingApprovals } from '../../api/approvals';
 import { PageHeader } from '../../components/ui/Card';
 import { EmptyState, ErrorState, SkeletonRows } from '../../components/ui/Feedback';
@@ -51,7 +51,15 @@ export default function ApprovalsPage() {
         ) : pending.isLoading ? (
           <SkeletonRows rows={4} />
         ) : items.length === 0 ? (
-          <EmptyState icon={<IconCheck size={24} />} title="No pending approvals">
+          <EmptyState
+            icon={<IconCheck size={24} />}
+            title="No pending approvals"
+            action={
+              <Link to="/settings?tab=notifications" className="text-sm font-medium text-amber-600 hover:underline dark:text-amber-400">
+                Set up notification channels →
+              </Link>
+            }
+          >
             A contract with <code className="font-mono">effect: approve</code> (or a sandbox with <code className="font-mono">outside: approve</code>) pauses the agent and asks here. Add notification channels in Settings to be told on Slack, Telegram, Discord or email.
           </EmptyState>
         ) : (

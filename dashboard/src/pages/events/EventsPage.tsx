@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { useEventFeed } from '../../api/event-feed';
 import { bucketFor, findEvent, getHistogram } from '../../api/events';
 import { useQuery } from '../../api/query';
@@ -101,6 +101,17 @@ export default function EventsPage() {
     select(best);
   }, [ts, selectedId, feed.loading, feed.rows, select]);
 
+  // Esc closes the side panel (the drawer on small screens handles Esc itself).
+  useEffect(() => {
+    if (!wide || !selectedId) return;
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement;
+      if (e.key === 'Escape' && !['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName) && !document.querySelector('dialog[open]')) select(null);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [wide, selectedId, select]);
+
   const showNew = () => {
     feed.mergeBuffered();
     setTopSignal((s) => s + 1);
@@ -194,7 +205,21 @@ export default function EventsPage() {
             ) : feed.loading ? (
               <SkeletonRows rows={10} />
             ) : feed.rows.length === 0 ? (
-              <EmptyState icon={<IconList size={24} />} title={filterCount || filters.window !== '24h' ? 'No events match' : 'No events in the last 24 hours'}>
+              <EmptyState
+                icon={<IconList size={24} />}
+                title={filterCount || filters.window !== '24h' ? 'No events match' : 'No events in the last 24 hours'}
+                action={
+                  filterCount ? (
+                    <Button variant="outline" onClick={clearAll}>
+                      Clear filters
+                    </Button>
+                  ) : (
+                    <Link to="/keys" className="text-sm font-medium text-amber-600 hover:underline dark:text-amber-400">
+                      Create an API key →
+                    </Link>
+                  )
+                }
+              >
                 {filterCount
                   ? 'Try removing a filter or widening the time window.'
                   : 'Every tool call an agent makes is recorded here. Create an API key, point the SDK at this console, and events arrive within seconds.'}

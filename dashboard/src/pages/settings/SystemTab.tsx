@@ -48,7 +48,7 @@ export function SystemTab() {
           title="Redis"
           ok={h.redis ? h.redis.connected : null}
           value={!h.redis || (h.redis.latency_ms === null && h.redis.connected) ? 'Not used' : h.redis.connected ? latency(h.redis.latency_ms) : 'Disconnected'}
-          note={h.redis && h.redis.connected && h.redis.latency_ms !== null ? 'Sessions, rate limits, fan-out' : 'Embedded mode keeps this in the database'}
+          note={!h.redis || (h.redis.connected && h.redis.latency_ms === null) ? 'Embedded mode keeps sessions and rate limits in the database' : h.redis.connected ? 'Sessions, rate limits, fan-out' : 'Ping failed: logins and rate limits may be refused'}
         />
         <HealthCard icon={<IconBot size={18} />} title="Connected agents" ok={null} value={String(h.connected_agents)} note="Live agent streams on this console" />
         <Card className="p-4">
@@ -73,6 +73,7 @@ export function SystemTab() {
           icon={<IconLock size={18} />}
           title="HTTPS"
           ok={h.base_url_https}
+          okLabels={['On', 'Off']}
           value={h.base_url_https ? 'Enabled' : 'Not configured'}
           note={h.base_url_https ? 'Secure cookies; chat callbacks can reach this console' : 'Set an https base URL for secure cookies and interactive chat approvals'}
         />
@@ -94,14 +95,14 @@ function CardTitle({ icon, title }: { icon: ReactNode; title: string }) {
   );
 }
 
-function HealthCard({ icon, title, value, note, ok }: { icon: ReactNode; title: string; value: string; note: string; ok: boolean | null }) {
+function HealthCard({ icon, title, value, note, ok, okLabels = ['OK', 'Down'] }: { icon: ReactNode; title: string; value: string; note: string; ok: boolean | null; okLabels?: [string, string] }) {
   return (
     <Card className="p-4">
       <div className="flex items-start justify-between gap-2">
         <CardTitle icon={icon} title={title} />
         {ok !== null && (
-          <Badge tone={ok ? 'emerald' : 'red'} dot>
-            {ok ? 'OK' : 'Down'}
+          <Badge tone={ok ? 'emerald' : okLabels[1] === 'Down' ? 'red' : 'amber'} dot>
+            {ok ? okLabels[0] : okLabels[1]}
           </Badge>
         )}
       </div>

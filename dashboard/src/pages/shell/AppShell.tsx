@@ -7,6 +7,7 @@ import { ErrorState, Skeleton } from '../../components/ui/Feedback';
 import { LiveProvider } from '../../live/LiveProvider';
 import { MobileHeader } from './MobileHeader';
 import { Sidebar } from './Sidebar';
+import { useApprovalNotices } from './useApprovalNotices';
 import { useLiveInvalidation } from './useLiveInvalidation';
 
 /** The authenticated layout: auth guard, the shared live stream, sidebar and page outlet. */
@@ -50,6 +51,7 @@ export function AppShell() {
 function ShellLayout({ email }: { email: string }) {
   const [menuOpen, setMenuOpen] = useState(false);
   useLiveInvalidation();
+  useApprovalNotices();
   return (
     <div className="flex min-h-dvh">
       <a href="#main" className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-amber-500 focus:px-3 focus:py-2 focus:text-slate-950">
