@@ -6,6 +6,7 @@
  * and within 2x of the baseline.
  *
  *   npx tsx bench/stream-fanout.bench.ts            (STREAMS=5000 ROUNDS=3 by default)
+ *   BENCH_DATABASE_URL=postgresql://... npx tsx bench/stream-fanout.bench.ts   (server mode: faster connects)
  *
  * The clients run in a child process (this file with the `client` argument) so their parsing does
  * not share the server's event loop; both sides stamp times with performance.timeOrigin + now().

@@ -4,6 +4,7 @@
  * server holding N idle SSE responses. Target (ARCHITECTURE.md "Figures"): < 20 KB per stream.
  *
  *   npx tsx bench/stream-memory.bench.ts            (STREAMS=5000 by default)
+ *   BENCH_DATABASE_URL=postgresql://... npx tsx bench/stream-memory.bench.ts   (server mode)
  *
  * Clients run in a child process (this file with the `client` argument), so only the server's
  * memory is measured. GC is exposed at run time (v8 flag), no extra node flag is needed.
@@ -25,7 +26,10 @@ const CONNECT_CONCURRENCY = 100;
 type ToClient = { cmd: 'connect'; url: string; headers: Record<string, string>; n: number } | { cmd: 'close' };
 type FromClient = { cmd: 'connected'; failed: number } | { cmd: 'closed' };
 
-/** An embedded (PGlite) console listening on loopback, with a tenant and a production API key. */
+/**
+ * A console listening on loopback, with a tenant and a production API key: embedded (PGlite in
+ * memory) by default, or server mode on BENCH_DATABASE_URL (an empty database is migrated first).
+ */
 export async function startEmbeddedConsole(): Promise<{
   url: string;
   tenantId: string;
@@ -45,8 +49,9 @@ export async function startEmbeddedConsole(): Promise<{
     EDICTUM_SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789',
     EDICTUM_SIGNING_KEY_SECRET: 'b'.repeat(64),
     EDICTUM_LOG_LEVEL: 'silent',
+    EDICTUM_DATABASE_URL: await scratchDatabase(),
   });
-  const database = await createDatabase({});
+  const database = await createDatabase({ url: config.databaseUrl });
   await database.migrate();
   const runtime = await createRuntime(config, createLogger(config), { database });
   const { app, ctx } = await buildApp(runtime.deps);
@@ -62,9 +67,38 @@ export async function startEmbeddedConsole(): Promise<{
       await app.close();
       await runtime.close();
       await database.close();
+      await dropScratch();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+let scratch: { base: string; name: string } | null = null;
+
+/** A fresh database on BENCH_DATABASE_URL's server (dropped at the end), or undefined for PGlite. */
+async function scratchDatabase(): Promise<string | undefined> {
+  const base = process.env.BENCH_DATABASE_URL;
+  if (!base) return undefined;
+  const { default: pg } = await import('pg');
+  const name = `edictum_bench_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  scratch = { base, name };
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function dropScratch(): Promise<void> {
+  if (!scratch) return;
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: scratch.base });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${scratch.name}" WITH (FORCE)`);
+  await admin.end();
+  scratch = null;
 }
 
 // ---------------------------------------------------------------- client process

@@ -30,10 +30,6 @@ export class FakeSlack extends HttpFake {
     return `${this.url}/api`;
   }
 
-  static call(method: string): (r: Recorded) => boolean {
-    return (r) => r.path === `/api/${method}`;
-  }
-
   requestFor(approvalId: string): SlackMessage | undefined {
     return this.messages.find((m) => JSON.stringify(m.blocks).includes(`edictum_approve:${approvalId}`) || JSON.stringify(m.blocks).includes(approvalId));
   }

@@ -25,10 +25,6 @@ export class FakeTelegram extends HttpFake {
     super((r) => this.route(r));
   }
 
-  static call(method: string): (r: Recorded) => boolean {
-    return (r) => r.path.endsWith(`/${method}`);
-  }
-
   /** The request message for an approval (its buttons carry the approval id). */
   requestFor(approvalId: string): TgMessage | undefined {
     return this.messages.find((m) => JSON.stringify(m.reply_markup ?? {}).includes(approvalId) || m.text.includes(`id=${approvalId}`));

@@ -101,7 +101,7 @@ export class HttpFake {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
-    let json: unknown = null;
+    let json: unknown;
     try {
       json = body ? JSON.parse(body) : null;
     } catch {
@@ -118,7 +118,7 @@ export class HttpFake {
       await hold.gate;
     }
     const fault = this.faults.find((f) => f.remaining > 0 && f.match(rec));
-    let answer: FakeAnswer | null = null;
+    let answer: FakeAnswer;
     if (fault) {
       fault.remaining -= 1;
       if (fault.kind === 'hang') {

@@ -9,7 +9,7 @@ import { agentOf, approvalBody, createApproval, type Agent } from '../helpers/ap
  * Property: whatever body, path or header an agent (or a dashboard user) sends to the session
  * and approval endpoints, the answer is never a 5xx, and a refused request writes nothing.
  */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 /** Each run is one request plus two state reads; embedded PGlite takes a few ms per run. */
 const TIMEOUT_MS = 30_000 + RUNS * 100;
 
@@ -23,7 +23,8 @@ const weirdText = fc.oneof(
 const anyValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom(1e308, -1e308, 1.5e308, Number.MAX_SAFE_INTEGER + 2, -0, 0.1, 'x'.repeat(300), '\u0000', '\ud800', [], {}),
+  // Values that break real stores: NUL (text columns), lone surrogates (jsonb), float overflow.
+  { weight: 2, arbitrary: fc.constantFrom(1e308, -1e308, 1.5e308, Number.MAX_SAFE_INTEGER + 2, -0, 0.1, 'x'.repeat(300), '\u0000', 'a\u0000b', '\ud800', '1e999', [], {}) },
 );
 /** Path segments: valid keys, percent-encoded arbitrary text, raw ASCII, and broken escapes. */
 const segment = fc.oneof(
@@ -35,13 +36,21 @@ const segment = fc.oneof(
 const path = fc.array(segment, { minLength: 1, maxLength: 3 }).map((s) => s.join('/'));
 const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', undefined, 'application/json; charset=latin1');
 const agentHeader = fc.oneof(fc.constant(undefined), fc.stringMatching(/^[\x20-\x7e]{0,300}$/), fc.constantFrom('ÿþ', 'agent-ü'));
-const body = fc.oneof(
-  jsonText,
-  weirdText,
-  fc.record({ value: anyValue }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
-  fc.record({ amount: anyValue }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
-  fc.record({ keys: fc.oneof(fc.array(fc.oneof(segment, anyValue), { maxLength: 120 }), anyValue) }).map((o) => JSON.stringify(o)),
+const garbage = fc.oneof(jsonText, weirdText);
+const valueBody = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ value: anyValue }).map((o) => JSON.stringify(o)) },
+  { weight: 1, arbitrary: garbage },
 );
+const amountBody = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ amount: anyValue }, { requiredKeys: [] }).map((o) => JSON.stringify(o)) },
+  { weight: 1, arbitrary: garbage },
+);
+const keysBody = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ keys: fc.oneof(fc.array(fc.oneof(segment, anyValue), { maxLength: 120 }), anyValue) }).map((o) => JSON.stringify(o)) },
+  { weight: 1, arbitrary: garbage },
+);
+const body = fc.oneof(garbage, valueBody, amountBody, keysBody);
+const validKey = fc.stringMatching(/^[a-zA-Z0-9_.:-]{1,20}$/);
 const field = fc.constantFrom('agent_id', 'tool_name', 'tool_args', 'message', 'timeout', 'timeout_effect', 'decision_source', 'contract_name', 'extra');
 
 describe('fuzzing the agent endpoints', () => {
@@ -96,12 +105,16 @@ describe('fuzzing the agent endpoints', () => {
     await t.request({ method: 'PUT', url: '/api/v1/sessions/word', apiKey: a.key, payload: { value: 'not a number' } });
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom('GET', 'PUT', 'DELETE', 'POST', 'POST_INCREMENT', 'POST_BATCH'),
-        fc.oneof(path, fc.constant('word')),
-        body,
-        contentType,
+        fc.constantFrom('GET', 'PUT', 'DELETE', 'POST', 'POST_INCREMENT', 'POST_BATCH').chain((kind) =>
+          fc.tuple(
+            fc.constant(kind),
+            fc.oneof(path, validKey, fc.constant('word')),
+            kind === 'PUT' ? valueBody : kind === 'POST_INCREMENT' ? amountBody : kind === 'POST_BATCH' ? keysBody : body,
+          ),
+        ),
+        fc.oneof({ weight: 4, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: contentType }),
         agentHeader,
-        async (kind, p, payload, ct, agent) => {
+        async ([kind, p, payload], ct, agent) => {
           const before = await kvState();
           const method = kind.startsWith('POST') ? 'POST' : kind;
           const url = kind === 'POST_BATCH' ? '/api/v1/sessions/batch' : `/api/v1/sessions/${p}${kind === 'POST_INCREMENT' ? '/increment' : ''}`;

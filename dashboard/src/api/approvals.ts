@@ -35,5 +35,6 @@ export function useDeliveries(id: string | null) {
 
 /** Seconds left before an approval times out (negative once expired). */
 export function secondsLeft(a: Approval, now = Date.now()): number {
-  return (Date.parse(a.created_at) + a.timeout_seconds * 1000 - now) / 1000;
+  const deadline = a.expires_at ? Date.parse(a.expires_at) : Date.parse(a.created_at) + a.timeout_seconds * 1000;
+  return (deadline - now) / 1000;
 }

@@ -1,7 +1,7 @@
 // The Events page's feed: first page, cursor paging further back, and live arrivals held in a
 // buffer (the "N new" button) so rows never shift under the reader.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useLiveEvent } from '../live/LiveProvider';
+import { useLiveEvent, useLiveResync } from '../live/LiveProvider';
 import { listEvents } from './events';
 import type { AuditEvent, EventQuery } from './types';
 
@@ -113,6 +113,10 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
       liveTimer.current = null;
       fetchNew();
     }, LIVE_THROTTLE_MS);
+  });
+  // Missed event_created notices cannot be replayed: look for new rows now.
+  useLiveResync(() => {
+    if (opts.live && !loading) fetchNew();
   });
   useEffect(
     () => () => {

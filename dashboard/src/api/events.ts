@@ -1,6 +1,6 @@
 import { apiWithHeaders, api } from './client';
 import { useQuery } from './query';
-import type { AuditEvent, EventQuery, HistogramBucket } from './types';
+import type { AuditEvent, EventFacets, EventQuery, HistogramBucket } from './types';
 
 export interface EventPage {
   events: AuditEvent[];
@@ -21,6 +21,10 @@ export interface HistogramQuery extends Omit<EventQuery, 'limit' | 'cursor'> {
 
 export const getHistogram = (q: HistogramQuery, signal?: AbortSignal) =>
   api<HistogramBucket[]>('/events/histogram', { query: { ...q }, signal });
+
+/** Facet counts over the filtered window (ours; the reference has none). */
+export const getFacets = (q: Omit<EventQuery, 'limit' | 'cursor'>, signal?: AbortSignal) =>
+  api<EventFacets>('/events/facets', { query: { ...q }, signal });
 
 /** Bucket size giving roughly `target` bars over a window (server range 60 s – 1 day). */
 export function bucketFor(windowMs: number, target = 48): number {

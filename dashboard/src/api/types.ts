@@ -18,10 +18,16 @@ export interface HealthDetails {
   auth_provider: string;
   bootstrap_complete: boolean;
   base_url_https: boolean;
-  database: { connected: boolean; latency_ms: number | null };
-  redis: { connected: boolean; latency_ms: number | null } | null;
+  database: { connected: boolean; latency_ms: number | null; kind?: string };
+  /** `configured` is ours: false when the console runs without Redis */
+  redis: { connected: boolean; latency_ms: number | null; configured?: boolean } | null;
   connected_agents: number;
   workers: Record<string, WorkerState | string>;
+  // ours, beyond the reference
+  storage_mode?: string;
+  push_bus?: { kind: string; healthy: boolean };
+  leader?: boolean;
+  failing_channels?: { id: string; name: string; channel_type: string; last_error: string | null }[];
 }
 
 // ---- setup and auth (1.2, 1.3) ----
@@ -133,18 +139,27 @@ export interface AuditEvent {
   /** may be present on our server; otherwise payload.environment */
   env?: string | null;
 }
+/** Filters may repeat (`verdict=a&verdict=b`): values OR within a filter, AND across filters. */
 export interface EventQuery {
-  agent_id?: string;
-  tool_name?: string;
-  verdict?: string;
-  mode?: string;
-  env?: string;
-  contract?: string;
+  agent_id?: string | string[];
+  tool_name?: string | string[];
+  verdict?: string | string[];
+  mode?: string | string[];
+  env?: string | string[];
+  contract?: string | string[];
   q?: string;
   since?: string;
   until?: string;
   limit?: number;
   cursor?: string;
+}
+export type FacetName = 'agent_id' | 'tool_name' | 'verdict' | 'mode' | 'env' | 'decision_name';
+export interface EventFacets {
+  facets: Record<FacetName, { value: string; count: number }[]>;
+  /** events the counts were taken over (the newest of the window, up to scan_limit) */
+  scanned: number;
+  scan_limit: number;
+  truncated: boolean;
 }
 export interface HistogramBucket {
   bucket_start: ISODate;
@@ -173,6 +188,8 @@ export interface Approval {
   decision_reason: string | null;
   decided_via: string | null;
   created_at: ISODate;
+  /** ours: when a pending approval stops accepting decisions */
+  expires_at?: ISODate;
 }
 export interface DecideRequest {
   approved: boolean;
@@ -182,8 +199,10 @@ export interface DecideRequest {
 export interface ApprovalDelivery {
   channel_id: string;
   channel_name: string;
-  channel_type: ChannelType;
-  status: 'pending' | 'sent' | 'failed';
+  channel_type: ChannelType | string;
+  /** ours: `request` (the ask) or `outcome` (the edit/notice after a decision) */
+  kind?: 'request' | 'outcome' | string;
+  status: 'pending' | 'sent' | 'failed' | 'skipped' | string;
   attempts: number;
   last_error: string | null;
   updated_at: ISODate;

@@ -51,3 +51,14 @@ export function useLiveStatus(): LiveStatus {
   }, [stream]);
   return status;
 }
+
+/** Called when the server could not replay what was missed (see LiveStream.onResync). */
+export function useLiveResync(handler: () => void): void {
+  const stream = useContext(LiveContext);
+  const ref = useRef(handler);
+  ref.current = handler;
+  useEffect(() => {
+    if (!stream) return;
+    return stream.onResync(() => ref.current());
+  }, [stream]);
+}

@@ -25,6 +25,7 @@ export class LiveStream {
   private es: EventSource | null = null;
   private handlers = new Map<LiveEventName, Set<Handler>>();
   private statusListeners = new Set<(s: LiveStatus) => void>();
+  private resyncListeners = new Set<() => void>();
   private lastEventId: string | null = null;
   private attempt = 0;
   private openedAt = 0;
@@ -58,6 +59,15 @@ export class LiveStream {
     const h = handler as Handler;
     set.add(h);
     return () => set.delete(h);
+  }
+
+  /**
+   * The server sends `resync` when it no longer holds the events since our Last-Event-ID (a
+   * restart, or a long disconnect): everything on screen must be refetched.
+   */
+  onResync(fn: () => void): () => void {
+    this.resyncListeners.add(fn);
+    return () => this.resyncListeners.delete(fn);
   }
 
   onStatus(fn: (s: LiveStatus) => void): () => void {
@@ -99,6 +109,10 @@ export class LiveStream {
     for (const name of LIVE_EVENT_NAMES) {
       es.addEventListener(name, (ev) => this.dispatch(name, ev as MessageEvent<string>));
     }
+    es.addEventListener('resync', (ev) => {
+      if ((ev as MessageEvent<string>).lastEventId) this.lastEventId = (ev as MessageEvent<string>).lastEventId;
+      for (const l of [...this.resyncListeners]) l();
+    });
   }
 
   private dispatch(name: LiveEventName, ev: MessageEvent<string>): void {

@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { tooManyRequests, unavailable } from '../../platform/errors.js';
 import { validateBundleYaml, type BundleValidation } from './bundle-validation.js';
@@ -44,7 +45,10 @@ interface WorkerReply {
 function spawnWorker(): Worker {
   const fromSource = fileURLToPath(import.meta.url).endsWith('.ts');
   const url = new URL(`./bundle-validation.worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  return new Worker(url, fromSource ? { execArgv: ['--import', 'tsx'] } : {});
+  if (!fromSource) return new Worker(url);
+  // Resolved from here, not from the working directory, so it works wherever the process started.
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return new Worker(url, { execArgv: ['--import', tsx] });
 }
 
 export function createBundleValidator(opts: BundleValidatorOptions = {}): BundleValidator {

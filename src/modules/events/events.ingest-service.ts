@@ -121,5 +121,11 @@ export function createIngestService(ctx: AppContext) {
       if (accepted > 0) await ctx.publish.dashboard(p.tenantId, 'event_created', { accepted });
       return { accepted, duplicates: rows.length - accepted };
     },
+
+    /** Deletes the tenant's events stored more than `days` ago (created_at, as the reference). */
+    async purge(tenantId: string, days: number): Promise<{ deleted_count: number; cutoff: string }> {
+      const cutoff = new Date(ctx.deps.now().getTime() - days * 86_400_000).toISOString();
+      return { deleted_count: await eventsRepository.purge(database, tenantId, cutoff), cutoff };
+    },
   };
 }

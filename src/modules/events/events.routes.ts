@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { requireAdmin, requireApiKey, requireEither, requireSession } from '../../platform/auth.js';
 import { ErrorResponse } from '../../platform/zod-fastify.js';
-import { eventsRepository } from './events.repository.js';
 import { createEventsReadService } from './events.read-service.js';
 import { createIngestService } from './events.ingest-service.js';
 import {
@@ -77,11 +76,6 @@ export function eventsRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.delete(
     '/api/v1/settings/purge-events',
     { config: { auth: 'admin' }, schema: { querystring: PurgeQuery, response: { 200: PurgeResult, ...errors } } },
-    async (request) => {
-      const p = requireAdmin(request);
-      const days = (request.query as { older_than_days: number }).older_than_days;
-      const cutoff = new Date(ctx.deps.now().getTime() - days * 86_400_000).toISOString();
-      return { deleted_count: await eventsRepository.purge(ctx.deps.database, p.tenantId, cutoff), cutoff };
-    },
+    async (request) => ingest.purge(requireAdmin(request).tenantId, (request.query as { older_than_days: number }).older_than_days),
   );
 }

@@ -1,25 +1,45 @@
-import { and, asc, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { agentRegistrations, assignmentRules } from '../../db/schema.js';
 
 export type RegistrationRow = typeof agentRegistrations.$inferSelect;
 export type RuleRow = typeof assignmentRules.$inferSelect;
+export interface ConnectUpsert {
+  tenantId: string;
+  agentId: string;
+  env: string;
+  policyVersion: string | null;
+  at: Date;
+}
 
 /** Hard cap on list reads: the dashboard shows the whole fleet, but never an unbounded result. */
 const LIST_LIMIT = 10_000;
 
 export const fleetRepository = {
-  /** Connect-time upsert (console-api.md 2.1 step 1): one statement, returns the stored row. */
-  async upsertOnConnect(db: DbOrTx, v: { tenantId: string; agentId: string; env: string; policyVersion: string | null; at: Date }) {
-    const [row] = await db
+  /**
+   * Connect-time upsert (console-api.md 2.1 step 1) for a batch of connects, one statement.
+   * A batch may name one agent twice: the last connect wins and both get its row's tags.
+   */
+  async upsertOnConnect(db: DbOrTx, items: ConnectUpsert[]): Promise<Record<string, unknown>[]> {
+    const key = (tenantId: string, agentId: string) => `${tenantId}\u0000${agentId}`;
+    const unique = new Map(items.map((v) => [key(v.tenantId, v.agentId), v]));
+    const rows = await db
       .insert(agentRegistrations)
-      .values({ tenantId: v.tenantId, agentId: v.agentId, lastEnv: v.env, lastPolicyVersion: v.policyVersion, lastSeenAt: v.at })
+      .values(
+        [...unique.values()].map((v) => ({ tenantId: v.tenantId, agentId: v.agentId, lastEnv: v.env, lastPolicyVersion: v.policyVersion, lastSeenAt: v.at })),
+      )
       .onConflictDoUpdate({
         target: [agentRegistrations.tenantId, agentRegistrations.agentId],
-        set: { lastEnv: v.env, lastPolicyVersion: v.policyVersion, lastSeenAt: v.at, updatedAt: v.at },
+        set: {
+          lastEnv: sql`excluded.last_env`,
+          lastPolicyVersion: sql`excluded.last_policy_version`,
+          lastSeenAt: sql`excluded.last_seen_at`,
+          updatedAt: sql`excluded.last_seen_at`,
+        },
       })
-      .returning();
-    return row!;
+      .returning({ tenantId: agentRegistrations.tenantId, agentId: agentRegistrations.agentId, tags: agentRegistrations.tags });
+    const tags = new Map(rows.map((r) => [key(r.tenantId, r.agentId), r.tags as Record<string, unknown>]));
+    return items.map((v) => tags.get(key(v.tenantId, v.agentId)) ?? {});
   },
 
   async get(db: DbOrTx, tenantId: string, agentId: string): Promise<RegistrationRow | null> {

@@ -2,7 +2,8 @@ import type { AppContext } from '../../context.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import type { BundlesApi, FleetApi, Resolution } from '../protocol-types.js';
 import { liveConnectionsRepository } from '../stream/live-connections.repository.js';
-import { fleetRepository, type RegistrationRow, type RuleRow } from './fleet.repository.js';
+import { groupCommit } from '../stream/group-commit.js';
+import { fleetRepository, type ConnectUpsert, type RegistrationRow, type RuleRow } from './fleet.repository.js';
 import type { AgentStatusT, RegistrationT, RuleT } from './fleet.schemas.js';
 import { resolveWith } from './resolution.js';
 
@@ -61,10 +62,12 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
   const { db } = ctx.deps.database;
   const now = () => ctx.deps.now();
 
+  // Connects arriving together share one upsert statement (a reconnect storm is one batch).
+  const upsert = groupCommit((items: ConnectUpsert[]) => fleetRepository.upsertOnConnect(db, items));
+
   const api: FleetApi = {
     async onConnect({ tenantId, agentId, env, policyVersion }) {
-      const row = await fleetRepository.upsertOnConnect(db, { tenantId, agentId, env, policyVersion, at: now() });
-      return { tags: asTags(row.tags) };
+      return { tags: asTags(await upsert({ tenantId, agentId, env, policyVersion, at: now() })) };
     },
     async resolve({ tenantId, agentId, env, tags, agentProvided }): Promise<Resolution> {
       const [reg, rules] = await Promise.all([fleetRepository.get(db, tenantId, agentId), fleetRepository.rules(db, tenantId, env)]);

@@ -24,8 +24,9 @@ export const liveConnectionsRepository = {
       .onConflictDoUpdate({ target: streamProcesses.id, set: { heartbeatAt: sql`now()` } });
   },
 
-  async insert(db: DbOrTx, row: LiveRow): Promise<void> {
-    await db.insert(liveAgentConnections).values(row);
+  async insert(db: DbOrTx, rows: LiveRow[]): Promise<void[]> {
+    await db.insert(liveAgentConnections).values(rows);
+    return rows.map(() => undefined);
   },
 
   async setBundle(db: DbOrTx, id: string, bundleName: string | null, bundleSource: string): Promise<void> {

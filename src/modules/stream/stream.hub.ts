@@ -7,7 +7,8 @@ import type { BundlesApi, FleetApi, LiveAgentConnection } from '../protocol-type
 import { AgentConnection } from './agent-connection.js';
 import { createAssignmentTracker } from './assignment-tracker.js';
 import { createDashboardStreams } from './dashboard-streams.js';
-import { liveConnectionsRepository as repo } from './live-connections.repository.js';
+import { liveConnectionsRepository as repo, type LiveRow } from './live-connections.repository.js';
+import { groupCommit } from './group-commit.js';
 import { openEventStream } from './open-stream.js';
 import { KEEPALIVE_FRAME, sseFrame } from './stream.sse.js';
 
@@ -18,6 +19,7 @@ const SESSION_RECHECK_MS = 60_000;
 /** Disconnects are deleted from the live table in batches (a mass disconnect is one statement). */
 const REMOVE_BATCH_MS = 25;
 const REMOVE_CHUNK = 1000;
+const REMOTE_FRESH_MS = 1_000;
 
 export interface AgentConnectInput {
   tenantId: string;
@@ -46,13 +48,15 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
   const tracker = createAssignmentTracker({ db, bundles: opts.bundles, fleet: opts.fleet, log });
   const dashboards = createDashboardStreams({ sessions: deps.sessions, log });
   const timers: NodeJS.Timeout[] = [];
+  const insertLive = groupCommit((rows: LiveRow[]) => repo.insert(db, rows));
   let agentCount = 0;
   let remoteCount = 0;
   let closing: Promise<void> | null = null;
   let started: Promise<void> | null = null;
   let removals: AgentConnection[] = [];
   let removeTimer: NodeJS.Timeout | null = null;
-  let refreshTimer: NodeJS.Timeout | null = null;
+  let remoteAt = 0;
+  let refreshing = false;
 
   const every = (ms: number, fn: () => unknown) => {
     const t = setInterval(fn, ms);
@@ -64,22 +68,29 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
     try {
       await repo.heartbeat(db, processId);
       remoteCount = await repo.countOthers(db, processId);
+      remoteAt = Date.now();
     } catch (err) {
       log.warn({ err }, 'stream heartbeat failed');
     }
   }
 
-  /** Health's count follows other processes' connects within a moment, not only every heartbeat. */
-  function scheduleRemoteRefresh(): void {
-    if (refreshTimer || closing) return;
-    refreshTimer = setTimeout(() => {
-      refreshTimer = null;
-      repo.countOthers(db, processId).then(
-        (n) => (remoteCount = n),
+  /**
+   * Other processes' streams, for health: refreshed by the heartbeat and, when read, if older than
+   * a second (the read returns the previous figure). Never per connect: that is the hot path.
+   */
+  function refreshRemote(): void {
+    if (refreshing || closing || Date.now() - remoteAt < REMOTE_FRESH_MS) return;
+    refreshing = true;
+    repo
+      .countOthers(db, processId)
+      .then(
+        (n) => {
+          remoteCount = n;
+          remoteAt = Date.now();
+        },
         (err: unknown) => log.warn({ err }, 'live count refresh failed'),
-      );
-    }, 200);
-    refreshTimer.unref();
+      )
+      .finally(() => (refreshing = false));
   }
 
   function forEachAgent(tenantId: string, fn: (c: AgentConnection) => void): void {
@@ -135,7 +146,6 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
       else if (m.topic === 'control') routeControl(m);
       else {
         if (m.type === 'signing_key_rotated' || m.type === 'contract_update') tracker.invalidate(m.tenantId);
-        if (m.type === 'agent_connected' || m.type === 'agent_disconnected') scheduleRemoteRefresh();
         dashboards.deliver(m);
       }
     } catch (err) {
@@ -212,7 +222,7 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
       const connectedAt = deps.now();
       pendingIds.add(id);
       try {
-        await repo.insert(db, { id, processId, tenantId, agentId, env, bundleName: r.bundle_name, bundleSource, policyVersion: input.policyVersion, keyId: input.keyId, connectedAt });
+        await insertLive({ id, processId, tenantId, agentId, env, bundleName: r.bundle_name, bundleSource, policyVersion: input.policyVersion, keyId: input.keyId, connectedAt });
       } finally {
         pendingIds.delete(id);
       }
@@ -249,7 +259,10 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
     },
 
     /** Streams on this process plus those other live processes hold (refreshed on their connects). */
-    connectedAgents: () => agentCount + remoteCount,
+    connectedAgents: () => {
+      refreshRemote();
+      return agentCount + remoteCount;
+    },
 
     /** The connection-cleanup job: forgotten sockets, orphaned rows, dead processes, idle rings. */
     async cleanup(): Promise<void> {
@@ -262,6 +275,7 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
       for (let i = 0; i < orphans.length; i += REMOVE_CHUNK) await repo.remove(db, orphans.slice(i, i + REMOVE_CHUNK));
       await repo.sweepDead(db, processId);
       remoteCount = await repo.countOthers(db, processId);
+      remoteAt = Date.now();
     },
 
     /** Graceful shutdown: end every stream cleanly (the SDKs reconnect elsewhere), drop our rows. */
@@ -270,7 +284,6 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
         unsubscribe();
         for (const t of timers) clearInterval(t);
         if (removeTimer) clearTimeout(removeTimer);
-        if (refreshTimer) clearTimeout(refreshTimer);
         for (const set of agents.values()) for (const c of set) c.sink.end();
         agents.clear();
         agentCount = 0;

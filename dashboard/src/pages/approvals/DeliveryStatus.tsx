@@ -29,12 +29,13 @@ export function DeliveryStatus({ approvalId }: { approvalId: string }) {
       ) : (
         <ul className="flex flex-col gap-1">
           {q.data.map((d) => (
-            <li key={d.channel_id} className="flex flex-wrap items-center gap-2 text-xs">
-              <Badge tone={d.status === 'sent' ? 'emerald' : d.status === 'failed' ? 'red' : 'amber'} dot>
+            <li key={`${d.channel_id}:${d.kind ?? ''}`} className="flex flex-wrap items-center gap-2 text-xs">
+              <Badge tone={d.status === 'sent' ? 'emerald' : d.status === 'failed' ? 'red' : d.status === 'skipped' ? 'zinc' : 'amber'} dot>
                 {d.status}
               </Badge>
               <span className="font-medium">{d.channel_name}</span>
               <span className="text-slate-500">{TYPE_LABEL[d.channel_type] ?? d.channel_type}</span>
+              {d.kind && <span className="text-slate-500">{d.kind === 'outcome' ? 'outcome notice' : 'request'}</span>}
               {d.attempts > 1 && <span className="text-slate-500">{d.attempts} attempts</span>}
               <span className="text-slate-500">{formatRelative(d.updated_at)}</span>
               {d.last_error && <span className="w-full text-red-600 dark:text-red-400">{d.last_error}</span>}

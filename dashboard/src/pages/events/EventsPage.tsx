@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useEventFeed } from '../../api/event-feed';
-import { bucketFor, findEvent, getHistogram } from '../../api/events';
+import { bucketFor, findEvent, getFacets, getHistogram } from '../../api/events';
+import { ApiError } from '../../api/client';
 import { useQuery } from '../../api/query';
 import type { AuditEvent } from '../../api/types';
 import { HistogramLegend, VerdictHistogram } from '../../components/charts/VerdictHistogram';
@@ -16,8 +17,8 @@ import { EventDetail } from './EventDetail';
 import { EventsToolbar } from './EventsToolbar';
 import { EventTable } from './EventTable';
 import { ExportDialog } from './ExportDialog';
-import { FacetPanel } from './FacetPanel';
-import { activeFilterCount, applyFilters, FACETS, filtersFromParams, filtersKey, resolveRange, toQuery, type EventFilters, type FacetKey, type WindowKey } from './event-filters';
+import { countLoaded, FacetPanel, type FacetCounts } from './FacetPanel';
+import { activeFilterCount, applyFilters, FACETS, filtersFromParams, filtersKey, resolveRange, toQuery, withoutFacet, type EventFilters, type FacetKey, type WindowKey } from './event-filters';
 
 export default function EventsPage() {
   const [params, setParams] = useSearchParams();
@@ -37,7 +38,11 @@ export default function EventsPage() {
     (f: EventFilters) => setParams((p) => applyFilters(p, f), { replace: false }),
     [setParams],
   );
-  const setFacet = (k: FacetKey, v: string | null) => update({ ...filters, facets: { ...filters.facets, [k]: v ?? undefined } });
+  const toggleFacet = (k: FacetKey, v: string, on: boolean) => {
+    const cur = filters.facets[k] ?? [];
+    const next = on ? [...cur, v] : cur.filter((x) => x !== v);
+    update({ ...filters, facets: { ...filters.facets, [k]: next.length ? next : undefined } });
+  };
   const onSearch = useCallback((q: string) => update({ ...filters, q }), [filters, update]);
   const setWindow = (w: WindowKey) => update({ ...filters, window: w, since: null, until: null });
   const setRange = (since: number | null, until: number | null) => update({ ...filters, window: 'custom', since, until });
@@ -53,6 +58,34 @@ export default function EventsPage() {
     const buckets = await getHistogram({ ...toQuery(filters, now), since: new Date(since).toISOString(), until: new Date(until).toISOString(), bucket_seconds: bucket });
     return { buckets, since, until, bucket };
   });
+
+  // Facet counts from the server over the whole window; a facet with a selection is counted
+  // without its own filter so its other values stay visible. Servers without the endpoint
+  // (404) fall back to counting the loaded rows.
+  const facetQ = useQuery(`events:facets:${key}`, async () => {
+    const now = Date.now();
+    const base = await getFacets(toQuery(filters, now));
+    const counts = Object.fromEntries(FACETS.map((f) => [f.key, base.facets[f.facet] ?? []])) as FacetCounts;
+    await Promise.all(
+      FACETS.filter((f) => filters.facets[f.key]?.length).map(async (f) => {
+        const own = await getFacets(toQuery(withoutFacet(filters, f.key), now));
+        counts[f.key] = own.facets[f.facet] ?? [];
+      }),
+    );
+    return { counts, scanned: base.scanned, truncated: base.truncated, scanLimit: base.scan_limit };
+  });
+  const facetsMissing = facetQ.error instanceof ApiError && (facetQ.error.status === 404 || facetQ.error.status === 405);
+  const loadedCounts = useMemo(() => (facetsMissing ? countLoaded(feed.rows) : null), [facetsMissing, feed.rows]);
+  const facetCounts = facetsMissing ? loadedCounts : (facetQ.data?.counts ?? null);
+  const facetNote = facetsMissing
+    ? `Counts over ${formatNumber(feed.rows.length)} loaded events`
+    : facetQ.data
+      ? facetQ.data.truncated
+        ? `Counts over the newest ${formatNumber(facetQ.data.scanLimit)} events of the window`
+        : 'Counts over the whole time window'
+      : facetQ.error
+        ? 'Counts unavailable'
+        : 'Counting…';
 
   // Selection and the ?event= deep link (fetched on its own if it is not among loaded rows).
   const selectedId = params.get('event');
@@ -116,12 +149,13 @@ export default function EventsPage() {
     feed.mergeBuffered();
     setTopSignal((s) => s + 1);
     void hist.refetch();
+    void facetQ.refetch();
   };
 
   const filterCount = activeFilterCount(filters);
-  const summary = `${Object.entries(filters.facets).map(([k, v]) => `${FACETS.find((f) => f.key === k)?.label}: ${v}`).join(', ') || 'All events'}${filters.q ? `, matching “${filters.q}”` : ''}, ${filters.window === 'custom' ? 'custom range' : `last ${filters.window}`}.`;
+  const summary = `${Object.entries(filters.facets).map(([k, v]) => `${FACETS.find((f) => f.key === k)?.label}: ${(v ?? []).join(' or ')}`).join(', ') || 'All events'}${filters.q ? `, matching “${filters.q}”` : ''}, ${filters.window === 'custom' ? 'custom range' : `last ${filters.window}`}.`;
 
-  const facets = <FacetPanel rows={feed.rows} filters={filters} onChange={setFacet} total={feed.rows.length} />;
+  const facets = <FacetPanel counts={facetCounts} note={facetNote} filters={filters} onToggle={toggleFacet} />;
   const detail = selected ? (
     <EventDetail event={selected} onClose={() => select(null)} onShowCall={(callId) => update({ ...filters, q: callId })} />
   ) : null;

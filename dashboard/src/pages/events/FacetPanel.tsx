@@ -7,6 +7,8 @@ import { classifyVerdict, HIST_COLORS, verdictLabel } from '../../lib/verdict';
 import { eventEnv } from './EventTable';
 import { FACETS, type EventFilters, type FacetKey } from './event-filters';
 
+export type FacetCounts = Record<FacetKey, { value: string; count: number }[]>;
+
 function valueOf(e: AuditEvent, k: FacetKey): string {
   switch (k) {
     case 'agent':
@@ -24,40 +26,41 @@ function valueOf(e: AuditEvent, k: FacetKey): string {
   }
 }
 
-/**
- * Facets with counts over the loaded events. Choosing a value filters on the server (one value
- * per facet; choosing it again clears it), so counts in a chosen facet show only that value.
- */
-export function FacetPanel({ rows, filters, onChange, total }: { rows: AuditEvent[]; filters: EventFilters; onChange: (k: FacetKey, v: string | null) => void; total: number }) {
-  const counts = useMemo(() => {
-    const out = {} as Record<FacetKey, Map<string, number>>;
-    for (const f of FACETS) out[f.key] = new Map();
-    for (const e of rows) {
-      for (const f of FACETS) {
-        const v = valueOf(e, f.key);
-        if (!v) continue;
-        const m = out[f.key];
-        m.set(v, (m.get(v) ?? 0) + 1);
-      }
+/** Counts over loaded rows, for servers without /events/facets. */
+export function countLoaded(rows: AuditEvent[]): FacetCounts {
+  const maps = Object.fromEntries(FACETS.map((f) => [f.key, new Map<string, number>()])) as Record<FacetKey, Map<string, number>>;
+  for (const e of rows) {
+    for (const f of FACETS) {
+      const v = valueOf(e, f.key);
+      if (v) maps[f.key].set(v, (maps[f.key].get(v) ?? 0) + 1);
     }
-    return out;
-  }, [rows]);
+  }
+  return Object.fromEntries(FACETS.map((f) => [f.key, [...maps[f.key].entries()].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count)])) as FacetCounts;
+}
 
+/**
+ * Facets: tick values to filter on the server (values OR within a facet, AND across facets).
+ * A facet's own counts ignore its own selection, so the other values stay visible.
+ */
+export function FacetPanel({ counts, note, filters, onToggle }: { counts: FacetCounts | null; note: string; filters: EventFilters; onToggle: (k: FacetKey, v: string, on: boolean) => void }) {
   return (
     <div className="flex flex-col gap-1">
-      <p className="px-1 pb-1 text-xs text-slate-500 dark:text-slate-400">Counts over {formatNumber(total)} loaded events</p>
+      <p className="px-1 pb-1 text-xs text-slate-500 dark:text-slate-400">{note}</p>
       {FACETS.map((f) => (
-        <Facet key={f.key} label={f.label} facet={f.key} counts={counts[f.key]} selected={filters.facets[f.key] ?? null} onChange={(v) => onChange(f.key, v)} />
+        <Facet key={f.key} label={f.label} facet={f.key} values={counts?.[f.key] ?? null} selected={filters.facets[f.key] ?? []} onToggle={(v, on) => onToggle(f.key, v, on)} />
       ))}
     </div>
   );
 }
 
-function Facet({ label, facet, counts, selected, onChange }: { label: string; facet: FacetKey; counts: Map<string, number>; selected: string | null; onChange: (v: string | null) => void }) {
+function Facet({ label, facet, values, selected, onToggle }: { label: string; facet: FacetKey; values: { value: string; count: number }[] | null; selected: string[]; onToggle: (v: string, on: boolean) => void }) {
   const [open, setOpen] = useState(true);
   const [all, setAll] = useState(false);
-  const entries = [...counts.entries()].sort((a, b) => b[1] - a[1]);
-  if (selected && !counts.has(selected)) entries.unshift([selected, 0]);
+  const entries = useMemo(() => {
+    const list = [...(values ?? [])];
+    for (const s of selected) if (!list.some((x) => x.value === s)) list.unshift({ value: s, count: 0 });
+    return list;
+  }, [values, selected]);
   const shown = all ? entries : entries.slice(0, 8);
   const id = `facet-${facet}`;
   return (
@@ -72,26 +75,22 @@ function Facet({ label, facet, counts, selected, onChange }: { label: string; fa
         >
           <span>
             {label}
-            {selected && <span className="ml-1 text-amber-600 dark:text-amber-400">(1)</span>}
+            {selected.length > 0 && <span className="ml-1 text-amber-600 dark:text-amber-400">({selected.length})</span>}
           </span>
           {open ? <IconChevronDown size={14} /> : <IconChevronRight size={14} />}
         </button>
       </h3>
       {open && (
         <ul id={id} className="flex flex-col pb-1" aria-label={`${label} values`}>
-          {shown.length === 0 && <li className="px-1 py-1 text-xs text-slate-400">No values</li>}
-          {shown.map(([v, n]) => {
-            const on = v === selected;
+          {values === null && <li className="px-1 py-1 text-xs text-slate-400">…</li>}
+          {values !== null && shown.length === 0 && <li className="px-1 py-1 text-xs text-slate-400">No values</li>}
+          {shown.map(({ value: v, count: n }) => {
+            const on = selected.includes(v);
             const cls = facet === 'verdict' ? classifyVerdict(v) : null;
             return (
               <li key={v}>
-                <label
-                  className={cn(
-                    'flex cursor-pointer items-center gap-2 rounded px-1 py-1 text-sm hover:bg-slate-100 dark:hover:bg-slate-800/70',
-                    on && 'bg-amber-500/10',
-                  )}
-                >
-                  <input type="checkbox" checked={on} onChange={() => onChange(on ? null : v)} className="accent-amber-500" />
+                <label className={cn('flex cursor-pointer items-center gap-2 rounded px-1 py-1 text-sm hover:bg-slate-100 dark:hover:bg-slate-800/70', on && 'bg-amber-500/10')}>
+                  <input type="checkbox" checked={on} onChange={() => onToggle(v, !on)} className="accent-amber-500" />
                   {cls && cls !== 'other' && <span aria-hidden="true" className="size-2 shrink-0 rounded-full" style={{ background: HIST_COLORS[cls] }} />}
                   <span className={cn('min-w-0 flex-1 truncate', (facet === 'tool' || facet === 'contract') && 'font-mono text-xs')} title={v}>
                     {facet === 'verdict' ? verdictLabel(v) : v}

@@ -1,13 +1,13 @@
-import type { EventQuery } from '../../api/types';
+import type { EventQuery, FacetName } from '../../api/types';
 
 export const FACETS = [
-  { key: 'agent', param: 'agent_id', label: 'Agent' },
-  { key: 'tool', param: 'tool_name', label: 'Tool' },
-  { key: 'verdict', param: 'verdict', label: 'Verdict' },
-  { key: 'mode', param: 'mode', label: 'Mode' },
-  { key: 'env', param: 'env', label: 'Environment' },
-  { key: 'contract', param: 'contract', label: 'Contract' },
-] as const;
+  { key: 'agent', param: 'agent_id', facet: 'agent_id', label: 'Agent' },
+  { key: 'tool', param: 'tool_name', facet: 'tool_name', label: 'Tool' },
+  { key: 'verdict', param: 'verdict', facet: 'verdict', label: 'Verdict' },
+  { key: 'mode', param: 'mode', facet: 'mode', label: 'Mode' },
+  { key: 'env', param: 'env', facet: 'env', label: 'Environment' },
+  { key: 'contract', param: 'contract', facet: 'decision_name', label: 'Contract' },
+] as const satisfies readonly { key: string; param: keyof EventQuery; facet: FacetName; label: string }[];
 export type FacetKey = (typeof FACETS)[number]['key'];
 
 export const WINDOWS = [
@@ -22,7 +22,8 @@ export type WindowKey = (typeof WINDOWS)[number]['key'] | 'custom';
 export const DEFAULT_WINDOW: WindowKey = '24h';
 
 export interface EventFilters {
-  facets: Partial<Record<FacetKey, string>>;
+  /** values OR within a facet, AND across facets (the server's rule for repeated params) */
+  facets: Partial<Record<FacetKey, string[]>>;
   q: string;
   window: WindowKey;
   /** ms epoch; only for custom */
@@ -30,40 +31,35 @@ export interface EventFilters {
   until: number | null;
 }
 
-/** Reads filters from the URL (?agent=&tool=&verdict=&mode=&env=&contract=&q=&window=&since=&until=&ts=). */
+/**
+ * Reads filters from the URL: ?agent=&tool=&verdict=&mode=&env=&contract= (each may repeat),
+ * ?q=, ?window= or ?since=&until=, and ?ts= (the half hour either side of a moment).
+ */
 export function filtersFromParams(p: URLSearchParams): EventFilters {
   const facets: EventFilters['facets'] = {};
   for (const f of FACETS) {
-    const v = p.get(f.key);
-    if (v) facets[f.key] = v;
+    const v = p.getAll(f.key).filter(Boolean);
+    if (v.length) facets[f.key] = [...new Set(v)];
   }
+  const q = p.get('q') ?? '';
   const since = p.get('since') ? Date.parse(p.get('since')!) : NaN;
   const until = p.get('until') ? Date.parse(p.get('until')!) : NaN;
   const ts = p.get('ts') ? Date.parse(p.get('ts')!) : NaN;
-  let window = (p.get('window') as WindowKey | null) ?? DEFAULT_WINDOW;
-  if (!Number.isNaN(since) || !Number.isNaN(until)) window = 'custom';
-  else if (!Number.isNaN(ts)) {
-    // ?ts= (from approval history) opens the half hour either side of that moment.
-    return { facets, q: p.get('q') ?? '', window: 'custom', since: ts - 30 * 60_000, until: ts + 30 * 60_000 };
+  if (!Number.isNaN(since) || !Number.isNaN(until)) {
+    return { facets, q, window: 'custom', since: Number.isNaN(since) ? null : since, until: Number.isNaN(until) ? null : until };
   }
-  if (window !== 'custom' && !WINDOWS.some((w) => w.key === window)) window = DEFAULT_WINDOW;
-  if (window === 'custom' && Number.isNaN(since) && Number.isNaN(until)) window = DEFAULT_WINDOW;
-  return {
-    facets,
-    q: p.get('q') ?? '',
-    window,
-    since: window === 'custom' && !Number.isNaN(since) ? since : null,
-    until: window === 'custom' && !Number.isNaN(until) ? until : null,
-  };
+  if (!Number.isNaN(ts)) return { facets, q, window: 'custom', since: ts - 30 * 60_000, until: ts + 30 * 60_000 };
+  const w = p.get('window');
+  const window = WINDOWS.some((x) => x.key === w) ? (w as WindowKey) : DEFAULT_WINDOW;
+  return { facets, q, window, since: null, until: null };
 }
 
 /** Writes filters into the URL, keeping unrelated params (?event=). */
 export function applyFilters(p: URLSearchParams, f: EventFilters): URLSearchParams {
   const n = new URLSearchParams(p);
   for (const x of FACETS) {
-    const v = f.facets[x.key];
-    if (v) n.set(x.key, v);
-    else n.delete(x.key);
+    n.delete(x.key);
+    for (const v of f.facets[x.key] ?? []) n.append(x.key, v);
   }
   if (f.q) n.set('q', f.q);
   else n.delete('q');
@@ -94,7 +90,7 @@ export function toQuery(f: EventFilters, now = Date.now()): EventQuery {
   const q: EventQuery = {};
   for (const x of FACETS) {
     const v = f.facets[x.key];
-    if (v) (q as Record<string, string>)[x.param] = v;
+    if (v?.length) q[x.param] = v;
   }
   if (f.q) q.q = f.q;
   const r = resolveRange(f, now);
@@ -103,10 +99,17 @@ export function toQuery(f: EventFilters, now = Date.now()): EventQuery {
   return q;
 }
 
+/** The same filters without one facet (its own counts must not be narrowed by itself). */
+export function withoutFacet(f: EventFilters, k: FacetKey): EventFilters {
+  const facets = { ...f.facets };
+  delete facets[k];
+  return { ...f, facets };
+}
+
 export function filtersKey(f: EventFilters): string {
   return JSON.stringify([f.facets, f.q, f.window, f.since, f.until]);
 }
 
 export function activeFilterCount(f: EventFilters): number {
-  return Object.keys(f.facets).length + (f.q ? 1 : 0);
+  return Object.values(f.facets).reduce((n, v) => n + (v?.length ?? 0), 0) + (f.q ? 1 : 0);
 }

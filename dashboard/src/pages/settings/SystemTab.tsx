@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { Link } from 'react-router';
 import { useHealthDetails } from '../../api/health';
 import { Badge } from '../../components/ui/Badge';
 import { Card } from '../../components/ui/Card';
@@ -23,6 +24,8 @@ export function SystemTab() {
   }
 
   const workers = Object.entries(h.workers ?? {});
+  const redisUnused = !h.redis || h.redis.configured === false || (h.redis.configured === undefined && h.redis.connected && h.redis.latency_ms === null);
+  const failing = h.failing_channels ?? [];
   const degraded = h.status !== 'ok';
   return (
     <div className="flex flex-col gap-4">
@@ -41,16 +44,46 @@ export function SystemTab() {
         </span>
       </div>
 
+      {failing.length > 0 && (
+        <div role="alert" className="rounded-lg border border-red-400/60 bg-red-50 px-4 py-3 text-sm text-red-800 dark:bg-red-950/30 dark:text-red-300">
+          <p className="font-medium">
+            {failing.length} notification {failing.length === 1 ? 'channel is' : 'channels are'} failing to deliver.{' '}
+            <Link to="/settings?tab=notifications" className="underline">
+              Check the channels
+            </Link>
+          </p>
+          <ul className="mt-1 list-inside list-disc text-xs">
+            {failing.map((c) => (
+              <li key={c.id}>
+                {c.name} ({c.channel_type}){c.last_error ? `: ${c.last_error}` : ''}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-        <HealthCard icon={<IconDatabase size={18} />} title="Database" ok={h.database.connected} value={h.database.connected ? latency(h.database.latency_ms) : 'Disconnected'} note="Round trip of a trivial query" />
+        <HealthCard
+          icon={<IconDatabase size={18} />}
+          title="Database"
+          ok={h.database.connected}
+          value={h.database.connected ? latency(h.database.latency_ms) : 'Disconnected'}
+          note={`Round trip of a trivial query${h.database.kind ? ` · ${h.database.kind}` : ''}${h.storage_mode ? ` · ${h.storage_mode} mode` : ''}`}
+        />
         <HealthCard
           icon={<IconServer size={18} />}
           title="Redis"
-          ok={h.redis ? h.redis.connected : null}
-          value={!h.redis || (h.redis.latency_ms === null && h.redis.connected) ? 'Not used' : h.redis.connected ? latency(h.redis.latency_ms) : 'Disconnected'}
-          note={!h.redis || (h.redis.connected && h.redis.latency_ms === null) ? 'Embedded mode keeps sessions and rate limits in the database' : h.redis.connected ? 'Sessions, rate limits, fan-out' : 'Ping failed: logins and rate limits may be refused'}
+          ok={redisUnused ? null : h.redis!.connected}
+          value={redisUnused ? 'Not used' : h.redis!.connected ? latency(h.redis!.latency_ms) : 'Disconnected'}
+          note={redisUnused ? 'Sessions and rate limits live in the database' : h.redis!.connected ? 'Sessions, rate limits, fan-out' : 'Ping failed: logins and rate limits may be refused'}
         />
-        <HealthCard icon={<IconBot size={18} />} title="Connected agents" ok={null} value={String(h.connected_agents)} note="Live agent streams on this console" />
+        <HealthCard
+          icon={<IconBot size={18} />}
+          title="Connected agents"
+          ok={null}
+          value={String(h.connected_agents)}
+          note={`Live agent streams${h.push_bus ? ` · push bus ${h.push_bus.kind}${h.push_bus.healthy ? '' : ' (unhealthy)'}` : ''}${h.leader !== undefined ? ` · ${h.leader ? 'leader' : 'follower'}` : ''}`}
+        />
         <Card className="p-4">
           <CardTitle icon={<IconZap size={18} />} title="Workers" />
           {workers.length === 0 ? (

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useQueryClient } from '../../api/query';
 import type { LiveEventName } from '../../api/types';
-import { useLiveEvents, useLiveStatus } from '../../live/LiveProvider';
+import { useLiveEvents, useLiveResync } from '../../live/LiveProvider';
 
 /** Which cached queries each dashboard event makes stale (by key prefix). */
 const INVALIDATES: Record<LiveEventName, string[]> = {
@@ -52,14 +52,9 @@ export function useLiveInvalidation() {
     timer.current = window.setTimeout(flush, wait);
   });
 
-  // After a reconnect, refresh what is on screen in case the replay could not cover the gap.
-  const status = useLiveStatus();
-  const wasDown = useRef(false);
-  useEffect(() => {
-    if (status === 'reconnecting') wasDown.current = true;
-    if (status === 'open' && wasDown.current) {
-      wasDown.current = false;
-      for (const p of ['approvals:', 'stats:', 'keys:', 'agents:', 'bundles:']) client.invalidate(p);
-    }
-  }, [status, client]);
+  // The server replays missed events on reconnect; when it cannot, it says `resync` and
+  // everything cached is refreshed (queries on screen refetch, the rest go stale).
+  useLiveResync(() => {
+    for (const p of ['approvals:', 'stats:', 'keys:', 'agents:', 'rules:', 'bundles:', 'deployments:', 'home:', 'events:', 'notifications:', 'health:', 'settings:']) client.invalidate(p);
+  });
 }

@@ -27,8 +27,9 @@ const inline = (s: string) => `\`${inlineCodeSafe(clip(s, 255))}\``;
 export function discordEmbed(v: ApprovalView): Record<string, unknown> {
   const o = outcomeOf(v);
   const pending = v.status === 'pending';
-  const head = pending ? '' : `**${o.title}** — ${escapeDiscord(o.line)}${o.reason ? `\n**Reason:** ${escapeDiscord(clip(o.reason, 1000))}` : ''}\n\n`;
-  const message = `**Message**\n${escapeDiscord(clip(v.message, 1000))}\n\n**Arguments**\n`;
+  const fit = (raw: string, budget: number) => fitEscaped(raw, escapeDiscord, budget).text;
+  const head = pending ? '' : `**${o.title}** — ${fit(o.line, 700)}${o.reason ? `\n**Reason:** ${fit(o.reason, 800)}` : ''}\n\n`;
+  const message = `**Message**\n${fit(v.message, 1200)}\n\n**Arguments**\n`;
   const budget = DESCRIPTION_LIMIT - head.length - message.length - 200;
   const args = fitEscaped(v.argsJson, codeBlockSafe, Math.max(100, budget));
   const note = args.truncated ? `\n*${escapeDiscord(truncationNote(args.text.length, v.argsJson.length))}*` : '';
@@ -43,7 +44,7 @@ export function discordEmbed(v: ApprovalView): Record<string, unknown> {
       { name: 'Tool', value: inline(v.toolName), inline: true },
       { name: 'Environment', value: inline(v.env), inline: true },
       ...(v.contractName ? [{ name: 'Contract', value: inline(v.contractName), inline: true }] : []),
-      { name: 'Timeout', value: escapeDiscord(timeoutLine(v)), inline: false },
+      { name: 'Timeout', value: fitEscaped(timeoutLine(v), escapeDiscord, 1024).text, inline: false },
     ],
     timestamp: v.createdAt.toISOString(),
   };

@@ -31,7 +31,7 @@ function detailBlocks(v: ApprovalView): Block[] {
   const args = fitEscaped(v.argsJson, (s) => escapeSlack(codeBlockSafe(s)), SECTION_LIMIT - 40);
   const blocks: Block[] = [
     { type: 'section', fields },
-    { type: 'section', text: mrkdwn(`*Message*\n${quote(clip(v.message, 2000))}`) },
+    { type: 'section', text: mrkdwn(`*Message*\n${fitEscaped(v.message, quote, SECTION_LIMIT - 20).text}`) },
     { type: 'section', text: mrkdwn(`*Arguments*\n\`\`\`${args.text}\`\`\``) },
   ];
   if (args.truncated) blocks.push({ type: 'context', elements: [mrkdwn(`_${escapeSlack(truncationNote(args.text.length, v.argsJson.length))}_`)] });
@@ -48,8 +48,8 @@ function header(text: string): Block {
 
 function outcomeBlock(v: ApprovalView): Block {
   const o = outcomeOf(v);
-  const reason = o.reason ? `\n*Reason:*\n${quote(clip(o.reason, 1000))}` : '';
-  return { type: 'section', text: mrkdwn(`*${o.title.toUpperCase()}* — ${escapeSlack(o.line)}${reason}`) };
+  const reason = o.reason ? `\n*Reason:*\n${fitEscaped(o.reason, quote, 1500).text}` : '';
+  return { type: 'section', text: mrkdwn(`*${o.title.toUpperCase()}* — ${fitEscaped(o.line, escapeSlack, 1200).text}${reason}`) };
 }
 
 export function slackRequestBlocks(v: ApprovalView, channelId: string | null): Block[] {
@@ -145,8 +145,8 @@ export const slackWebhookDriver: ChannelDriver<SlackWebhookConfigT> = {
   async sendOutcome(cfg, view, _ref, io) {
     const o = outcomeOf(view);
     const what = `${code(view.toolName)} for ${code(view.agentId)} (approval \`${view.id.slice(0, 8)}\`)`;
-    const reason = o.reason ? `\n${quote(clip(o.reason, 1000))}` : '';
-    const text = `${o.emoji} *${o.title}*: ${what}\n${escapeSlack(o.line)}${reason}`;
+    const reason = o.reason ? `\n${fitEscaped(o.reason, quote, 1200).text}` : '';
+    const text = `${o.emoji} *${o.title}*: ${what}\n${fitEscaped(o.line, escapeSlack, 1000).text}${reason}`;
     await postWebhook(io, cfg, { text: fallbackText(view), blocks: [{ type: 'section', text: mrkdwn(text) }, { type: 'actions', elements: [linkButton(view)] }] });
     return null;
   },

@@ -1,5 +1,5 @@
 import type { TelegramConfigT } from '../channel-config.js';
-import { type ApprovalView, clip, outcomeOf, timeoutLine, truncationNote } from '../approval-view.js';
+import { type ApprovalView, outcomeOf, timeoutLine, truncationNote } from '../approval-view.js';
 import { escapeHtml, fitEscaped } from '../escape.js';
 import { type ChannelDriver, type DriverIo, type ExternalRef, DeliveryError, call, jsonBody, postJson, statusText } from './driver.js';
 
@@ -47,8 +47,11 @@ function telegramAdvice(status: number, method: string, cfg: Pick<TelegramConfig
   return `Telegram answered ${s} to ${method}`;
 }
 
+/** Escaped and cut to a budget, so the whole message provably fits in 4096 characters. */
+const fit = (raw: string, budget: number): string => fitEscaped(raw, escapeHtml, budget).text;
+
 function field(label: string, value: string): string {
-  return `<b>${label}:</b> <code>${escapeHtml(clip(value, 255))}</code>`;
+  return `<b>${label}:</b> <code>${fit(value, 200)}</code>`;
 }
 
 /** The message text; with an outcome on top once decided or expired. */
@@ -57,7 +60,7 @@ export function telegramText(v: ApprovalView): string {
   const head =
     v.status === 'pending'
       ? ['<b>🔔 Approval requested</b>']
-      : [`<b>${o.emoji} ${o.title}</b>`, escapeHtml(o.line), ...(o.reason ? [`<b>Reason:</b> ${escapeHtml(clip(o.reason, 500))}`] : []), ''];
+      : [`<b>${o.emoji} ${o.title}</b>`, fit(o.line, 500), ...(o.reason ? [`<b>Reason:</b> ${fit(o.reason, 600)}`] : []), ''];
   const lines = [
     ...head,
     field('Agent', v.agentId),
@@ -66,12 +69,13 @@ export function telegramText(v: ApprovalView): string {
     ...(v.contractName ? [field('Contract', v.contractName)] : []),
     `<b>Timeout:</b> ${escapeHtml(timeoutLine(v))}`,
     `<b>Message:</b>`,
-    `<blockquote>${escapeHtml(clip(v.message, 1000))}</blockquote>`,
+    `<blockquote>${fit(v.message, 1000)}</blockquote>`,
     `<b>Arguments:</b>`,
   ];
   const link = `<a href="${escapeHtml(v.link)}">Open in the dashboard</a>`;
-  const fixed = lines.join('\n').length + link.length + 200;
-  const args = fitEscaped(v.argsJson, escapeHtml, Math.max(200, MESSAGE_LIMIT - fixed));
+  // Room for the <pre> wrapper (45), the truncation note (~150) and newlines.
+  const fixed = lines.join('\n').length + link.length + 220;
+  const args = fitEscaped(v.argsJson, escapeHtml, Math.max(100, MESSAGE_LIMIT - fixed));
   lines.push(`<pre><code class="language-json">${args.text}</code></pre>`);
   if (args.truncated) lines.push(`<i>${escapeHtml(truncationNote(args.text.length, v.argsJson.length))}</i>`);
   lines.push(link);
