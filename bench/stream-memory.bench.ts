@@ -56,7 +56,11 @@ export async function startEmbeddedConsole(): Promise<{
   const runtime = await createRuntime(config, createLogger(config), { database });
   const { app, ctx } = await buildApp(runtime.deps);
   await app.listen({ port: 0, host: '127.0.0.1' });
-  const { tenantId } = await bootstrapAdmin(runtime.deps, { email: 'bench@example.com', password: 'bench-password-long-enough', tenantName: 'bench' });
+  const { tenantId } = await bootstrapAdmin(runtime.deps, {
+    email: 'bench@example.com',
+    password: 'bench-password-long-enough',
+    tenantName: 'bench',
+  });
   const { key } = await createKeysService(runtime.deps, ctx.publish).create(tenantId, 'production', 'bench');
   return {
     url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
@@ -199,7 +203,9 @@ async function main(): Promise<void> {
     const kb = (n: number) => (n / 1024).toFixed(2);
     const pass = ours < 20 * 1024;
     console.log(`# ${STREAMS} idle streams; server heapUsed+external delta per stream`);
-    console.log(`RESULT stream_memory_per_stream ${kb(ours)}KB baseline=${kb(base)}KB ratio=${(ours / base).toFixed(2)} target=<20KB ${pass ? 'PASS' : 'FAIL'}`);
+    console.log(
+      `RESULT stream_memory_per_stream ${kb(ours)}KB baseline=${kb(base)}KB ratio=${(ours / base).toFixed(2)} target=<20KB ${pass ? 'PASS' : 'FAIL'}`,
+    );
   } finally {
     child.kill();
   }

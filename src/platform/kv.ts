@@ -1,6 +1,6 @@
-import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
-import { rowsOf, type Db } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { agentKv, authSessions } from '../db/schema.js';
 import { sha256Hex } from './crypto.js';
 
@@ -162,54 +162,67 @@ export function redisAgentKv(redis: Redis): AgentKvStore {
   };
 }
 
+/**
+ * The driver under drizzle (a pg Pool or a PGlite instance; both answer `query(text, params)`
+ * with `{ rows }`). The agent hot path goes straight to it: drizzle's query building and result
+ * mapping cost more CPU than PGlite's execution of these one-row statements.
+ */
+interface RawClient {
+  query<T>(text: string, params: unknown[]): Promise<{ rows: T[] }>;
+}
+export function rawClient(db: Db): RawClient {
+  const client = (db as unknown as { $client?: RawClient }).$client;
+  if (!client || typeof client.query !== 'function') throw new Error('database driver does not expose query(text, params)');
+  return client;
+}
+
+const KV_LIVE = 'expires_at > now()';
+// One statement: an expired row restarts from zero; a stored string that is a number counts from
+// that number (as Redis INCRBYFLOAT does). A row holding anything else fails the DO UPDATE's WHERE,
+// so nothing is written and no row comes back.
+const KV_CURRENT = `(CASE WHEN agent_kv.expires_at <= now() THEN 0
+                          ELSE COALESCE(agent_kv.numeric, agent_kv.value::double precision) END)`;
+const KV_INCR = `
+  INSERT INTO agent_kv (tenant_id, key, value, numeric, expires_at)
+  VALUES ($1, $2, $3, $4::double precision, now() + make_interval(secs => $5))
+  ON CONFLICT (tenant_id, key) DO UPDATE SET
+    numeric = ${KV_CURRENT} + EXCLUDED.numeric,
+    value = (${KV_CURRENT} + EXCLUDED.numeric)::text,
+    expires_at = EXCLUDED.expires_at
+  WHERE agent_kv.expires_at <= now() OR agent_kv.numeric IS NOT NULL OR agent_kv.value ~ $6
+  RETURNING numeric`;
+// EXCLUDED: the value (up to 1 MiB) travels to the database once, not twice.
+const KV_SET = `
+  INSERT INTO agent_kv (tenant_id, key, value, numeric, expires_at)
+  VALUES ($1, $2, $3, NULL, now() + make_interval(secs => $4))
+  ON CONFLICT (tenant_id, key) DO UPDATE SET value = EXCLUDED.value, numeric = NULL, expires_at = EXCLUDED.expires_at`;
+
 export function dbAgentKv(db: Db): AgentKvStore {
-  const live = sql`${agentKv.expiresAt} > now()`;
-  const expiry = () => new Date(Date.now() + AGENT_KV_TTL_SECONDS * 1000);
+  const client = rawClient(db);
   return {
     async get(tenantId, key) {
-      const rows = await db
-        .select({ value: agentKv.value })
-        .from(agentKv)
-        .where(and(eq(agentKv.tenantId, tenantId), eq(agentKv.key, key), live));
+      const { rows } = await client.query<{ value: string }>(
+        `SELECT value FROM agent_kv WHERE tenant_id = $1 AND key = $2 AND ${KV_LIVE}`,
+        [tenantId, key],
+      );
       return rows[0]?.value ?? null;
     },
     async mget(tenantId, keys) {
       if (keys.length === 0) return [];
-      const rows = await db
-        .select({ key: agentKv.key, value: agentKv.value })
-        .from(agentKv)
-        .where(and(eq(agentKv.tenantId, tenantId), inArray(agentKv.key, keys), live));
+      const { rows } = await client.query<{ key: string; value: string }>(
+        `SELECT key, value FROM agent_kv WHERE tenant_id = $1 AND key = ANY($2::text[]) AND ${KV_LIVE}`,
+        [tenantId, keys],
+      );
       const map = new Map(rows.map((r) => [r.key, r.value]));
       return keys.map((k) => map.get(k) ?? null);
     },
     async set(tenantId, key, value) {
-      await db
-        .insert(agentKv)
-        .values({ tenantId, key, value, numeric: null, expiresAt: expiry() })
-        .onConflictDoUpdate({
-          target: [agentKv.tenantId, agentKv.key],
-          // EXCLUDED: the value (up to 1 MiB) is sent to the database once, not twice.
-          set: { value: sql`excluded.value`, numeric: null, expiresAt: sql`excluded.expires_at` },
-        });
+      await client.query(KV_SET, [tenantId, key, value, AGENT_KV_TTL_SECONDS]);
     },
     async incr(tenantId, key, amount) {
-      // One statement: an expired row restarts from zero; a stored string that is a number counts
-      // from that number (as Redis INCRBYFLOAT does). A row holding anything else matches the
-      // DO UPDATE's WHERE not at all, so nothing is written and no row comes back.
-      const current = sql`(CASE WHEN agent_kv.expires_at <= now() THEN 0
-                                ELSE COALESCE(agent_kv.numeric, agent_kv.value::double precision) END)`;
       let rows: { numeric: number }[];
       try {
-        rows = await rowsOf<{ numeric: number }>(db, sql`
-          INSERT INTO agent_kv (tenant_id, key, value, numeric, expires_at)
-          VALUES (${tenantId}, ${key}, ${String(amount)}, ${amount}::double precision, ${expiry()})
-          ON CONFLICT (tenant_id, key) DO UPDATE SET
-            numeric = ${current} + EXCLUDED.numeric,
-            value = (${current} + EXCLUDED.numeric)::text,
-            expires_at = EXCLUDED.expires_at
-          WHERE agent_kv.expires_at <= now() OR agent_kv.numeric IS NOT NULL
-             OR agent_kv.value ~ ${NUMERIC_TEXT_RE}
-          RETURNING numeric`);
+        ({ rows } = await client.query<{ numeric: number }>(KV_INCR, [tenantId, key, String(amount), amount, AGENT_KV_TTL_SECONDS, NUMERIC_TEXT_RE]));
       } catch (err) {
         // 22003: double precision overflow (in the sum, or a stored "1e999").
         if (pgErrorCode(err) === '22003') throw new KvIncrementError('overflow');
@@ -219,7 +232,7 @@ export function dbAgentKv(db: Db): AgentKvStore {
       return Number(rows[0].numeric);
     },
     async delete(tenantId, key) {
-      await db.delete(agentKv).where(and(eq(agentKv.tenantId, tenantId), eq(agentKv.key, key)));
+      await client.query('DELETE FROM agent_kv WHERE tenant_id = $1 AND key = $2', [tenantId, key]);
     },
     async sweep() {
       const rows = await db

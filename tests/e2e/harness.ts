@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, onTestFinished } from 'vitest';
 
-const ROOT = resolve(import.meta.dirname, '../..');
+export const ROOT = resolve(import.meta.dirname, '../..');
 
 async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -96,5 +98,213 @@ export async function apiSetup(baseUrl: string, email: string, password: string)
 }
 
 export async function screenshotOnFailure(page: Page, name: string): Promise<void> {
+  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
   await page.screenshot({ path: join(ROOT, 'test-results', `${name}.png`), fullPage: true }).catch(() => undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seed helpers and browser contexts shared by the page tests (Documenso's habits: unique rows
+// per test, sign in through the API, role selectors first, a screenshot when a test fails).
+
+export type Theme = 'dark' | 'light';
+
+/** A password that passes the setup rules (at least 12 characters). */
+export const PASSWORD = 'correct horse battery staple';
+
+/** A short random suffix: every seeded row in a test carries one, so tests never collide. */
+export function uniqueSuffix(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export function uniqueEmail(prefix = 'admin'): string {
+  return `${prefix}-${uniqueSuffix()}@e2e.example.com`;
+}
+
+/** Agent ids follow the SDK identifier rule `^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$`. */
+export function uniqueAgentId(prefix = 'agent'): string {
+  return `${prefix}-${uniqueSuffix()}`;
+}
+
+/** Signs in through the API and returns the session cookie value (`edictum_session`). */
+export async function apiLogin(baseUrl: string, email: string, password: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  const cookie = /edictum_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
+  if (!cookie) throw new Error('login answered 200 without a session cookie');
+  return cookie;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    what: string,
+  ) {
+    super(`${what} -> ${status} ${body}`);
+  }
+}
+
+/**
+ * The dashboard API with a session cookie, as the browser calls it (same-origin cookie plus the
+ * CSRF header on writes). Tests use it to seed data the page under test is not about.
+ */
+export class AdminApi {
+  constructor(
+    readonly baseUrl: string,
+    readonly session: string,
+    readonly email: string,
+  ) {}
+
+  static async signIn(baseUrl: string, email: string, password = PASSWORD): Promise<AdminApi> {
+    return new AdminApi(baseUrl, await apiLogin(baseUrl, email, password), email);
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, expected?: number): Promise<T> {
+    const res = await fetch(`${this.baseUrl}/api/v1${path}`, {
+      method,
+      headers: {
+        cookie: `edictum_session=${this.session}`,
+        'x-requested-with': 'XMLHttpRequest',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (expected !== undefined ? res.status !== expected : !res.ok) throw new ApiError(res.status, text, `${method} ${path}`);
+    return (text ? JSON.parse(text) : null) as T;
+  }
+
+  /** A new API key for `env`; the secret is only in this answer. */
+  createKey(env: string, label = `e2e ${uniqueSuffix()}`): Promise<{ id: string; key: string; prefix: string; env: string; label: string | null }> {
+    return this.request('POST', '/keys', { env, label }, 201);
+  }
+
+  uploadBundle(yaml: string): Promise<{ name: string; version: number; revision_hash: string }> {
+    return this.request('POST', '/bundles', { yaml_content: yaml }, 201);
+  }
+
+  deploy(name: string, version: number, env: string): Promise<{ env: string; bundle_name: string; bundle_version: number }> {
+    return this.request('POST', `/bundles/${encodeURIComponent(name)}/${version}/deploy`, { env }, 201);
+  }
+}
+
+/** Bootstraps a fresh console with a unique admin and returns that admin's API session. */
+export async function bootstrapAdmin(baseUrl: string): Promise<AdminApi> {
+  const email = uniqueEmail();
+  await apiSetup(baseUrl, email, PASSWORD);
+  return AdminApi.signIn(baseUrl, email);
+}
+
+export interface ContextOptions {
+  /** The session cookie to carry (from `apiLogin`/`AdminApi`); none = signed out. */
+  session?: string;
+  theme?: Theme;
+  viewport?: { width: number; height: number };
+  /** Grant clipboard read/write (the Copy buttons). */
+  clipboard?: boolean;
+}
+
+/**
+ * A browser context on `baseUrl`: signed in by cookie when `session` is given, in the wanted
+ * theme. The dashboard keeps its theme in localStorage (`edictum-theme`, read by an inline
+ * script before first paint), so the init script sets it before any page script runs.
+ */
+export async function newContext(browser: Browser, baseUrl: string, opts: ContextOptions = {}): Promise<BrowserContext> {
+  const theme = opts.theme ?? 'dark';
+  const context = await browser.newContext({
+    baseURL: baseUrl,
+    colorScheme: theme,
+    viewport: opts.viewport ?? { width: 1440, height: 900 },
+    acceptDownloads: true,
+    reducedMotion: 'reduce',
+  });
+  if (opts.clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+  // Only when nothing is stored yet, so a theme toggled in the test survives a reload.
+  await context.addInitScript({
+    content: `try { if (!localStorage.getItem('edictum-theme')) localStorage.setItem('edictum-theme', ${JSON.stringify(theme)}); } catch (e) {}`,
+  });
+  if (opts.session) await context.addCookies([{ name: 'edictum_session', value: opts.session, url: baseUrl, httpOnly: true, sameSite: 'Lax' }]);
+  // Every auto-wait below is bounded; nothing waits forever.
+  context.setDefaultTimeout(15_000);
+  return context;
+}
+
+/**
+ * A context that belongs to the running test: closed when the test finishes (after any failure
+ * screenshot of its pages, because vitest runs finish handlers last-registered first).
+ */
+export async function testContext(browser: Browser, baseUrl: string, opts: ContextOptions = {}): Promise<BrowserContext> {
+  const context = await newContext(browser, baseUrl, opts);
+  onTestFinished(async () => {
+    await context.close().catch(() => undefined);
+  });
+  return context;
+}
+
+export type TrackedPage = Page & { uncaughtErrors: string[] };
+
+/**
+ * A page that leaves a full-page screenshot in test-results/<name>.png when the running test
+ * fails, and records uncaught page errors so a test can assert there were none.
+ */
+export async function trackedPage(context: BrowserContext, name: string): Promise<TrackedPage> {
+  const page = (await context.newPage()) as TrackedPage;
+  page.uncaughtErrors = [];
+  page.on('pageerror', (err) => page.uncaughtErrors.push(err.message));
+  onTestFinished(async ({ task }) => {
+    if (task.result?.state === 'fail' && !page.isClosed()) await screenshotOnFailure(page, name);
+  });
+  return page;
+}
+
+export interface Suite {
+  server: Console;
+  browser: Browser;
+  admin: AdminApi;
+}
+
+/**
+ * One console per test file (fresh data dir, bootstrapped with a unique admin) and one browser,
+ * started together in beforeAll and stopped in afterAll. The returned object is filled in
+ * before the first test runs.
+ */
+export function useConsole(env: Record<string, string> = {}): Suite {
+  const suite = {} as Suite;
+  beforeAll(async () => {
+    const [server, browser] = await Promise.all([startConsole(env), launchBrowser()]);
+    suite.server = server;
+    suite.browser = browser;
+    suite.admin = await bootstrapAdmin(server.baseUrl);
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.server?.stop();
+  });
+  return suite;
+}
+
+/**
+ * Proves a page was not reloaded: a marker set on `window` now must still be there later
+ * (a reload or a full navigation would drop it).
+ */
+export async function markNoReload(page: Page): Promise<() => Promise<boolean>> {
+  const token = uniqueSuffix();
+  await page.evaluate(`window.__e2eNoReload = ${JSON.stringify(token)}`);
+  return async () => (await page.evaluate<unknown>('window.__e2eNoReload')) === token;
+}
+
+/** The dashboard's own marker that the shared live stream is open (sidebar footer). */
+export async function waitForLive(page: Page): Promise<void> {
+  await page.getByRole('status', { name: 'Live updates on' }).first().waitFor({ state: 'attached' });
+}
+
+/** Which theme the page shows now (the `dark` class on <html>). */
+export async function currentTheme(page: Page): Promise<Theme> {
+  // A string expression: this file is type-checked without the DOM library.
+  const dark = await page.evaluate<boolean>("document.documentElement.classList.contains('dark')");
+  return dark ? 'dark' : 'light';
 }

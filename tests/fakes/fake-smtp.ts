@@ -29,14 +29,21 @@ export class FakeSmtp {
   private server: SMTPServer;
   private waiters: ((m: ReceivedMail) => void)[] = [];
 
-  constructor(readonly user = 'mailer', readonly password = 'mail-password-123') {
+  /** Login attempts seen (a password must never arrive before TLS). */
+  readonly authAttempts: { user: string; secure: boolean }[] = [];
+
+  constructor(readonly user = 'mailer', readonly password = 'mail-password-123', opts: { offerStartTls?: boolean } = {}) {
     this.server = new SMTPServer({
       secure: false,
+      // A server without STARTTLS (that would accept AUTH in the clear) tests requireTLS.
+      disabledCommands: opts.offerStartTls === false ? ['STARTTLS'] : [],
+      allowInsecureAuth: opts.offerStartTls === false,
       key: SMTP_KEY,
       cert: SMTP_CERT,
       logger: false,
       authMethods: ['PLAIN', 'LOGIN'],
-      onAuth: (auth, _session, cb) => {
+      onAuth: (auth, session, cb) => {
+        this.authAttempts.push({ user: auth.username ?? '', secure: session.secure });
         if (auth.username === this.user && auth.password === this.password) cb(null, { user: auth.username });
         else cb(new Error('Invalid username or password <REMOTE-BODY-MUST-NOT-LEAK>'));
       },
@@ -63,6 +70,16 @@ export class FakeSmtp {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;
+  }
+
+  /** The first mail (received or still to come) that satisfies `pred`. */
+  async waitForMail(pred: (m: ReceivedMail) => boolean, timeoutMs = 8000): Promise<ReceivedMail> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.mails.find(pred);
+      if (hit) return hit;
+      await this.waitForCount(this.mails.length + 1, Math.max(1, deadline - Date.now()));
+    }
   }
 
   async waitForCount(n: number, timeoutMs = 8000): Promise<ReceivedMail[]> {

@@ -107,7 +107,11 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
           };
           const timer = setTimeout(() => {
             waiters.splice(waiters.indexOf(check), 1);
-            fail(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(client.sdkEvents.map((e) => e.event))}`));
+            fail(
+              new Error(
+                `timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(client.sdkEvents.map((e) => e.event))}`,
+              ),
+            );
           }, timeoutMs);
           waiters.push(check);
           check();

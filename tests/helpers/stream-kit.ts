@@ -21,7 +21,11 @@ export async function agentStream(
   return openSse(`${base}/api/v1/stream?${new URLSearchParams(query).toString()}`, headers);
 }
 
-export function dashboardStream(base: string, cookie: string | null, opts: { lastEventId?: string; query?: string } = {}): Promise<SseClient> {
+export function dashboardStream(
+  base: string,
+  cookie: string | null,
+  opts: { lastEventId?: string; query?: string } = {},
+): Promise<SseClient> {
   const headers: Record<string, string> = {};
   if (cookie) headers.cookie = cookie;
   if (opts.lastEventId) headers['last-event-id'] = opts.lastEventId;
@@ -58,8 +62,19 @@ contracts:
 }
 
 /** Upload a bundle version and deploy it through the REST API (the real deploy path). */
-export async function uploadAndDeploy(t: TestApp, cookie: string, name: string, env: string, marker: string): Promise<{ version: number; revision: string }> {
-  const up = await t.request({ method: 'POST', url: '/api/v1/bundles', cookie, payload: { yaml_content: bundleYaml(name, marker) } });
+export async function uploadAndDeploy(
+  t: TestApp,
+  cookie: string,
+  name: string,
+  env: string,
+  marker: string,
+): Promise<{ version: number; revision: string }> {
+  const up = await t.request({
+    method: 'POST',
+    url: '/api/v1/bundles',
+    cookie,
+    payload: { yaml_content: bundleYaml(name, marker) },
+  });
   expect(up.statusCode, up.body).toBe(201);
   const b = up.json() as { version: number; revision_hash: string };
   const dep = await t.request({ method: 'POST', url: `/api/v1/bundles/${name}/${b.version}/deploy`, cookie, payload: { env } });
@@ -73,6 +88,11 @@ export async function uploadAndDeploy(t: TestApp, cookie: string, name: string, 
  */
 export async function marker(t: TestApp, tenantId: string, client: SseClient, env: string, agentId?: string): Promise<void> {
   const id = `marker-${Math.random().toString(36).slice(2)}`;
-  await t.ctx.publish.agents(tenantId, 'approval_created', { approval_id: id, agent_id: 'marker', tool_name: 'marker', message: 'marker' }, { env, agentId });
+  await t.ctx.publish.agents(
+    tenantId,
+    'approval_created',
+    { approval_id: id, agent_id: 'marker', tool_name: 'marker', message: 'marker' },
+    { env, agentId },
+  );
   await client.waitFor((e) => e.event === 'approval_created' && data(e).approval_id === id, 5_000, 'marker');
 }

@@ -15,7 +15,9 @@ describe('live connections bookkeeping', () => {
   const job = () => t.jobs.find((j) => j.name === 'connection_cleanup')!;
   const rows = (q: ReturnType<typeof sql>) => t.deps.database.rows<Record<string, unknown>>(q);
   const listed = async () =>
-    ((await t.request({ url: '/api/v1/agents/status', cookie: admin.cookie })).json() as { agents: { agent_id: string }[] }).agents.map((a) => a.agent_id);
+    (
+      (await t.request({ url: '/api/v1/agents/status', cookie: admin.cookie })).json() as { agents: { agent_id: string }[] }
+    ).agents.map((a) => a.agent_id);
   const insertLive = (processId: string, agentId: string) =>
     rows(sql`INSERT INTO live_agent_connections (id, process_id, tenant_id, agent_id, env, bundle_source, key_id, connected_at)
              VALUES (${randomUUID()}, ${processId}, ${admin.tenantId}, ${agentId}, 'production', 'none', ${randomUUID()}, now())`);

@@ -43,22 +43,40 @@ describe.runIf(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL)('two
   it('delivers a deploy made on B to an agent connected to A', async () => {
     const c = track(await agentStream(baseA, key, { env: 'production', bundle_name: 'tp-bundle' }, 'tp-agent-1'));
     const { revision } = await uploadAndDeploy(b, cookieB, 'tp-bundle', 'production', 'from-b');
-    expect(data(await c.waitFor((e) => e.event === 'contract_update'))).toMatchObject({ bundle_name: 'tp-bundle', revision_hash: revision });
+    expect(data(await c.waitFor((e) => e.event === 'contract_update'))).toMatchObject({
+      bundle_name: 'tp-bundle',
+      revision_hash: revision,
+    });
   });
 
   it('retargets an agent on A when B changes its assignment, and forwards approvals published on B', async () => {
     const c = track(await agentStream(baseA, key, { env: 'production' }, 'tp-agent-2'));
-    const res = await b.request({ method: 'PATCH', url: '/api/v1/agent-registrations/tp-agent-2', cookie: cookieB, payload: { bundle_name: 'tp-bundle' } });
+    const res = await b.request({
+      method: 'PATCH',
+      url: '/api/v1/agent-registrations/tp-agent-2',
+      cookie: cookieB,
+      payload: { bundle_name: 'tp-bundle' },
+    });
     expect(res.statusCode).toBe(200);
-    expect(data(await c.waitFor((e) => e.event === 'assignment_changed'))).toMatchObject({ agent_id: 'tp-agent-2', bundle_name: 'tp-bundle' });
+    expect(data(await c.waitFor((e) => e.event === 'assignment_changed'))).toMatchObject({
+      agent_id: 'tp-agent-2',
+      bundle_name: 'tp-bundle',
+    });
     await c.waitFor((e) => e.event === 'contract_update' && data(e).bundle_name === 'tp-bundle');
-    await b.ctx.publish.agents(tenantId, 'approval_created', { approval_id: 'tp-ap', agent_id: 'x', tool_name: 't', message: 'm' }, { env: 'production' });
+    await b.ctx.publish.agents(
+      tenantId,
+      'approval_created',
+      { approval_id: 'tp-ap', agent_id: 'x', tool_name: 't', message: 'm' },
+      { env: 'production' },
+    );
     expect(data(await c.waitFor((e) => e.event === 'approval_created'))).toMatchObject({ approval_id: 'tp-ap' });
   });
 
   it('lists on B the agents connected to A, and counts them in B health', async () => {
     track(await agentStream(baseA, key, { env: 'production' }, 'tp-agent-3'));
-    const status = (await b.request({ url: '/api/v1/agents/status', cookie: cookieB })).json() as { agents: { agent_id: string }[] };
+    const status = (await b.request({ url: '/api/v1/agents/status', cookie: cookieB })).json() as {
+      agents: { agent_id: string }[];
+    };
     expect(status.agents.map((x) => x.agent_id)).toContain('tp-agent-3');
     // The cleanup pass refreshes B's view of other processes deterministically.
     await b.jobs.find((j) => j.name === 'connection_cleanup')!.run();
@@ -67,7 +85,9 @@ describe.runIf(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL)('two
   });
 
   it('closes on A the streams of a key revoked on B', async () => {
-    const created = (await b.request({ method: 'POST', url: '/api/v1/keys', cookie: cookieB, payload: { env: 'production' } })).json() as { id: string; key: string };
+    const created = (
+      await b.request({ method: 'POST', url: '/api/v1/keys', cookie: cookieB, payload: { env: 'production' } })
+    ).json() as { id: string; key: string };
     const c = track(await agentStream(baseA, created.key, { env: 'production' }, 'tp-doomed'));
     expect(c.status).toBe(200);
     expect((await b.request({ method: 'DELETE', url: `/api/v1/keys/${created.id}`, cookie: cookieB })).statusCode).toBe(204);

@@ -165,6 +165,31 @@ describe('notification channels: CRUD, masking, encryption, tests', () => {
     expect(signed.headers['x-edictum-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
   });
 
+  it('tests an unsaved channel (the dashboard dialog) without storing it', async () => {
+    const a = await t.admin();
+    const c = channelConfigs(f);
+    const url = `${URL_BASE}/test`;
+    const before = ((await t.request({ url: URL_BASE, cookie: a.cookie })).json() as Channel[]).length;
+    let res = await t.request({ method: 'POST', url, cookie: a.cookie, payload: { name: 'draft', channel_type: 'slack_app', config: c.slack_app } });
+    expect(res.json()).toEqual({ success: true, message: 'Sent a test message to C0APPROVALS.' });
+    res = await t.request({ method: 'POST', url, cookie: a.cookie, payload: { channel_type: 'telegram', config: { ...c.telegram, bot_token: `55555:${'C'.repeat(35)}` } } });
+    expect(res.json()).toEqual({ success: false, message: 'Telegram rejected the bot token (401 Unauthorized) — check the token from @BotFather' });
+    res = await t.request({ method: 'POST', url, cookie: a.cookie, payload: { channel_type: 'webhook', config: { url: 'http://169.254.169.254/' } } });
+    expect(res.statusCode).toBe(422);
+    expect(locs(res.body)).toEqual(['body.config.url']);
+    // Editing a saved channel: masked secrets are filled in from it.
+    const saved = await createChannel(t, a.cookie, 'discord', c.discord!);
+    res = await t.request({ method: 'POST', url, cookie: a.cookie, payload: { id: saved.id, channel_type: 'discord', config: saved.config } });
+    expect(res.json()).toMatchObject({ success: true });
+    expect(f.discord.calls.at(-1)!.headers.authorization).toBe(`Bot ${DISCORD_TOKEN}`);
+    const other = await t.otherTenant();
+    res = await t.request({ method: 'POST', url, cookie: other.cookie, payload: { id: saved.id, channel_type: 'discord', config: saved.config } });
+    expect(res.statusCode).toBe(404);
+    const m = await t.member();
+    expect((await t.request({ method: 'POST', url, cookie: m.cookie, payload: { channel_type: 'webhook', config: c.webhook } })).statusCode).toBe(403);
+    expect(((await t.request({ url: URL_BASE, cookie: a.cookie })).json() as Channel[]).length).toBe(before + 1);
+  });
+
   it('the Slack manifest names the per-channel interactivity URL', async () => {
     const res = await t.request({ url: '/api/v1/slack/manifest?channel_id=6f1c4a52-6f55-4c3e-9a55-0d6f3f6b7a11' });
     expect(res.statusCode).toBe(200);

@@ -35,8 +35,18 @@ describe('S5: SSE channel isolation', () => {
     const streamA = track(await agentStream(base, keyA, { env: 'production', bundle_name: 'shared' }, 'same-agent'));
     const streamB = track(await agentStream(base, keyB, { env: 'production', bundle_name: 'shared' }, 'same-agent'));
     await uploadAndDeploy(t, a.cookie, 'shared', 'production', 'tenant-a');
-    await t.ctx.publish.agents(a.tenantId, 'approval_created', { approval_id: 'secret-approval', agent_id: 'same-agent', tool_name: 't', message: 'm' }, { env: 'production' });
-    const patch = await t.request({ method: 'PATCH', url: '/api/v1/agent-registrations/same-agent', cookie: a.cookie, payload: { bundle_name: 'elsewhere' } });
+    await t.ctx.publish.agents(
+      a.tenantId,
+      'approval_created',
+      { approval_id: 'secret-approval', agent_id: 'same-agent', tool_name: 't', message: 'm' },
+      { env: 'production' },
+    );
+    const patch = await t.request({
+      method: 'PATCH',
+      url: '/api/v1/agent-registrations/same-agent',
+      cookie: a.cookie,
+      payload: { bundle_name: 'elsewhere' },
+    });
     expect(patch.statusCode).toBe(200);
     await streamA.waitFor((e) => e.event === 'assignment_changed');
     expect(streamA.sdkEvents.map((e) => e.event)).toEqual(expect.arrayContaining(['contract_update', 'approval_created']));
@@ -47,10 +57,16 @@ describe('S5: SSE channel isolation', () => {
 
   it("cannot reassign or revoke across tenants: another tenant's agent and key are 404 and its stream is untouched", async () => {
     const streamA = track(await agentStream(base, keyA, { env: 'production' }, 'a-only'));
-    const patch = await t.request({ method: 'PATCH', url: '/api/v1/agent-registrations/a-only', cookie: b.cookie, payload: { bundle_name: 'evil' } });
+    const patch = await t.request({
+      method: 'PATCH',
+      url: '/api/v1/agent-registrations/a-only',
+      cookie: b.cookie,
+      payload: { bundle_name: 'evil' },
+    });
     expect(patch.statusCode).toBe(404);
     const keys = (await t.request({ url: '/api/v1/keys', cookie: a.cookie })).json() as { id: string }[];
-    for (const k of keys) expect((await t.request({ method: 'DELETE', url: `/api/v1/keys/${k.id}`, cookie: b.cookie })).statusCode).toBe(404);
+    for (const k of keys)
+      expect((await t.request({ method: 'DELETE', url: `/api/v1/keys/${k.id}`, cookie: b.cookie })).statusCode).toBe(404);
     await marker(t, a.tenantId, streamA, 'production', 'a-only');
     expect(streamA.sdkEvents.map((e) => e.event)).toEqual(['approval_created']);
   });
@@ -62,7 +78,9 @@ describe('S5: SSE channel isolation', () => {
     await t.request({ method: 'POST', url: '/api/v1/keys', cookie: b.cookie, payload: { env: 'production', label: 'b-marker' } });
     await dashA.waitForFull((e) => e.event === 'api_key_created');
     await dashB.waitForFull((e) => e.event === 'api_key_created');
-    const labels = dashB.events.filter((e) => e.event === 'api_key_created').map((e) => (JSON.parse(e.data) as { label: string }).label);
+    const labels = dashB.events
+      .filter((e) => e.event === 'api_key_created')
+      .map((e) => (JSON.parse(e.data) as { label: string }).label);
     expect(labels).toEqual(['b-marker']);
   });
 

@@ -21,7 +21,9 @@ describe('assignment and live streams', () => {
     t.request({ method: 'PATCH', url: `/api/v1/agent-registrations/${agentId}`, cookie: admin.cookie, payload });
   const updates = (c: SseClient) => c.sdkEvents.filter((e) => e.event === 'contract_update').map((e) => data(e).bundle_name);
   const statusOf = async (agentId: string) => {
-    const res = (await t.request({ url: '/api/v1/agents/status', cookie: admin.cookie })).json() as { agents: { agent_id: string; bundle_name: string | null }[] };
+    const res = (await t.request({ url: '/api/v1/agents/status', cookie: admin.cookie })).json() as {
+      agents: { agent_id: string; bundle_name: string | null }[];
+    };
     return res.agents.filter((a) => a.agent_id === agentId);
   };
 
@@ -30,7 +32,8 @@ describe('assignment and live streams', () => {
     base = await t.listen();
     admin = await t.admin();
     key = await t.apiKey(admin.cookie, 'production');
-    for (const b of ['asg-old', 'asg-new', 'asg-rule']) rev[b] = (await uploadAndDeploy(t, admin.cookie, b, 'production', `${b}-1`)).revision;
+    for (const b of ['asg-old', 'asg-new', 'asg-rule'])
+      rev[b] = (await uploadAndDeploy(t, admin.cookie, b, 'production', `${b}-1`)).revision;
   });
   afterAll(async () => {
     for (const c of open) c.close();
@@ -94,7 +97,11 @@ describe('assignment and live streams', () => {
     const next = await uploadAndDeploy(t, admin.cookie, 'asg-rule', 'production', 'asg-rule-2');
     await c.waitFor((e) => e.event === 'contract_update' && data(e).revision_hash === next.revision);
     rev['asg-rule'] = next.revision;
-    await t.request({ method: 'DELETE', url: `/api/v1/assignment-rules/${(rule.json() as { id: string }).id}`, cookie: admin.cookie });
+    await t.request({
+      method: 'DELETE',
+      url: `/api/v1/assignment-rules/${(rule.json() as { id: string }).id}`,
+      cookie: admin.cookie,
+    });
   });
 
   it('retargets unassigned streams when a rule is created, and stops them when it is deleted', async () => {
@@ -110,7 +117,11 @@ describe('assignment and live streams', () => {
     const pushed = await c.waitFor((e) => e.event === 'contract_update');
     expect(data(pushed)).toMatchObject({ bundle_name: 'asg-rule', revision_hash: rev['asg-rule'] });
     expect(c.sdkEvents.map((e) => e.event)).not.toContain('assignment_changed');
-    const del = await t.request({ method: 'DELETE', url: `/api/v1/assignment-rules/${(rule.json() as { id: string }).id}`, cookie: admin.cookie });
+    const del = await t.request({
+      method: 'DELETE',
+      url: `/api/v1/assignment-rules/${(rule.json() as { id: string }).id}`,
+      cookie: admin.cookie,
+    });
     expect(del.statusCode).toBe(204);
     rev['asg-rule'] = (await uploadAndDeploy(t, admin.cookie, 'asg-rule', 'production', 'asg-rule-3')).revision;
     await marker(t, admin.tenantId, c, 'production', 'rc-1');

@@ -13,7 +13,12 @@ describe('dashboard stream', () => {
   const open: SseClient[] = [];
   const track = (c: SseClient) => (open.push(c), c);
   const keyCreated = async (label: string) => {
-    const res = await t.request({ method: 'POST', url: '/api/v1/keys', cookie: admin.cookie, payload: { env: 'production', label } });
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/v1/keys',
+      cookie: admin.cookie,
+      payload: { env: 'production', label },
+    });
     expect(res.statusCode).toBe(201);
   };
 
@@ -49,7 +54,12 @@ describe('dashboard stream', () => {
     const c = track(await dashboardStream(base, admin.cookie));
     expect(c.headers['content-type']).toBe('text/event-stream');
     await t.ctx.publish.dashboard(admin.tenantId, 'internal_only', { secret: 'nope' });
-    await t.ctx.publish.dashboard(admin.tenantId, 'bundle_deployed', { bundle_name: 'b', version: 1, env: 'eu.staging-2', deployed_by: 'x' });
+    await t.ctx.publish.dashboard(admin.tenantId, 'bundle_deployed', {
+      bundle_name: 'b',
+      version: 1,
+      env: 'eu.staging-2',
+      deployed_by: 'x',
+    });
     await keyCreated('fwd');
     const deployed = await c.waitForFull((e) => e.event === 'bundle_deployed');
     expect(payload(deployed)).toMatchObject({ type: 'bundle_deployed', env: 'eu.staging-2' });
@@ -82,7 +92,9 @@ describe('dashboard stream', () => {
     const labels = (c: SseClient) => c.events.filter((e) => e.event === 'api_key_created').map((e) => payload(e).label);
     expect(labels(witness)).toEqual(['missed-1', 'missed-2']);
 
-    const viaQuery = track(await dashboardStream(base, admin.cookie, { query: `?last_event_id=${encodeURIComponent(seen.id!)}` }));
+    const viaQuery = track(
+      await dashboardStream(base, admin.cookie, { query: `?last_event_id=${encodeURIComponent(seen.id!)}` }),
+    );
     await viaQuery.waitForFull((e) => payload(e).label === 'missed-2');
     expect(labels(viaQuery)).toEqual(['missed-1', 'missed-2']);
   });

@@ -45,12 +45,26 @@ describe('agent stream delivery', () => {
   it("delivers approval events to every connection in the approval's env", async () => {
     const c1 = track(await agentStream(base, key, { env: 'production' }, 'appr-1'));
     const c2 = track(await agentStream(base, key, { env: 'production', bundle_name: 'x' }, 'appr-2'));
-    await t.ctx.publish.agents(admin.tenantId, 'approval_decided', { approval_id: 'ap-1', status: 'approved', decided_by: 'a@b.c' }, { env: 'production' });
-    for (const c of [c1, c2]) expect(data(await c.waitFor((e) => e.event === 'approval_decided'))).toMatchObject({ approval_id: 'ap-1', status: 'approved' });
+    await t.ctx.publish.agents(
+      admin.tenantId,
+      'approval_decided',
+      { approval_id: 'ap-1', status: 'approved', decided_by: 'a@b.c' },
+      { env: 'production' },
+    );
+    for (const c of [c1, c2])
+      expect(data(await c.waitFor((e) => e.event === 'approval_decided'))).toMatchObject({
+        approval_id: 'ap-1',
+        status: 'approved',
+      });
   });
 
   it('closes the streams of a revoked key at once', async () => {
-    const created = await t.request({ method: 'POST', url: '/api/v1/keys', cookie: admin.cookie, payload: { env: 'production' } });
+    const created = await t.request({
+      method: 'POST',
+      url: '/api/v1/keys',
+      cookie: admin.cookie,
+      payload: { env: 'production' },
+    });
     const { id, key: doomed } = created.json() as { id: string; key: string };
     const c = track(await agentStream(base, doomed, { env: 'production' }, 'revoked-agent'));
     const other = track(await agentStream(base, key, { env: 'production' }, 'survivor'));
@@ -71,11 +85,22 @@ describe('agent stream delivery', () => {
     const big = 'x'.repeat(256 * 1024);
     // ~40 MiB offered: far past what the kernel buffers on loopback plus our 1 MiB bound.
     for (let i = 0; i < 160; i++) {
-      await t.ctx.publish.agents(admin.tenantId, 'approval_created', { approval_id: `big-${i}`, agent_id: 'x', tool_name: 'x', message: big }, { env: 'production', agentId: 'slow-agent' });
+      await t.ctx.publish.agents(
+        admin.tenantId,
+        'approval_created',
+        { approval_id: `big-${i}`, agent_id: 'x', tool_name: 'x', message: big },
+        { env: 'production', agentId: 'slow-agent' },
+      );
     }
-    const gone = await dash.waitForFull((e) => e.event === 'agent_disconnected' && (JSON.parse(e.data) as { agent_id: string }).agent_id === 'slow-agent', 10_000, 'agent_disconnected');
+    const gone = await dash.waitForFull(
+      (e) => e.event === 'agent_disconnected' && (JSON.parse(e.data) as { agent_id: string }).agent_id === 'slow-agent',
+      10_000,
+      'agent_disconnected',
+    );
     expect(gone.event).toBe('agent_disconnected');
-    const status = (await t.request({ url: '/api/v1/agents/status', cookie: admin.cookie })).json() as { agents: { agent_id: string }[] };
+    const status = (await t.request({ url: '/api/v1/agents/status', cookie: admin.cookie })).json() as {
+      agents: { agent_id: string }[];
+    };
     expect(status.agents.map((a) => a.agent_id)).not.toContain('slow-agent');
   });
 });

@@ -58,16 +58,20 @@ describe('assignment rule globs', () => {
   it('agree with a regex translation of fnmatch on random inputs', () => {
     const alphabet = fc.constantFrom('a', 'b', '-', '.', '*', '?', '[', ']', '!', '0', '9');
     fc.assert(
-      fc.property(fc.string({ unit: alphabet, maxLength: 8 }), fc.string({ unit: fc.constantFrom('a', 'b', '-', '.', '0', '9', ']', '!'), maxLength: 8 }), (p, s) => {
-        let valid = true;
-        try {
-          compileGlob(p);
-        } catch {
-          valid = false;
-        }
-        fc.pre(valid);
-        expect(globMatch(p, s)).toBe(oracle(p, s));
-      }),
+      fc.property(
+        fc.string({ unit: alphabet, maxLength: 8 }),
+        fc.string({ unit: fc.constantFrom('a', 'b', '-', '.', '0', '9', ']', '!'), maxLength: 8 }),
+        (p, s) => {
+          let valid = true;
+          try {
+            compileGlob(p);
+          } catch {
+            valid = false;
+          }
+          fc.pre(valid);
+          expect(globMatch(p, s)).toBe(oracle(p, s));
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -87,11 +91,27 @@ describe('rule resolution', () => {
   ];
 
   it('takes the first matching rule whose tags all match', () => {
-    expect(resolveWith({ explicit: null, rules, agentId: 'db-1', tags: { team: 'red' } })).toMatchObject({ bundle_name: 'red-db', rule_id: 'r1' });
-    expect(resolveWith({ explicit: null, rules, agentId: 'db-1', tags: { team: 'blue' } })).toMatchObject({ bundle_name: 'any-db', rule_id: 'r2' });
-    expect(resolveWith({ explicit: 'pin', rules, agentId: 'db-1', tags: {} })).toMatchObject({ bundle_name: 'pin', source: 'explicit' });
-    expect(resolveWith({ explicit: null, rules, agentId: 'web', tags: {}, agentProvided: 'own' })).toMatchObject({ source: 'agent_provided' });
-    expect(resolveWith({ explicit: null, rules, agentId: 'web', tags: {} })).toEqual({ bundle_name: null, source: 'none', rule_id: null, rule_pattern: null });
+    expect(resolveWith({ explicit: null, rules, agentId: 'db-1', tags: { team: 'red' } })).toMatchObject({
+      bundle_name: 'red-db',
+      rule_id: 'r1',
+    });
+    expect(resolveWith({ explicit: null, rules, agentId: 'db-1', tags: { team: 'blue' } })).toMatchObject({
+      bundle_name: 'any-db',
+      rule_id: 'r2',
+    });
+    expect(resolveWith({ explicit: 'pin', rules, agentId: 'db-1', tags: {} })).toMatchObject({
+      bundle_name: 'pin',
+      source: 'explicit',
+    });
+    expect(resolveWith({ explicit: null, rules, agentId: 'web', tags: {}, agentProvided: 'own' })).toMatchObject({
+      source: 'agent_provided',
+    });
+    expect(resolveWith({ explicit: null, rules, agentId: 'web', tags: {} })).toEqual({
+      bundle_name: null,
+      source: 'none',
+      rule_id: null,
+      rule_pattern: null,
+    });
   });
 
   it('compares tag values exactly (1 is not "1", a missing key never matches)', () => {

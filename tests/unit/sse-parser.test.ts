@@ -20,7 +20,9 @@ function splitAt(bytes: Buffer, cuts: number[]): Buffer[] {
 
 describe('the TS SDK SSE parser (ported faithfully)', () => {
   it('reads an event with a name and data, and ignores id, retry and comments', () => {
-    expect(parseChunks([enc(': hi\nid: 1\nretry: 5\nevent: contract_update\ndata: {"a":1}\n\n')])).toEqual([{ event: 'contract_update', data: '{"a":1}' }]);
+    expect(parseChunks([enc(': hi\nid: 1\nretry: 5\nevent: contract_update\ndata: {"a":1}\n\n')])).toEqual([
+      { event: 'contract_update', data: '{"a":1}' },
+    ]);
   });
 
   it('drops events without an event name, and events not ended by a blank line', () => {

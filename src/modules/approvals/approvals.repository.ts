@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client.js';
+import type { Db, DbOrTx } from '../../db/client.js';
+import { rawClient } from '../../platform/kv.js';
 import { approvals } from '../../db/schema.js';
 import type { ApprovalRow } from '../../context.js';
 import type { ApprovalStatus } from './approvals.schemas.js';
@@ -42,6 +43,54 @@ export interface ListFilter {
   offset: number;
 }
 
+/** The row as the driver returns it (snake_case; timestamps as Date, jsonb parsed). */
+interface RawApproval {
+  id: string;
+  tenant_id: string;
+  agent_id: string;
+  tool_name: string;
+  tool_args: unknown;
+  message: string;
+  status: string;
+  env: string;
+  timeout_seconds: number;
+  timeout_effect: string;
+  decision_source: string | null;
+  contract_name: string | null;
+  decided_by: string | null;
+  decided_at: Date | string | null;
+  decision_reason: string | null;
+  decided_via: string | null;
+  expires_at: Date | string;
+  created_at: Date | string;
+  expired: boolean;
+}
+
+const toDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
+
+function fromRaw(r: RawApproval): ApprovalRow {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    agentId: r.agent_id,
+    toolName: r.tool_name,
+    toolArgs: r.tool_args,
+    message: r.message,
+    status: r.status,
+    env: r.env,
+    timeoutSeconds: r.timeout_seconds,
+    timeoutEffect: r.timeout_effect,
+    decisionSource: r.decision_source,
+    contractName: r.contract_name,
+    decidedBy: r.decided_by,
+    decidedAt: r.decided_at === null ? null : toDate(r.decided_at),
+    decisionReason: r.decision_reason,
+    decidedVia: r.decided_via,
+    expiresAt: toDate(r.expires_at),
+    createdAt: toDate(r.created_at),
+  };
+}
+
 /** How many overdue approvals one worker statement expires (the rest wait for the next statement). */
 export const EXPIRE_BATCH = 500;
 
@@ -60,11 +109,18 @@ export const approvalsRepository = {
     return row!;
   },
 
-  /** One primary-key lookup (the SDK's 2-second poll); `env` narrows it for an API key. */
-  async find(db: DbOrTx, tenantId: string, id: string, env?: string): Promise<ApprovalView | null> {
-    const where = and(eq(approvals.id, id), eq(approvals.tenantId, tenantId), env === undefined ? undefined : eq(approvals.env, env));
-    const [r] = await db.select({ row: approvals, expired: expiredColumn }).from(approvals).where(where).limit(1);
-    return r ? { row: r.row, expired: Boolean(r.expired) } : null;
+  /**
+   * One primary-key lookup, no write (the SDK polls every 2 s); `env` narrows it for an API key.
+   * Straight to the driver: this is the agent's hot path (see kv.ts `rawClient`).
+   */
+  async find(db: Db, tenantId: string, id: string, env?: string): Promise<ApprovalView | null> {
+    const { rows } = await rawClient(db).query<RawApproval>(
+      `SELECT *, (status = 'pending' AND expires_at <= now()) AS expired FROM approvals
+        WHERE id = $1 AND tenant_id = $2 AND ($3::text IS NULL OR env = $3) LIMIT 1`,
+      [id, tenantId, env ?? null],
+    );
+    const r = rows[0];
+    return r ? { row: fromRaw(r), expired: Boolean(r.expired) } : null;
   },
 
   async list(db: DbOrTx, tenantId: string, f: ListFilter): Promise<ApprovalView[]> {

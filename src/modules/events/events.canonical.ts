@@ -71,13 +71,14 @@ export const MAX_PAYLOAD_BYTES = 64 * 1024;
 // NUL cannot be stored by Postgres (text or jsonb) and an unpaired surrogate cannot be encoded
 // as UTF-8: both are replaced by U+FFFD rather than refused, so an agent whose tool arguments
 // carry such bytes does not resend the same rejected batch forever (sdk-contract.md section 6).
+// eslint-disable-next-line no-control-regex -- NUL is exactly what must be found
 const NEEDS_REPAIR = /[\u0000\uD800-\uDFFF]/;
 const UNPAIRED = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** The string with NUL and unpaired surrogates replaced by U+FFFD (identity for clean text). */
 export function repairText(s: string): string {
   if (!NEEDS_REPAIR.test(s)) return s;
-  return s.replace(/\u0000/g, '\uFFFD').replace(UNPAIRED, '\uFFFD');
+  return s.replaceAll('\u0000', '\uFFFD').replace(UNPAIRED, '\uFFFD');
 }
 
 export class PayloadTooDeep extends Error {}

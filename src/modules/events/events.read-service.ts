@@ -14,7 +14,7 @@ import {
 } from './events.schemas.js';
 
 /** Events a free-text search walks per request; the cursor carries the search further back. */
-export const SEARCH_BUDGET = 20_000;
+export const SEARCH_BUDGET = 10_000;
 /** Events the facet counts are taken over (the newest of the window). */
 export const FACET_SCAN_LIMIT = 100_000;
 export const FACET_TOP = 50;

@@ -9,7 +9,11 @@ import { createFleetService } from './fleet.service.js';
  * `/agents/status` reads the live-connections table (every process's streams), not `live()`,
  * which only knows this process's sockets (docs/scaling.md).
  */
-export function registerFleet(app: FastifyInstance, ctx: AppContext, deps: { bundles: BundlesApi; live: () => LiveAgentsApi }): FleetApi {
+export function registerFleet(
+  app: FastifyInstance,
+  ctx: AppContext,
+  deps: { bundles: BundlesApi; live: () => LiveAgentsApi },
+): FleetApi {
   const service = createFleetService(ctx, deps.bundles);
   fleetRoutes(app, service);
   return service.api;

@@ -26,7 +26,13 @@ export const fleetRepository = {
     const rows = await db
       .insert(agentRegistrations)
       .values(
-        [...unique.values()].map((v) => ({ tenantId: v.tenantId, agentId: v.agentId, lastEnv: v.env, lastPolicyVersion: v.policyVersion, lastSeenAt: v.at })),
+        [...unique.values()].map((v) => ({
+          tenantId: v.tenantId,
+          agentId: v.agentId,
+          lastEnv: v.env,
+          lastPolicyVersion: v.policyVersion,
+          lastSeenAt: v.at,
+        })),
       )
       .onConflictDoUpdate({
         target: [agentRegistrations.tenantId, agentRegistrations.agentId],
@@ -86,7 +92,9 @@ export const fleetRepository = {
   },
 
   rules(db: DbOrTx, tenantId: string, env?: string | null) {
-    const where = env ? and(eq(assignmentRules.tenantId, tenantId), eq(assignmentRules.env, env)) : eq(assignmentRules.tenantId, tenantId);
+    const where = env
+      ? and(eq(assignmentRules.tenantId, tenantId), eq(assignmentRules.env, env))
+      : eq(assignmentRules.tenantId, tenantId);
     return db.select().from(assignmentRules).where(where).orderBy(asc(assignmentRules.priority)).limit(LIST_LIMIT);
   },
 
@@ -102,13 +110,24 @@ export const fleetRepository = {
   async priorityTaken(db: DbOrTx, tenantId: string, priority: number, exceptId?: string): Promise<boolean> {
     const conds = [eq(assignmentRules.tenantId, tenantId), eq(assignmentRules.priority, priority)];
     if (exceptId) conds.push(ne(assignmentRules.id, exceptId));
-    const rows = await db.select({ id: assignmentRules.id }).from(assignmentRules).where(and(...conds)).limit(1);
+    const rows = await db
+      .select({ id: assignmentRules.id })
+      .from(assignmentRules)
+      .where(and(...conds))
+      .limit(1);
     return rows.length > 0;
   },
 
   async insertRule(
     db: DbOrTx,
-    v: { tenantId: string; priority: number; pattern: string; tagMatch: Record<string, unknown> | null; bundleName: string; env: string },
+    v: {
+      tenantId: string;
+      priority: number;
+      pattern: string;
+      tagMatch: Record<string, unknown> | null;
+      bundleName: string;
+      env: string;
+    },
   ): Promise<RuleRow> {
     const [row] = await db.insert(assignmentRules).values(v).returning();
     return row!;

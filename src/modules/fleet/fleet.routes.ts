@@ -27,13 +27,18 @@ const session = { auth: 'session' as const };
 
 /** Fleet routes (console-api.md 1.12 `/agents/status`, 1.13, 1.14); all need a dashboard session. */
 export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
-  app.get('/api/v1/agent-registrations', { config: session, schema: { response: { 200: RegistrationList, ...errors } } }, async (request) =>
-    fleet.listRegistrations(requireSession(request).tenantId),
+  app.get(
+    '/api/v1/agent-registrations',
+    { config: session, schema: { response: { 200: RegistrationList, ...errors } } },
+    async (request) => fleet.listRegistrations(requireSession(request).tenantId),
   );
 
   app.patch(
     '/api/v1/agent-registrations/:agent_id',
-    { config: session, schema: { params: AgentIdParams, body: PatchRegistrationBody, response: { 200: Registration, ...errors } } },
+    {
+      config: session,
+      schema: { params: AgentIdParams, body: PatchRegistrationBody, response: { 200: Registration, ...errors } },
+    },
     async (request) => {
       const p = requireSession(request);
       const { agent_id } = request.params as Out<typeof AgentIdParams>;
@@ -55,10 +60,14 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
     fleet.listRules(requireSession(request).tenantId),
   );
 
-  app.post('/api/v1/assignment-rules', { config: session, schema: { body: CreateRuleBody, response: { 201: Rule, ...errors } } }, async (request, reply) => {
-    const p = requireSession(request);
-    return reply.code(201).send(await fleet.createRule(p.tenantId, request.body as Out<typeof CreateRuleBody>));
-  });
+  app.post(
+    '/api/v1/assignment-rules',
+    { config: session, schema: { body: CreateRuleBody, response: { 201: Rule, ...errors } } },
+    async (request, reply) => {
+      const p = requireSession(request);
+      return reply.code(201).send(await fleet.createRule(p.tenantId, request.body as Out<typeof CreateRuleBody>));
+    },
+  );
 
   app.patch(
     '/api/v1/assignment-rules/:rule_id',
@@ -82,7 +91,10 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
 
   app.get(
     '/api/v1/assignment-rules/resolve/:agent_id',
-    { config: session, schema: { params: AgentIdParams, querystring: ResolveQuery, response: { 200: ResolutionResponse, ...errors } } },
+    {
+      config: session,
+      schema: { params: AgentIdParams, querystring: ResolveQuery, response: { 200: ResolutionResponse, ...errors } },
+    },
     async (request) => {
       const p = requireSession(request);
       const { agent_id } = request.params as Out<typeof AgentIdParams>;
@@ -91,7 +103,9 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
     },
   );
 
-  app.get('/api/v1/agents/status', { config: session, schema: { querystring: StatusQuery, response: { 200: AgentStatusResponse, ...errors } } }, async (request) =>
-    fleet.status(requireSession(request).tenantId, (request.query as Out<typeof StatusQuery>).bundle_name),
+  app.get(
+    '/api/v1/agents/status',
+    { config: session, schema: { querystring: StatusQuery, response: { 200: AgentStatusResponse, ...errors } } },
+    async (request) => fleet.status(requireSession(request).tenantId, (request.query as Out<typeof StatusQuery>).bundle_name),
   );
 }

@@ -23,7 +23,8 @@ export interface RuleInput {
 
 export type RulePatch = { [K in keyof RuleInput]?: RuleInput[K] | null | undefined };
 
-const asTags = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const asTags = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 function isUniqueViolation(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
@@ -70,7 +71,10 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
       return { tags: asTags(await upsert({ tenantId, agentId, env, policyVersion, at: now() })) };
     },
     async resolve({ tenantId, agentId, env, tags, agentProvided }): Promise<Resolution> {
-      const [reg, rules] = await Promise.all([fleetRepository.get(db, tenantId, agentId), fleetRepository.rules(db, tenantId, env)]);
+      const [reg, rules] = await Promise.all([
+        fleetRepository.get(db, tenantId, agentId),
+        fleetRepository.rules(db, tenantId, env),
+      ]);
       return resolveWith({ explicit: reg?.bundleName ?? null, rules, agentId, tags, agentProvided });
     },
   };
@@ -92,14 +96,17 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
 
     async listRegistrations(tenantId: string): Promise<RegistrationT[]> {
       const [rows, rules] = await Promise.all([fleetRepository.list(db, tenantId), fleetRepository.rules(db, tenantId)]);
-      return rows.map((r) => registrationOut(r, resolveWith({ explicit: r.bundleName, rules, agentId: r.agentId, tags: asTags(r.tags) }).bundle_name));
+      return rows.map((r) =>
+        registrationOut(r, resolveWith({ explicit: r.bundleName, rules, agentId: r.agentId, tags: asTags(r.tags) }).bundle_name),
+      );
     },
 
     async patchRegistration(tenantId: string, agentId: string, body: PatchInput): Promise<RegistrationT> {
       const before = await fleetRepository.get(db, tenantId, agentId);
       if (!before) throw notFound('Agent not found', 'fleet.agent_not_found');
       const set: { displayName?: string | null; tags?: Record<string, unknown>; bundleName?: string | null } = {};
-      if (body.display_name !== undefined) set.displayName = body.display_name === null || body.display_name === '' ? null : body.display_name;
+      if (body.display_name !== undefined)
+        set.displayName = body.display_name === null || body.display_name === '' ? null : body.display_name;
       if (body.tags !== undefined) set.tags = body.tags;
       if (body.bundle_name !== undefined) set.bundleName = body.bundle_name === '' ? null : body.bundle_name;
       const row = Object.keys(set).length ? await fleetRepository.update(db, tenantId, agentId, set, now()) : before;
@@ -107,7 +114,11 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
 
       if (set.bundleName !== undefined && set.bundleName !== before.bundleName) {
         await explicitChanged(tenantId, agentId, row.bundleName);
-        await ctx.publish.dashboard(tenantId, 'assignment_changed', { agent_id: agentId, bundle_name: row.bundleName, source: 'explicit' });
+        await ctx.publish.dashboard(tenantId, 'assignment_changed', {
+          agent_id: agentId,
+          bundle_name: row.bundleName,
+          source: 'explicit',
+        });
       } else if (set.tags !== undefined && JSON.stringify(set.tags) !== JSON.stringify(before.tags)) {
         // Tags feed rule matching: live streams of this agent re-resolve with the new ones.
         await ctx.publish.control(tenantId, 'agent_tags_changed', { agent_id: agentId, tags: set.tags });
@@ -122,7 +133,11 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
       const updated = await fleetRepository.setBundle(db, tenantId, ids, target, now());
       // Every listed id is told, registered or not (console-api.md 1.13): it may connect later.
       await Promise.all(ids.map((id) => explicitChanged(tenantId, id, target)));
-      await ctx.publish.dashboard(tenantId, 'assignment_changed', { agent_id: '__bulk__', bundle_name: target, source: 'explicit' });
+      await ctx.publish.dashboard(tenantId, 'assignment_changed', {
+        agent_id: '__bulk__',
+        bundle_name: target,
+        source: 'explicit',
+      });
       return { updated };
     },
 
@@ -145,7 +160,8 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
           env: body.env,
         });
       } catch (err) {
-        if (isUniqueViolation(err)) throw conflict(`Priority ${body.priority} already exists for this tenant`, 'fleet.priority_conflict');
+        if (isUniqueViolation(err))
+          throw conflict(`Priority ${body.priority} already exists for this tenant`, 'fleet.priority_conflict');
         throw err;
       }
       await rulesChanged(tenantId, row.id, 'created');
@@ -153,7 +169,13 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
     },
 
     async updateRule(tenantId: string, ruleId: string, body: RulePatch): Promise<RuleT> {
-      const set: Partial<{ priority: number; pattern: string; tagMatch: Record<string, unknown>; bundleName: string; env: string }> = {};
+      const set: Partial<{
+        priority: number;
+        pattern: string;
+        tagMatch: Record<string, unknown>;
+        bundleName: string;
+        env: string;
+      }> = {};
       if (body.priority != null) set.priority = body.priority;
       if (body.pattern != null) set.pattern = body.pattern;
       if (body.tag_match != null) set.tagMatch = body.tag_match;
@@ -180,7 +202,12 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
       await rulesChanged(tenantId, ruleId, 'deleted');
     },
 
-    async dryRun(tenantId: string, agentId: string, env: string | undefined, agentProvided: string | undefined): Promise<Resolution> {
+    async dryRun(
+      tenantId: string,
+      agentId: string,
+      env: string | undefined,
+      agentProvided: string | undefined,
+    ): Promise<Resolution> {
       const reg = await fleetRepository.get(db, tenantId, agentId);
       return api.resolve({ tenantId, agentId, env: env ?? null, tags: asTags(reg?.tags), agentProvided: agentProvided ?? null });
     },

@@ -40,6 +40,7 @@ export function resolveWith(input: {
       return { bundle_name: r.bundleName, source: 'rule', rule_id: r.id, rule_pattern: r.pattern };
     }
   }
-  if (input.agentProvided) return { bundle_name: input.agentProvided, source: 'agent_provided', rule_id: null, rule_pattern: null };
+  if (input.agentProvided)
+    return { bundle_name: input.agentProvided, source: 'agent_provided', rule_id: null, rule_pattern: null };
   return { bundle_name: null, source: 'none', rule_id: null, rule_pattern: null };
 }

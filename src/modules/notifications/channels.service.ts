@@ -4,7 +4,7 @@ import { checkUrl } from '../../platform/ssrf-safe-fetch.js';
 import { CONFIG_SCHEMAS, maskConfig, restoreSecrets, type ChannelType, type TelegramConfigT } from './channel-config.js';
 import { channelsRepository, type ChannelRow } from './channels.repository.js';
 import type { NotificationsRuntime } from './notifications.runtime.js';
-import type { ChannelResponseT, CreateChannelBodyT, UpdateChannelBodyT } from './notifications.schemas.js';
+import type { ChannelResponseT, CreateChannelBodyT, TestChannelBodyT, UpdateChannelBodyT } from './notifications.schemas.js';
 import { DeliveryError } from './providers/driver.js';
 import { DRIVERS } from './providers/drivers.js';
 import { registerTelegramWebhook } from './providers/telegram.js';
@@ -103,6 +103,14 @@ export function createChannelsService(rt: NotificationsRuntime) {
     async remove(tenantId: string, id: string): Promise<void> {
       if (!(await channelsRepository.delete(db, tenantId, id))) throw notFound(NOT_FOUND, 'notifications.channel_not_found');
     },
+    /** Test a channel before saving it; nothing is stored and no webhook is registered. */
+    async testUnsaved(tenantId: string, body: TestChannelBodyT): Promise<{ success: boolean; message: string }> {
+      const stored = body.id ? await channelsRepository.get(db, tenantId, body.id) : null;
+      if (body.id && !stored) throw notFound(NOT_FOUND, 'notifications.channel_not_found');
+      const storedConfig = stored && stored.channelType === body.channel_type ? (rt.readConfig(stored)?.config ?? null) : null;
+      const config = await validate(body.channel_type, body.config, storedConfig);
+      return runDriverTest(rt, body.channel_type, config, '');
+    },
     async test(tenantId: string, id: string): Promise<{ success: boolean; message: string }> {
       const row = await channelsRepository.get(db, tenantId, id);
       if (!row) throw notFound(NOT_FOUND, 'notifications.channel_not_found');
@@ -116,11 +124,16 @@ export function createChannelsService(rt: NotificationsRuntime) {
 async function runTest(rt: NotificationsRuntime, row: ChannelRow): Promise<{ success: boolean; message: string }> {
   const read = rt.readConfig(row);
   if (!read) return { success: false, message: 'The stored configuration cannot be read (was EDICTUM_SIGNING_KEY_SECRET changed?) — save the channel again with its secrets.' };
+  return runDriverTest(rt, read.type, read.config, row.id);
+}
+
+/** `channelId` is '' for an unsaved channel (then nothing refers back to it, e.g. no setWebhook). */
+async function runDriverTest(rt: NotificationsRuntime, type: ChannelType, config: Record<string, unknown>, channelId: string): Promise<{ success: boolean; message: string }> {
   try {
-    return { success: true, message: await DRIVERS[read.type].test(read.config, rt.io(row.id)) };
+    return { success: true, message: await DRIVERS[type].test(config, rt.io(channelId)) };
   } catch (err) {
     if (err instanceof DeliveryError) return { success: false, message: err.message };
-    rt.log.error({ err, channel: row.id }, 'channel test failed unexpectedly');
+    rt.log.error({ err, channel: channelId }, 'channel test failed unexpectedly');
     return { success: false, message: 'The test failed unexpectedly — see the server log.' };
   }
 }

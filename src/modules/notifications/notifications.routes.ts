@@ -11,9 +11,11 @@ import {
   ChannelResponse,
   CreateChannelBody,
   DeliveryList,
+  TestChannelBody,
   TestResult,
   UpdateChannelBody,
   type CreateChannelBodyT,
+  type TestChannelBodyT,
   type UpdateChannelBodyT,
 } from './notifications.schemas.js';
 import { outboxRepository } from './outbox.repository.js';
@@ -39,6 +41,11 @@ export function channelRoutes(app: FastifyInstance, channels: ReturnType<typeof 
     const p = requireAdmin(request);
     await channels.remove(p.tenantId, (request.params as { id: string }).id);
     return reply.code(204).send();
+  });
+
+  app.post(`${BASE}/test`, { config: { auth: 'admin' }, schema: { body: TestChannelBody, response: { 200: TestResult, ...errors } } }, async (request) => {
+    const p = requireAdmin(request);
+    return channels.testUnsaved(p.tenantId, request.body as TestChannelBodyT);
   });
 
   app.post(`${BASE}/:id/test`, { config: { auth: 'admin' }, schema: { params: ChannelIdParams, response: { 200: TestResult, ...errors } } }, async (request) => {

@@ -26,6 +26,16 @@ export const CreateChannelBody = z.strictObject({
   filters: Filters.nullable().optional(),
 });
 
+/** An unsaved channel to test (the dashboard's dialog); `id` lends the stored secrets of that channel to masked values. */
+export const TestChannelBody = z.strictObject({
+  id: z.string().uuid('must be a UUID').optional(),
+  name: channelName.optional(),
+  channel_type: z.enum(CHANNEL_TYPES),
+  config: configObject,
+  filters: Filters.nullable().optional(),
+  enabled: z.boolean().optional(),
+});
+
 export const UpdateChannelBody = z.strictObject({
   name: channelName.optional(),
   config: configObject.optional(),
@@ -65,4 +75,5 @@ export const DeliveryList = z.array(Delivery);
 
 export type CreateChannelBodyT = z.infer<typeof CreateChannelBody>;
 export type UpdateChannelBodyT = z.infer<typeof UpdateChannelBody>;
+export type TestChannelBodyT = z.infer<typeof TestChannelBody>;
 export type ChannelResponseT = z.infer<typeof ChannelResponse>;

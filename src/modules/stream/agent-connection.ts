@@ -44,7 +44,12 @@ export class AgentConnection implements LiveAgentConnection {
     readonly queryTags: Record<string, unknown>,
     readonly connectedAt: Date,
     readonly sink: SseSink,
-    target: { bundleName: string | null; bundleSource: 'agent' | 'assignment' | 'none'; resolution: AssignmentSource; tags: Record<string, unknown> },
+    target: {
+      bundleName: string | null;
+      bundleSource: 'agent' | 'assignment' | 'none';
+      resolution: AssignmentSource;
+      tags: Record<string, unknown>;
+    },
   ) {
     this.bundleName = target.bundleName;
     this.bundleSource = target.bundleSource;

@@ -70,12 +70,16 @@ export function createAssignmentTracker(opts: { db: Db; bundles: BundlesApi; fle
   }
 
   /** Re-run resolution for a console-targeted stream; push the new bundle if it changed. */
-  const reresolveStep = (conn: AgentConnection, before: StepFrame[] = []) => async (): Promise<StepFrame[]> => {
-    const r = await limit(() => fleet.resolve({ tenantId: conn.tenantId, agentId: conn.agentId, env: conn.env, tags: conn.tags }));
-    if (!apply(conn, r)) return before;
-    await persist(conn);
-    return [...before, ...(await pushFrame(conn))];
-  };
+  const reresolveStep =
+    (conn: AgentConnection, before: StepFrame[] = []) =>
+    async (): Promise<StepFrame[]> => {
+      const r = await limit(() =>
+        fleet.resolve({ tenantId: conn.tenantId, agentId: conn.agentId, env: conn.env, tags: conn.tags }),
+      );
+      if (!apply(conn, r)) return before;
+      await persist(conn);
+      return [...before, ...(await pushFrame(conn))];
+    };
 
   return {
     /** Decision 4: after registering, send the current bundle if the agent runs another revision. */

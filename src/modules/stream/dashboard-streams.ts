@@ -64,7 +64,11 @@ export function createDashboardStreams(opts: { sessions: Sessions; log: FastifyB
     },
 
     /** Synchronous from replay to registration, so no bus message can fall between the two. */
-    connect(request: FastifyRequest, reply: FastifyReply, input: { tenantId: string; sessionToken: string; lastEventId: string | null }): void {
+    connect(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      input: { tenantId: string; sessionToken: string; lastEventId: string | null },
+    ): void {
       const sink = openEventStream(request, reply);
       if (input.lastEventId !== null) {
         const ring = rings.get(input.tenantId);

@@ -74,7 +74,10 @@ export const liveConnectionsRepository = {
   },
 
   async ownIds(db: DbOrTx, processId: string): Promise<string[]> {
-    const rows = await db.select({ id: liveAgentConnections.id }).from(liveAgentConnections).where(eq(liveAgentConnections.processId, processId));
+    const rows = await db
+      .select({ id: liveAgentConnections.id })
+      .from(liveAgentConnections)
+      .where(eq(liveAgentConnections.processId, processId));
     return rows.map((r) => r.id);
   },
 
@@ -89,7 +92,14 @@ export const liveConnectionsRepository = {
         ),
       )
       .returning({ id: liveAgentConnections.id });
-    await db.delete(streamProcesses).where(and(ne(streamProcesses.id, processId), lt(streamProcesses.heartbeatAt, sql`now() - make_interval(secs => ${STALE_AFTER_SECONDS})`)));
+    await db
+      .delete(streamProcesses)
+      .where(
+        and(
+          ne(streamProcesses.id, processId),
+          lt(streamProcesses.heartbeatAt, sql`now() - make_interval(secs => ${STALE_AFTER_SECONDS})`),
+        ),
+      );
     return dead.length;
   },
 };

@@ -11,7 +11,11 @@ import { SSE_HEADERS, SseSink } from './stream.sse.js';
 export function openEventStream(request: FastifyRequest, reply: FastifyReply): SseSink {
   reply.hijack();
   const res = reply.raw;
-  const headers: OutgoingHttpHeaders = { ...(reply.getHeaders() as OutgoingHttpHeaders), ...SSE_HEADERS, 'x-request-id': request.id };
+  const headers: OutgoingHttpHeaders = {
+    ...(reply.getHeaders() as OutgoingHttpHeaders),
+    ...SSE_HEADERS,
+    'x-request-id': request.id,
+  };
   res.writeHead(200, headers);
   res.flushHeaders();
   const socket = request.raw.socket;

@@ -7,8 +7,8 @@ import type { BundlesApi, FleetApi, LiveAgentConnection } from '../protocol-type
 import { AgentConnection } from './agent-connection.js';
 import { createAssignmentTracker } from './assignment-tracker.js';
 import { createDashboardStreams } from './dashboard-streams.js';
-import { liveConnectionsRepository as repo, type LiveRow } from './live-connections.repository.js';
-import { groupCommit } from './group-commit.js';
+import { liveConnectionsRepository as repo } from './live-connections.repository.js';
+import { createLiveRegistry } from './live-registry.js';
 import { openEventStream } from './open-stream.js';
 import { KEEPALIVE_FRAME, sseFrame } from './stream.sse.js';
 
@@ -16,10 +16,6 @@ import { KEEPALIVE_FRAME, sseFrame } from './stream.sse.js';
 const HEARTBEAT_MS = 20_000;
 /** Dashboard sessions are re-checked this often (or every 4 keepalives when that is sooner). */
 const SESSION_RECHECK_MS = 60_000;
-/** Disconnects are deleted from the live table in batches (a mass disconnect is one statement). */
-const REMOVE_BATCH_MS = 25;
-const REMOVE_CHUNK = 1000;
-const REMOTE_FRESH_MS = 1_000;
 
 export interface AgentConnectInput {
   tenantId: string;
@@ -42,56 +38,20 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
   const { deps, publish } = opts.ctx;
   const db = deps.database.db;
   const log = deps.logger;
-  const processId = randomUUID();
   const agents = new Map<string, Set<AgentConnection>>();
-  const pendingIds = new Set<string>();
+  const registry = createLiveRegistry({ db, log, publish });
   const tracker = createAssignmentTracker({ db, bundles: opts.bundles, fleet: opts.fleet, log });
   const dashboards = createDashboardStreams({ sessions: deps.sessions, log });
   const timers: NodeJS.Timeout[] = [];
-  const insertLive = groupCommit((rows: LiveRow[]) => repo.insert(db, rows));
   let agentCount = 0;
-  let remoteCount = 0;
   let closing: Promise<void> | null = null;
   let started: Promise<void> | null = null;
-  let removals: AgentConnection[] = [];
-  let removeTimer: NodeJS.Timeout | null = null;
-  let remoteAt = 0;
-  let refreshing = false;
 
   const every = (ms: number, fn: () => unknown) => {
     const t = setInterval(fn, ms);
     t.unref();
     timers.push(t);
   };
-
-  async function heartbeat(): Promise<void> {
-    try {
-      await repo.heartbeat(db, processId);
-      remoteCount = await repo.countOthers(db, processId);
-      remoteAt = Date.now();
-    } catch (err) {
-      log.warn({ err }, 'stream heartbeat failed');
-    }
-  }
-
-  /**
-   * Other processes' streams, for health: refreshed by the heartbeat and, when read, if older than
-   * a second (the read returns the previous figure). Never per connect: that is the hot path.
-   */
-  function refreshRemote(): void {
-    if (refreshing || closing || Date.now() - remoteAt < REMOTE_FRESH_MS) return;
-    refreshing = true;
-    repo
-      .countOthers(db, processId)
-      .then(
-        (n) => {
-          remoteCount = n;
-          remoteAt = Date.now();
-        },
-        (err: unknown) => log.warn({ err }, 'live count refresh failed'),
-      )
-      .finally(() => (refreshing = false));
-  }
 
   function forEachAgent(tenantId: string, fn: (c: AgentConnection) => void): void {
     const set = agents.get(tenantId);
@@ -154,22 +114,33 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
   }
   const unsubscribe = deps.bus.subscribe(onMessage);
 
-  async function flushRemovals(): Promise<void> {
-    removeTimer = null;
-    const batch = removals;
-    removals = [];
-    for (let i = 0; i < batch.length; i += REMOVE_CHUNK) {
-      const chunk = batch.slice(i, i + REMOVE_CHUNK);
-      try {
-        await repo.remove(
-          db,
-          chunk.map((c) => c.connectionId),
-        );
-      } catch (err) {
-        log.warn({ err }, 'could not remove live connections; the cleanup job will');
-      }
+  /** The database part of a connect. A failure is a 503 (the SDK retries), never a half-open stream. */
+  async function prepareAgent(input: AgentConnectInput) {
+    const { tenantId, agentId, env } = input;
+    try {
+      const { tags: stored } = await opts.fleet.onConnect({ tenantId, agentId, env, policyVersion: input.policyVersion });
+      const tags = { ...stored, ...input.queryTags };
+      const r = input.bundleName
+        ? { bundle_name: input.bundleName, source: 'agent_provided' as const }
+        : await opts.fleet.resolve({ tenantId, agentId, env, tags });
+      const bundleSource = input.bundleName ? ('agent' as const) : r.bundle_name ? ('assignment' as const) : ('none' as const);
+      const row = {
+        id: randomUUID(),
+        tenantId,
+        agentId,
+        env,
+        bundleName: r.bundle_name,
+        bundleSource,
+        policyVersion: input.policyVersion,
+        keyId: input.keyId,
+        connectedAt: deps.now(),
+      };
+      await registry.add(row);
+      return { row, target: { bundleName: r.bundle_name, bundleSource, resolution: r.source, tags } };
+    } catch (err) {
+      log.error({ err, agent_id: agentId }, 'agent stream setup failed');
+      throw unavailable('The stream could not be opened; try again.', 'stream.setup_failed');
     }
-    for (const c of batch) await publish.dashboard(c.tenantId, 'agent_disconnected', { agent_id: c.agentId, env: c.env });
   }
 
   function dropAgent(c: AgentConnection): void {
@@ -177,28 +148,23 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
     if (!set?.delete(c)) return;
     if (set.size === 0) agents.delete(c.tenantId);
     agentCount--;
-    if (closing) return;
-    removals.push(c);
-    if (!removeTimer) {
-      removeTimer = setTimeout(() => void flushRemovals(), REMOVE_BATCH_MS);
-      removeTimer.unref();
-    }
+    if (!closing) registry.remove(c);
   }
 
   return {
-    processId,
+    processId: registry.processId,
 
     /** Heartbeat and timers; called once the app is ready. */
     start(): Promise<void> {
       started ??= (async () => {
-        await heartbeat();
+        await registry.heartbeat();
         const keepaliveMs = deps.config.sseKeepaliveSeconds * 1000;
         every(keepaliveMs, () => {
           for (const set of agents.values()) for (const c of set) c.sink.write(KEEPALIVE_FRAME);
           dashboards.keepalive();
         });
         every(Math.min(SESSION_RECHECK_MS, keepaliveMs * 4), () => void dashboards.recheckSessions());
-        every(HEARTBEAT_MS, () => void heartbeat());
+        every(HEARTBEAT_MS, () => void registry.heartbeat());
       })();
       return started;
     },
@@ -211,44 +177,43 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
     async connectAgent(request: FastifyRequest, reply: FastifyReply, input: AgentConnectInput): Promise<void> {
       if (closing) throw unavailable('The console is shutting down.', 'stream.closing');
       if (started) await started;
-      const { tenantId, agentId, env } = input;
-      const { tags: stored } = await opts.fleet.onConnect({ tenantId, agentId, env, policyVersion: input.policyVersion });
-      const tags = { ...stored, ...input.queryTags };
-      const r = input.bundleName
-        ? { bundle_name: input.bundleName, source: 'agent_provided' as const }
-        : await opts.fleet.resolve({ tenantId, agentId, env, tags });
-      const bundleSource = input.bundleName ? ('agent' as const) : r.bundle_name ? ('assignment' as const) : ('none' as const);
-      const id = randomUUID();
-      const connectedAt = deps.now();
-      pendingIds.add(id);
-      try {
-        await insertLive({ id, processId, tenantId, agentId, env, bundleName: r.bundle_name, bundleSource, policyVersion: input.policyVersion, keyId: input.keyId, connectedAt });
-      } finally {
-        pendingIds.delete(id);
-      }
+      const prepared = await prepareAgent(input);
       if (closing || request.raw.socket.destroyed) {
-        await repo.remove(db, [id]).catch((err: unknown) => log.warn({ err }, 'could not remove live connection'));
+        registry.settled(prepared.row.id);
+        await repo.remove(db, [prepared.row.id]).catch((err: unknown) => log.warn({ err }, 'could not remove live connection'));
         if (closing) throw unavailable('The console is shutting down.', 'stream.closing');
         reply.hijack();
         return;
       }
+      const { row, target } = prepared;
       const sink = openEventStream(request, reply);
-      const conn = new AgentConnection(id, tenantId, agentId, env, input.keyId, input.policyVersion, input.queryTags, connectedAt, sink, {
-        bundleName: r.bundle_name,
-        bundleSource,
-        resolution: r.source,
-        tags,
-      });
-      let set = agents.get(tenantId);
+      const conn = new AgentConnection(
+        row.id,
+        row.tenantId,
+        row.agentId,
+        row.env,
+        row.keyId,
+        row.policyVersion,
+        input.queryTags,
+        row.connectedAt,
+        sink,
+        target,
+      );
+      let set = agents.get(row.tenantId);
       if (!set) {
         set = new Set();
-        agents.set(tenantId, set);
+        agents.set(row.tenantId, set);
       }
       set.add(conn);
       agentCount++;
+      registry.settled(row.id);
       sink.res.once('close', () => dropAgent(conn));
       tracker.pushOnConnect(conn);
-      await publish.dashboard(tenantId, 'agent_connected', { agent_id: agentId, env, bundle_name: r.bundle_name });
+      await publish.dashboard(row.tenantId, 'agent_connected', {
+        agent_id: row.agentId,
+        env: row.env,
+        bundle_name: row.bundleName,
+      });
     },
 
     connectDashboard: dashboards.connect,
@@ -258,24 +223,14 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
       count: () => agentCount,
     },
 
-    /** Streams on this process plus those other live processes hold (refreshed on their connects). */
-    connectedAgents: () => {
-      refreshRemote();
-      return agentCount + remoteCount;
-    },
+    /** Streams on this process (exact) plus those other live processes hold (docs/scaling.md). */
+    connectedAgents: () => agentCount + registry.remoteCount(),
 
     /** The connection-cleanup job: forgotten sockets, orphaned rows, dead processes, idle rings. */
     async cleanup(): Promise<void> {
       for (const set of agents.values()) for (const c of set) if (c.closed) dropAgent(c);
       dashboards.sweep();
-      const own = await repo.ownIds(db, processId);
-      const live = new Set(pendingIds);
-      for (const set of agents.values()) for (const c of set) live.add(c.connectionId);
-      const orphans = own.filter((id) => !live.has(id));
-      for (let i = 0; i < orphans.length; i += REMOVE_CHUNK) await repo.remove(db, orphans.slice(i, i + REMOVE_CHUNK));
-      await repo.sweepDead(db, processId);
-      remoteCount = await repo.countOthers(db, processId);
-      remoteAt = Date.now();
+      await registry.sweep([...agents.values()].flatMap((set) => [...set].map((c) => c.connectionId)));
     },
 
     /** Graceful shutdown: end every stream cleanly (the SDKs reconnect elsewhere), drop our rows. */
@@ -283,13 +238,12 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
       closing ??= (async () => {
         unsubscribe();
         for (const t of timers) clearInterval(t);
-        if (removeTimer) clearTimeout(removeTimer);
         for (const set of agents.values()) for (const c of set) c.sink.end();
         agents.clear();
         agentCount = 0;
         dashboards.closeAll();
         if (started) await started;
-        await repo.removeProcess(db, processId).catch((err: unknown) => log.warn({ err }, 'could not remove live connections'));
+        await registry.stop();
       })();
       return closing;
     },

@@ -27,6 +27,8 @@ export function registerStreams(
   return {
     hub: { connectedAgents: hub.connectedAgents, closeAll: hub.closeAll },
     live: hub.live,
-    jobs: [{ name: 'connection_cleanup', intervalMs: CONNECTION_CLEANUP_INTERVAL_MS, leaderOnly: false, run: () => hub.cleanup() }],
+    jobs: [
+      { name: 'connection_cleanup', intervalMs: CONNECTION_CLEANUP_INTERVAL_MS, leaderOnly: false, run: () => hub.cleanup() },
+    ],
   };
 }

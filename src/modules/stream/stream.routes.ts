@@ -42,32 +42,39 @@ export const DashboardStreamQuery = z.strictObject({
 
 const errors = { 401: ErrorResponse, 403: ErrorResponse, 422: ErrorResponse, 503: ErrorResponse };
 
-/** `GET /api/v1/stream` (API key) and `GET /api/v1/stream/dashboard` (session), console-api.md 2. */
+/**
+ * `GET /api/v1/stream` (API key) and `GET /api/v1/stream/dashboard` (session), console-api.md 2.
+ * No HEAD twins: a stream writes its body straight to the socket, which a HEAD answer must not have.
+ */
 export function streamRoutes(app: FastifyInstance, hub: StreamHub): void {
-  app.get('/api/v1/stream', { config: { auth: 'apiKey' }, schema: { querystring: AgentStreamQuery, response: errors } }, async (request, reply) => {
-    const p = requireApiKey(request);
-    const q = request.query as z.output<typeof AgentStreamQuery>;
-    if (q.env !== p.env) {
-      throw new AppError(403, `API key is scoped to '${p.env}', cannot subscribe to '${q.env}'.`, 'auth.env_scope');
-    }
-    const header = request.headers['x-edictum-agent-id'];
-    const agentId = typeof header === 'string' && header.length > 0 ? header : 'unknown';
-    const checked = agentIdSchema.safeParse(agentId);
-    if (!checked.success) throw fieldError(['header', 'x-edictum-agent-id'], checked.error.issues[0]?.message ?? 'invalid');
-    await hub.connectAgent(request, reply, {
-      tenantId: p.tenantId,
-      keyId: p.keyId,
-      agentId,
-      env: q.env,
-      bundleName: q.bundle_name ?? null,
-      policyVersion: q.policy_version ?? null,
-      queryTags: q.tags ?? {},
-    });
-  });
+  app.get(
+    '/api/v1/stream',
+    { exposeHeadRoute: false, config: { auth: 'apiKey' }, schema: { querystring: AgentStreamQuery, response: errors } },
+    async (request, reply) => {
+      const p = requireApiKey(request);
+      const q = request.query as z.output<typeof AgentStreamQuery>;
+      if (q.env !== p.env) {
+        throw new AppError(403, `API key is scoped to '${p.env}', cannot subscribe to '${q.env}'.`, 'auth.env_scope');
+      }
+      const header = request.headers['x-edictum-agent-id'];
+      const agentId = typeof header === 'string' && header.length > 0 ? header : 'unknown';
+      const checked = agentIdSchema.safeParse(agentId);
+      if (!checked.success) throw fieldError(['header', 'x-edictum-agent-id'], checked.error.issues[0]?.message ?? 'invalid');
+      await hub.connectAgent(request, reply, {
+        tenantId: p.tenantId,
+        keyId: p.keyId,
+        agentId,
+        env: q.env,
+        bundleName: q.bundle_name ?? null,
+        policyVersion: q.policy_version ?? null,
+        queryTags: q.tags ?? {},
+      });
+    },
+  );
 
   app.get(
     '/api/v1/stream/dashboard',
-    { config: { auth: 'session' }, schema: { querystring: DashboardStreamQuery, response: errors } },
+    { exposeHeadRoute: false, config: { auth: 'session' }, schema: { querystring: DashboardStreamQuery, response: errors } },
     async (request, reply) => {
       const p = requireSession(request);
       const q = request.query as z.output<typeof DashboardStreamQuery>;

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /**
  * The SSE wire format (decision 3): `id:`, `event:`, `data:` lines with LF endings and a blank
@@ -36,27 +37,52 @@ export function sseFrame(id: string | null, type: string, data: unknown): Buffer
 
 export const isSafeEventId = (s: string) => SAFE_TOKEN.test(s);
 
+const CRLF = Buffer.from('\r\n', 'latin1');
+/** The last frame wrapped as an HTTP/1.1 chunk: a fan-out writes one frame to every socket in a row. */
+let lastFrame: Buffer | null = null;
+let lastChunk: Buffer | null = null;
+function asChunk(frame: Buffer): Buffer {
+  if (frame !== lastFrame) {
+    lastChunk = Buffer.concat([Buffer.from(`${frame.length.toString(16)}\r\n`, 'latin1'), frame, CRLF]);
+    lastFrame = frame;
+  }
+  return lastChunk!;
+}
+
 /**
- * Writes frames to one hijacked response and watches its backlog. Node buffers whatever the
- * socket cannot take; past MAX_BACKLOG_BYTES (or MAX_BACKLOG_EVENTS writes while the buffer is
- * over its high-water mark) the stream is destroyed rather than buffered without end.
+ * Writes frames to one hijacked response and watches its backlog. Each frame is ONE `write` on
+ * the socket: the HTTP chunk framing is built once per message and shared by every stream (going
+ * through `res.write` would cost four writes and a cork per socket). Node buffers whatever the
+ * socket cannot take; past MAX_BACKLOG_BYTES (or MAX_BACKLOG_EVENTS writes while over the
+ * high-water mark) the stream is destroyed rather than buffered without end (decision 6).
  */
 export class SseSink {
   closed = false;
   private blockedWrites = 0;
+  /**
+   * The socket, when the response owns it and its headers are on it. A pipelined request whose
+   * predecessor is still being answered has no socket yet: then Node queues, and we use res.write.
+   */
+  private readonly socket: Socket | null;
+  /** False for an HTTP/1.0 client: no chunked framing, the body simply runs until close. */
+  private readonly chunked: boolean;
 
-  constructor(readonly res: ServerResponse) {}
+  constructor(readonly res: ServerResponse) {
+    this.socket = res.socket;
+    this.chunked = res.chunkedEncoding;
+  }
 
   write(frame: Buffer): void {
     if (this.closed || this.res.destroyed) return;
-    const ok = this.res.write(frame);
+    const out = this.socket ?? this.res;
+    const ok = this.socket ? this.socket.write(this.chunked ? asChunk(frame) : frame) : this.res.write(frame);
     if (ok) return;
     if (this.blockedWrites++ === 0) {
-      this.res.once('drain', () => {
+      out.once('drain', () => {
         this.blockedWrites = 0;
       });
     }
-    if (this.blockedWrites > MAX_BACKLOG_EVENTS || this.res.writableLength > MAX_BACKLOG_BYTES) this.destroy();
+    if (this.blockedWrites > MAX_BACKLOG_EVENTS || out.writableLength > MAX_BACKLOG_BYTES) this.destroy();
   }
 
   /** A clean end of stream (shutdown, revoked key, ended session): the client reconnects. */

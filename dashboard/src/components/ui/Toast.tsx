@@ -69,12 +69,14 @@ export function ToastProvider({ children }: { children: ReactNode }) {
         popover="manual"
         className="pointer-events-none fixed inset-auto top-4 right-4 m-0 flex w-[min(24rem,calc(100vw-2rem))] flex-col gap-2 overflow-visible border-0 bg-transparent p-0"
       >
-        <div role="status" aria-live="polite" className="flex flex-col gap-2">
+        {/* Live regions without a role: each toast carries its own (status or alert), so an
+            empty region never shows up as an "alert" to assistive tech or role queries. */}
+        <div aria-live="polite" className="flex flex-col gap-2">
           {items.filter((t) => t.tone !== 'error').map((t) => (
             <ToastView key={t.id} item={t} onDismiss={dismiss} />
           ))}
         </div>
-        <div role="alert" aria-live="assertive" className="flex flex-col gap-2">
+        <div aria-live="assertive" className="flex flex-col gap-2">
           {items.filter((t) => t.tone === 'error').map((t) => (
             <ToastView key={t.id} item={t} onDismiss={dismiss} />
           ))}
@@ -90,6 +92,7 @@ function ToastView({ item, onDismiss }: { item: ToastItem; onDismiss: (id: numbe
   const Icon = item.tone === 'error' ? IconAlert : IconCheck;
   return (
     <div
+      role={item.tone === 'error' ? 'alert' : 'status'}
       className={cn(
         'pointer-events-auto flex items-start gap-3 rounded-lg border px-4 py-3 text-sm shadow-lg',
         'border-slate-200 bg-white text-slate-900 dark:border-slate-700 dark:bg-slate-800 dark:text-slate-100',

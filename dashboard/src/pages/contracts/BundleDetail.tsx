@@ -66,7 +66,7 @@ export function BundleDetail({ name, params, set, onDeploy, onUploadNew }: {
         {tab === 'yaml' && (
           <div className="flex flex-col gap-3">
             <div className="flex flex-wrap items-end gap-3">
-              <Select label="Version" value={version} onChange={(e) => set({ version: e.target.value })} wrapperClassName="w-40">
+              <Select label="Version" value={version} onChange={(e) => set({ version: e.target.value })} wrapperClassName="w-60">
                 {list.map((v) => (
                   <option key={v.version} value={v.version}>
                     v{v.version}

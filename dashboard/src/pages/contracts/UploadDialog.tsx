@@ -241,7 +241,7 @@ export function UploadDialog({ open, onClose, onUploaded, onDeploy, initialYaml 
                     ) : (
                       'Bundle'
                     )}
-                    {p.path && <code className="font-mono opacity-80">{p.path}</code>}
+                    {p.path && !/^[\w.[\]-]+: /.test(p.msg) && <code className="font-mono opacity-80">{p.path}</code>}
                   </div>
                   <p className="mt-1">{p.msg}</p>
                 </li>

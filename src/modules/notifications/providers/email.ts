@@ -68,18 +68,23 @@ async function send(cfg: EmailConfigT, mail: Mail, io: DriverIo): Promise<string
   }
 }
 
+const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO|ETLS/;
+
 /** nodemailer's messages can quote the server's reply; only codes are repeated. */
 function smtpAdvice(err: unknown, host: string, port: number): string {
-  const e = err as { code?: unknown; responseCode?: unknown };
+  const e = err as { code?: unknown; originalCode?: unknown; responseCode?: unknown };
   const code = typeof e.code === 'string' ? e.code : 'error';
+  // ESOCKET wraps the socket's own code (DEPTH_ZERO_SELF_SIGNED_CERT, ECONNREFUSED...).
+  const inner = typeof e.originalCode === 'string' && /^[A-Z0-9_]{2,60}$/.test(e.originalCode) ? e.originalCode : null;
+  const shown = inner ?? code;
   const rc = typeof e.responseCode === 'number' ? ` ${e.responseCode}` : '';
   if (code === 'EAUTH') return `The SMTP server rejected the login (${code}${rc}) — check smtp_user and smtp_password`;
-  if (code === 'ETLS' || /CERT|SSL|TLS/.test(code))
-    return `TLS with ${host}:${port} failed (${code}) — the server must offer STARTTLS with a certificate valid for ${host} (set smtp_ca_cert for a private CA)`;
-  if (code === 'ECONNECTION' || code === 'ECONNREFUSED' || code === 'ESOCKET') return `Could not talk to the SMTP server ${host}:${port} (${code}) — check smtp_host and smtp_port`;
-  if (code === 'ETIMEDOUT') return `The SMTP server ${host}:${port} did not answer in time (${code}) — will retry`;
+  if (TLS_CODE.test(shown))
+    return `TLS with ${host}:${port} failed (${shown}) — the server must offer STARTTLS with a certificate valid for ${host} (set smtp_ca_cert for a private CA)`;
+  if (shown === 'ETIMEDOUT') return `The SMTP server ${host}:${port} did not answer in time (${shown}) — will retry`;
+  if (code === 'ECONNECTION' || code === 'ESOCKET' || shown === 'ECONNREFUSED') return `Could not talk to the SMTP server ${host}:${port} (${shown}) — check smtp_host and smtp_port`;
   if (code === 'EENVELOPE') return `The SMTP server refused the sender or a recipient (${code}${rc}) — check from_address and to_addresses`;
-  return `Sending through ${host}:${port} failed (${code}${rc})`;
+  return `Sending through ${host}:${port} failed (${shown}${rc})`;
 }
 
 function row(label: string, value: string): string {

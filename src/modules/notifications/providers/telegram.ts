@@ -137,7 +137,8 @@ export const telegramDriver: ChannelDriver<TelegramConfigT> = {
   },
   async test(cfg, io) {
     await telegramCall(io, cfg, 'sendMessage', { chat_id: cfg.chat_id, text: '✅ Edictum test notification — this channel is working.' });
-    if (io.config.baseUrlHttps) {
+    // An unsaved channel (no id yet) has no webhook URL to register.
+    if (io.config.baseUrlHttps && io.channelId !== '') {
       await registerTelegramWebhook(cfg, io);
       return `Sent a test message to chat ${cfg.chat_id} and registered the webhook for the buttons.`;
     }

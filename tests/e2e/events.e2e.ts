@@ -1,0 +1,114 @@
+// Events: live arrivals wait behind the "N new" button, a facet filter narrows the table and
+// lands in the URL, `?event=<id>` opens the detail panel, and Export downloads a CSV.
+import { readFile } from 'node:fs/promises';
+import { describe, expect, test } from 'vitest';
+import { SimAgent } from './agent-sim.js';
+import { currentTheme, markNoReload, testContext, trackedPage, uniqueAgentId, uniqueSuffix, useConsole, waitForLive } from './harness.js';
+
+const s = useConsole();
+
+async function newAgent(prefix: string): Promise<SimAgent> {
+  const env = `events-${uniqueSuffix()}`;
+  const key = await s.admin.createKey(env);
+  return new SimAgent(s.server.baseUrl, key.key, uniqueAgentId(prefix), env);
+}
+
+describe('events', () => {
+  test('live rows wait behind "N new", a verdict filter narrows the table and the URL, export downloads a CSV', async () => {
+    const agent = await newAgent('events-live');
+    const tag = uniqueSuffix();
+    const listTool = `list_orders_${tag}`;
+    const readTool = `read_file_${tag}`;
+    await agent.sendEvents([
+      agent.event(listTool, 'call_allowed', { args: { status: 'open' } }),
+      agent.event(readTool, 'call_denied', { contract: 'no-secret-files', args: { path: '.env' }, reason: 'Refusing to read .env' }),
+    ]);
+
+    const context = await testContext(s.browser, s.server.baseUrl, { session: s.admin.session });
+    const page = await trackedPage(context, 'events-live');
+    await page.goto('/dashboard/events');
+    const grid = page.getByRole('grid', { name: 'Events' });
+    const ours = grid.getByRole('row').filter({ hasText: agent.agentId });
+    await ours.filter({ hasText: listTool }).waitFor();
+    await ours.filter({ hasText: readTool }).waitFor();
+    expect(await ours.count()).toBe(2);
+
+    // Live: three new events are buffered behind a button instead of shifting the rows.
+    await waitForLive(page);
+    const stillSamePage = await markNoReload(page);
+    const liveTool = `refund_${tag}`;
+    await agent.sendEvents([
+      agent.event(liveTool, 'call_allowed', { args: { amount: 20 } }),
+      agent.event(liveTool, 'call_allowed', { args: { amount: 40 } }),
+      agent.event(liveTool, 'call_denied', { contract: 'refund-limit', args: { amount: 5000 } }),
+    ]);
+    const newButton = page.getByRole('button', { name: '3 new' });
+    await newButton.waitFor();
+    expect(await ours.filter({ hasText: liveTool }).count()).toBe(0);
+    await newButton.click();
+    await newButton.waitFor({ state: 'detached' });
+    await ours.filter({ hasText: liveTool }).first().waitFor();
+    expect(await ours.filter({ hasText: liveTool }).count()).toBe(3);
+    expect(await stillSamePage()).toBe(true);
+
+    // A facet filter: only denied events remain, and the URL says so.
+    const denied = page.getByRole('list', { name: 'Verdict values' }).getByRole('checkbox', { name: /^denied\b/ });
+    const filtered = page.waitForResponse((r) => r.url().includes('/api/v1/events?') && new URL(r.url()).searchParams.get('verdict') === 'call_denied');
+    await denied.check();
+    expect((await filtered).status()).toBe(200);
+    await page.waitForURL((u) => u.pathname === '/dashboard/events' && u.searchParams.getAll('verdict').join() === 'call_denied');
+    await ours.filter({ hasText: listTool }).waitFor({ state: 'detached' });
+    await ours.filter({ hasText: readTool }).waitFor();
+    expect(await ours.count()).toBe(2); // the read_file denial and the refund denial
+    expect(await ours.filter({ hasText: liveTool }).count()).toBe(1);
+
+    // Narrow further to this agent and export exactly those rows as CSV.
+    await page.getByRole('list', { name: 'Agent values' }).getByRole('checkbox', { name: new RegExp(`^${agent.agentId}\\b`) }).check();
+    await page.waitForURL((u) => u.searchParams.get('agent') === agent.agentId && u.searchParams.get('verdict') === 'call_denied');
+    await page.getByRole('button', { name: 'Export' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export events' });
+    await dialog.waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Download CSV' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^edictum-events-.*\.csv$/);
+    const csv = await readFile(await download.path(), 'utf8');
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('timestamp,id,call_id,agent_id,tool_name,verdict,mode,env,contract,reason,tool_args,created_at');
+    expect(lines).toHaveLength(3);
+    expect(lines.slice(1).every((l) => l.includes(agent.agentId) && l.includes('call_denied'))).toBe(true);
+    expect(csv).toContain(readTool);
+    expect(csv).toContain('refund-limit');
+    expect(csv).toContain(agent.env);
+    await dialog.waitFor({ state: 'detached' });
+    expect(page.uncaughtErrors).toEqual([]);
+  });
+
+  test('light theme: ?event=<id> opens that event in the detail panel', async () => {
+    const agent = await newAgent('events-deep');
+    const tool = `transfer_funds_${uniqueSuffix()}`;
+    await agent.sendEvents([
+      agent.event(tool, 'call_denied', { contract: 'wire-limit', args: { amount: 99_000, iban: 'DE00 1234' }, reason: 'Transfers above 10k need approval' }),
+      agent.event(`${tool}_other`, 'call_allowed'),
+    ]);
+    const [event] = await s.admin.request<{ id: string; call_id: string }[]>('GET', `/events?agent_id=${agent.agentId}&tool_name=${tool}`);
+    expect(event).toBeDefined();
+
+    const context = await testContext(s.browser, s.server.baseUrl, { session: s.admin.session, theme: 'light' });
+    const page = await trackedPage(context, 'events-deep-link');
+    await page.goto(`/dashboard/events?event=${event!.id}`);
+    await page.getByRole('heading', { name: tool, level: 2 }).waitFor();
+    await page.getByText(event!.id, { exact: true }).waitFor();
+    await page.getByText('Transfers above 10k need approval', { exact: true }).waitFor();
+    await page.getByRole('link', { name: 'wire-limit' }).waitFor();
+    await page.getByRole('button', { name: event!.call_id }).waitFor();
+    // The selected row is marked in the grid.
+    const selected = page.getByRole('grid', { name: 'Events' }).getByRole('row', { selected: true });
+    await selected.filter({ hasText: tool }).waitFor();
+    expect(await currentTheme(page)).toBe('light');
+
+    // Closing the panel drops the parameter.
+    await page.getByRole('button', { name: 'Close event detail' }).click();
+    await page.waitForURL((u) => !u.searchParams.has('event'));
+    await page.getByRole('heading', { name: tool, level: 2 }).waitFor({ state: 'detached' });
+    expect(page.uncaughtErrors).toEqual([]);
+  });
+});
