@@ -121,6 +121,9 @@ async function startConsole(mode: string) {
   const runtime = await createRuntime(config, createLogger(config));
   await runtime.deps.database.migrate();
   const { app, ctx } = await buildApp(runtime.deps);
+  // The floor under every SDK call: Fastify + the API-key check, answering a constant. The gap
+  // between a figure and this floor is the route's own work.
+  app.get('/api/v1/bench-auth-floor', { config: { auth: 'apiKey' } }, async () => ({ value: '1' }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { tenantId } = await bootstrapAdmin(runtime.deps, { email: 'bench@example.com', password: 'bench-password-long-enough', tenantName: 'bench' });
   const { key } = await createKeysService(runtime.deps, ctx.publish).create(tenantId, 'production', 'bench');
@@ -162,6 +165,7 @@ async function benchMode(mode: string, base: { p50: number; p99: number }): Prom
     });
     const batch = JSON.stringify({ keys: [`s:${sid}:attempts`, `s:${sid}:execs`, `s:${sid}:tool:send_email`] });
     const figures: [string, (i: number) => Promise<number>][] = [
+      ['auth_floor', () => c.call({ method: 'GET', path: '/api/v1/bench-auth-floor' })],
       ['session_get', () => c.call({ method: 'GET', path: k('attempts') })],
       ['session_put', (i) => c.call({ method: 'PUT', path: k('attempts'), body: JSON.stringify({ value: String(i) }) })],
       ['session_increment', () => c.call({ method: 'POST', path: `${k('execs')}/increment`, body: '{"amount":1}' })],

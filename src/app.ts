@@ -21,8 +21,16 @@ import type { Job } from './workers/scheduler.js';
 /** Default body limit (the reference's); routes that need more or less say so. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
+export interface RouteInfo {
+  method: string;
+  url: string;
+  auth: string;
+}
+
 export interface BuiltApp {
   app: FastifyInstance;
+  /** Every route with the credential it requires (security tests walk all of them). */
+  routes: RouteInfo[];
   ctx: AppContext;
   /** Background jobs the modules need; main.ts (or a test) schedules them. */
   jobs: Job[];
@@ -57,6 +65,12 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   installHttpHardening(app, deps.config);
   installAuth(app, deps);
   installAuthGuard(app);
+  const routes: RouteInfo[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) {
+      if (method !== 'HEAD') routes.push({ method, url: r.url, auth: r.config?.auth ?? 'none' });
+    }
+  });
 
   const hubRef: { current: StreamHubView } = {
     current: { connectedAgents: () => 0, closeAll: async () => undefined },
@@ -103,7 +117,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
     closing = true;
     await ctx.hub.closeAll();
   });
-  return { app, ctx, jobs };
+  return { app, routes, ctx, jobs };
 }
 
 function trustProxySetting(list: string[]): boolean | string[] {

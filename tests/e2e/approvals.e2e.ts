@@ -5,7 +5,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { SimAgent, type Approval } from './agent-sim.js';
-import { currentTheme, markNoReload, testContext, trackedPage, uniqueAgentId, uniqueSuffix, useConsole, waitForLive } from './harness.js';
+import { currentTheme, markNoReload, testContext, trackedPage, uniqueAgentId, uniqueSuffix, useConsole, waitForFocus, waitForLive } from './harness.js';
 
 const s = useConsole();
 
@@ -68,7 +68,7 @@ describe('approvals', () => {
     await page.keyboard.press('d');
     const reasonField = card(page, b).getByRole('textbox', { name: 'Reason for denying' });
     await reasonField.waitFor();
-    expect(await reasonField.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await waitForFocus(reasonField);
     await page.keyboard.type(reason);
     const bDecision = agent.waitForDecision(b.id, 30_000);
     const bPut = decisionPut(page, b);
@@ -83,7 +83,7 @@ describe('approvals', () => {
     const deep = await trackedPage(context, 'approvals-deep-link');
     await deep.goto(`/dashboard/approvals?id=${c.id}`);
     await card(deep, c).getByText(c.message).waitFor();
-    await deep.waitForFunction(`document.activeElement && document.activeElement.getAttribute('data-approval-id') === ${JSON.stringify(c.id)}`);
+    await waitForFocus(card(deep, c));
     const cPut = decisionPut(deep, c);
     await deep.keyboard.press('a');
     expect((await cPut).status()).toBe(200);

@@ -115,7 +115,7 @@ describe('contracts', () => {
     const name = `ops-guard-${uniqueSuffix()}`;
     const env = `contracts-${uniqueSuffix()}`;
     await s.admin.uploadBundle(goodBundle(name));
-    await s.admin.uploadBundle(goodBundle(name, '  - id: no-prod-deletes\n    type: pre\n    tool: delete_database\n    then:\n      effect: deny\n      message: "Never"\n'));
+    await s.admin.uploadBundle(goodBundle(name, '  - id: no-prod-deletes\n    type: pre\n    tool: delete_database\n    when:\n      args.env: { equals: production }\n    then:\n      effect: deny\n      message: "Never"\n'));
     await s.admin.deploy(name, 1, env);
 
     const context = await testContext(s.browser, s.server.baseUrl, { session: s.admin.session, theme: 'light' });
@@ -136,7 +136,8 @@ describe('contracts', () => {
     const diff = page.getByRole('region', { name: 'Changes from v1 to v2' });
     await diff.getByText('- id: no-prod-deletes', { exact: true }).waitFor();
     // The added line is announced as added (the +/− gutter is decorative).
-    await diff.locator('div').filter({ hasText: /^\s*\d*\s*\d+\s*added: - id: no-prod-deletes$/ }).waitFor();
+    const addedRow = diff.locator('div').filter({ has: page.getByText('- id: no-prod-deletes', { exact: true }) }).last();
+    await addedRow.getByText('added:', { exact: true }).waitFor({ state: 'attached' });
     expect(page.uncaughtErrors).toEqual([]);
   });
 });

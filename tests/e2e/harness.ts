@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, onTestFinished } from 'vitest';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -307,4 +307,23 @@ export async function currentTheme(page: Page): Promise<Theme> {
   // A string expression: this file is type-checked without the DOM library.
   const dark = await page.evaluate<boolean>("document.documentElement.classList.contains('dark')");
   return dark ? 'dark' : 'light';
+}
+
+// Waits on a condition of one element. Functions, not strings: the console's CSP has no
+// 'unsafe-eval', and Playwright compiles string predicates with eval inside the page.
+interface ValueElement {
+  value: string;
+  ownerDocument: { activeElement: unknown };
+}
+
+/** Waits until a form control holds `value` (controlled inputs fill in after their data loads). */
+export async function waitForValue(locator: Locator, value: string): Promise<void> {
+  const handle = await locator.elementHandle();
+  await locator.page().waitForFunction(([el, v]) => (el as unknown as ValueElement).value === v, [handle, value] as const);
+}
+
+/** Waits until the element has the keyboard focus. */
+export async function waitForFocus(locator: Locator): Promise<void> {
+  const handle = await locator.elementHandle();
+  await locator.page().waitForFunction((el) => (el as unknown as ValueElement).ownerDocument.activeElement === el, handle);
 }

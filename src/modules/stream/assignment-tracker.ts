@@ -57,6 +57,16 @@ export function createAssignmentTracker(opts: { db: Db; bundles: BundlesApi; fle
     return [{ frame: sseFrame(newMessageId(), 'contract_update', payload), revision: payload.revision_hash }];
   }
 
+  /** Inside a retarget, a failed lookup must not swallow the frames already decided on. */
+  async function safePush(conn: AgentConnection): Promise<StepFrame[]> {
+    try {
+      return await pushFrame(conn);
+    } catch (err) {
+      log.warn({ err, agent_id: conn.agentId }, 'could not look up the current bundle');
+      return [];
+    }
+  }
+
   function apply(conn: AgentConnection, r: Resolution): boolean {
     const changed = conn.bundleName !== r.bundle_name;
     conn.bundleName = r.bundle_name;
@@ -65,20 +75,30 @@ export function createAssignmentTracker(opts: { db: Db; bundles: BundlesApi; fle
     return changed;
   }
 
+  /** The live row follows the stream (for /agents/status); a failed write is only logged. */
   async function persist(conn: AgentConnection): Promise<void> {
-    await liveConnectionsRepository.setBundle(db, conn.connectionId, conn.bundleName, conn.bundleSource);
+    try {
+      await liveConnectionsRepository.setBundle(db, conn.connectionId, conn.bundleName, conn.bundleSource);
+    } catch (err) {
+      log.warn({ err, agent_id: conn.agentId }, 'could not record the stream bundle');
+    }
   }
 
   /** Re-run resolution for a console-targeted stream; push the new bundle if it changed. */
   const reresolveStep =
     (conn: AgentConnection, before: StepFrame[] = []) =>
     async (): Promise<StepFrame[]> => {
-      const r = await limit(() =>
-        fleet.resolve({ tenantId: conn.tenantId, agentId: conn.agentId, env: conn.env, tags: conn.tags }),
-      );
+      let r: Resolution;
+      try {
+        r = await limit(() => fleet.resolve({ tenantId: conn.tenantId, agentId: conn.agentId, env: conn.env, tags: conn.tags }));
+      } catch (err) {
+        // Keep the current target; the forwarded event still goes out.
+        log.warn({ err, agent_id: conn.agentId }, 'could not re-resolve a stream');
+        return before;
+      }
       if (!apply(conn, r)) return before;
       await persist(conn);
-      return [...before, ...(await pushFrame(conn))];
+      return [...before, ...(await safePush(conn))];
     };
 
   return {
@@ -96,7 +116,7 @@ export function createAssignmentTracker(opts: { db: Db; bundles: BundlesApi; fle
         apply(conn, { bundle_name: bundle, source: 'explicit', rule_id: null, rule_pattern: null });
         conn.enqueue(async () => {
           await persist(conn);
-          return [forward, ...(await pushFrame(conn))];
+          return [forward, ...(await safePush(conn))];
         }, log);
       } else if (conn.bundleSource === 'agent') {
         // The agent named its bundle itself; a cleared console assignment does not touch it.

@@ -49,7 +49,19 @@ export function FleetTab() {
   const live = useMemo(() => new Map((status.data?.agents ?? []).map((a) => [a.agent_id, a])), [status.data]);
   const names = useMemo(() => new Map((regs.data ?? []).map((r) => [r.agent_id, r])), [regs.data]);
   const summary = fleet.data?.fleet_summary;
-  const agents = fleet.data?.agents ?? [];
+  // Fleet coverage is built from audit events, so an agent that has only opened its stream is
+  // not in it yet. Connected agents are added with no tool calls, so "appears after its first
+  // event or connection" holds.
+  const agents = useMemo(() => {
+    const list: FleetAgent[] = [...(fleet.data?.agents ?? [])];
+    const seen = new Set(list.map((a) => a.agent_id));
+    for (const l of status.data?.agents ?? []) {
+      if (seen.has(l.agent_id)) continue;
+      seen.add(l.agent_id);
+      list.push({ agent_id: l.agent_id, environment: l.env, total_tools: 0, enforced: 0, observed: 0, ungoverned: 0, coverage_pct: 0, drift_status: l.status, last_seen: l.connected_at, event_count_24h: 0 });
+    }
+    return list;
+  }, [fleet.data, status.data]);
   const envs = [...new Set(agents.map((a) => a.environment))].sort();
   const toolAgents = tool ? new Set(summary?.ungoverned_tools.find((t) => t.tool_name === tool)?.agent_ids ?? []) : null;
 
@@ -96,7 +108,7 @@ export function FleetTab() {
       </LoadingBlock>
     );
   }
-  if (summary.total_agents === 0) {
+  if (agents.length === 0) {
     return (
       <EmptyState
         icon={<IconBot size={24} />}
@@ -115,7 +127,7 @@ export function FleetTab() {
   const totals = agents.reduce((t, a) => ({ tools: t.tools + a.total_tools, enforced: t.enforced + a.enforced }), { tools: 0, enforced: 0 });
   const coveragePct = totals.tools ? Math.round((totals.enforced / totals.tools) * 100) : 100;
   const allUngoverned = agents.length > 0 && agents.every((a) => a.enforced === 0 && a.observed === 0 && a.total_tools > 0);
-  const allEnforced = agents.length > 0 && summary.fully_enforced === summary.total_agents;
+  const allEnforced = agents.length > 0 && summary.fully_enforced === agents.length;
   const driftCount = Math.max(summary.with_drift, (status.data?.agents ?? []).filter((a) => a.status === 'drift').length);
 
   const th = (key: SortKey, label: string) => (
@@ -130,7 +142,7 @@ export function FleetTab() {
   return (
     <div className="flex flex-col gap-4">
       <section aria-label="Fleet summary" className="grid grid-cols-2 gap-3 lg:grid-cols-5">
-        <Summary label="Agents" value={formatNumber(summary.total_agents)} note={`${live.size} connected now`} />
+        <Summary label="Agents" value={formatNumber(agents.length)} note={`${live.size} connected now`} />
         <Summary label="Coverage" value={`${coveragePct}%`} note="Tools with an enforcing contract" tone={coveragePct === 100 ? 'emerald' : coveragePct < 50 ? 'red' : undefined} />
         <Summary label="Fully enforced" value={formatNumber(summary.fully_enforced)} note="Agents with every tool enforced" tone="emerald" />
         <Summary label="Ungoverned" value={formatNumber(summary.with_ungoverned)} note={`${summary.total_ungoverned_tools} tools with no contract`} tone={summary.with_ungoverned ? 'red' : undefined} />
@@ -232,10 +244,14 @@ export function FleetTab() {
                         </span>
                       </TD>
                       <TD className="w-40">
-                        <div className="flex items-center gap-2">
-                          <CoverageBar enforced={a.enforced} observed={a.observed} ungoverned={a.ungoverned} className="w-20" />
-                          <span className="text-xs tabular-nums">{a.coverage_pct}%</span>
-                        </div>
+                        {a.total_tools === 0 ? (
+                          <span className="text-xs text-slate-500">No tool calls yet</span>
+                        ) : (
+                          <div className="flex items-center gap-2">
+                            <CoverageBar enforced={a.enforced} observed={a.observed} ungoverned={a.ungoverned} className="w-20" />
+                            <span className="text-xs tabular-nums">{a.coverage_pct}%</span>
+                          </div>
+                        )}
                         {a.ungoverned > 0 && <div className="text-xs text-red-600 dark:text-red-400">{a.ungoverned} ungoverned</div>}
                       </TD>
                       <TD className="text-xs tabular-nums">
