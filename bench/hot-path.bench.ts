@@ -47,7 +47,14 @@ function client(base: string, headers: Record<string, string>) {
     call(c: Call): Promise<number> {
       return new Promise((resolve, reject) => {
         const req = httpRequest(
-          { host: url.hostname, port: url.port, method: c.method, path: c.path, agent, headers: { ...headers, ...(c.body ? { 'content-length': Buffer.byteLength(c.body) } : {}) } },
+          {
+            host: url.hostname,
+            port: url.port,
+            method: c.method,
+            path: c.path,
+            agent,
+            headers: { ...headers, ...(c.body ? { 'content-length': Buffer.byteLength(c.body) } : {}) },
+          },
           (res) => {
             res.on('data', () => undefined);
             res.on('end', () => resolve(res.statusCode ?? 0));
@@ -125,7 +132,11 @@ async function startConsole(mode: string) {
   // between a figure and this floor is the route's own work.
   app.get('/api/v1/bench-auth-floor', { config: { auth: 'apiKey' } }, async () => ({ value: '1' }));
   await app.listen({ port: 0, host: '127.0.0.1' });
-  const { tenantId } = await bootstrapAdmin(runtime.deps, { email: 'bench@example.com', password: 'bench-password-long-enough', tenantName: 'bench' });
+  const { tenantId } = await bootstrapAdmin(runtime.deps, {
+    email: 'bench@example.com',
+    password: 'bench-password-long-enough',
+    tenantName: 'bench',
+  });
   const { key } = await createKeysService(runtime.deps, ctx.publish).create(tenantId, 'production', 'bench');
   return {
     base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
@@ -148,18 +159,33 @@ function report(name: string, v: number, base: number, target: number): boolean 
 
 async function benchMode(mode: string, base: { p50: number; p99: number }): Promise<boolean> {
   const con = await startConsole(mode);
-  const c = client(con.base, { authorization: `Bearer ${con.key}`, 'x-edictum-agent-id': 'bench-agent', 'content-type': 'application/json' });
+  const c = client(con.base, {
+    authorization: `Bearer ${con.key}`,
+    'x-edictum-agent-id': 'bench-agent',
+    'content-type': 'application/json',
+  });
   try {
     const sid = randomBytes(8).toString('hex');
     const k = (s: string) => `/api/v1/sessions/${encodeURIComponent(`s:${sid}:${s}`)}`;
     await c.call({ method: 'PUT', path: k('attempts'), body: JSON.stringify({ value: '1' }) });
     const created = await new Promise<string>((resolve, reject) => {
-      const body = JSON.stringify({ agent_id: 'bench', tool_name: 'tool', tool_args: { a: 1 }, message: 'm', timeout: 3600, timeout_effect: 'deny' });
-      const req = httpRequest(`${con.base}/api/v1/approvals`, { method: 'POST', headers: { authorization: `Bearer ${con.key}`, 'content-type': 'application/json' } }, (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => resolve((JSON.parse(text) as { id: string }).id));
+      const body = JSON.stringify({
+        agent_id: 'bench',
+        tool_name: 'tool',
+        tool_args: { a: 1 },
+        message: 'm',
+        timeout: 3600,
+        timeout_effect: 'deny',
       });
+      const req = httpRequest(
+        `${con.base}/api/v1/approvals`,
+        { method: 'POST', headers: { authorization: `Bearer ${con.key}`, 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve((JSON.parse(text) as { id: string }).id));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -187,7 +213,9 @@ async function benchMode(mode: string, base: { p50: number; p99: number }): Prom
 
 async function main(): Promise<void> {
   const base = await baseline();
-  process.stdout.write(`baseline (bare Fastify constant route): p50=${base.p50.toFixed(3)}ms p99=${base.p99.toFixed(3)}ms, N=${N}\n`);
+  process.stdout.write(
+    `baseline (bare Fastify constant route): p50=${base.p50.toFixed(3)}ms p99=${base.p99.toFixed(3)}ms, N=${N}\n`,
+  );
   let ok = true;
   for (const mode of MODES) ok = (await benchMode(mode, base)) && ok;
   process.exitCode = ok ? 0 : 1;

@@ -222,7 +222,14 @@ export function dbAgentKv(db: Db): AgentKvStore {
     async incr(tenantId, key, amount) {
       let rows: { numeric: number }[];
       try {
-        ({ rows } = await client.query<{ numeric: number }>(KV_INCR, [tenantId, key, String(amount), amount, AGENT_KV_TTL_SECONDS, NUMERIC_TEXT_RE]));
+        ({ rows } = await client.query<{ numeric: number }>(KV_INCR, [
+          tenantId,
+          key,
+          String(amount),
+          amount,
+          AGENT_KV_TTL_SECONDS,
+          NUMERIC_TEXT_RE,
+        ]));
       } catch (err) {
         // 22003: double precision overflow (in the sum, or a stored "1e999").
         if (pgErrorCode(err) === '22003') throw new KvIncrementError('overflow');
@@ -235,10 +242,7 @@ export function dbAgentKv(db: Db): AgentKvStore {
       await client.query('DELETE FROM agent_kv WHERE tenant_id = $1 AND key = $2', [tenantId, key]);
     },
     async sweep() {
-      const rows = await db
-        .delete(agentKv)
-        .where(lt(agentKv.expiresAt, new Date()))
-        .returning({ k: agentKv.key });
+      const rows = await db.delete(agentKv).where(lt(agentKv.expiresAt, new Date())).returning({ k: agentKv.key });
       return rows.length;
     },
   };

@@ -59,7 +59,7 @@ export class HttpFake {
   }
 
   /** The first request (already received or still to come) that satisfies `pred`. */
-  waitFor(pred: (r: Recorded) => boolean, timeoutMs = 5000, what = 'a matching request'): Promise<Recorded> {
+  waitFor(pred: (r: Recorded) => boolean, timeoutMs = 10_000, what = 'a matching request'): Promise<Recorded> {
     const hit = this.calls.find(pred);
     if (hit) return Promise.resolve(hit);
     return new Promise((resolve, reject) => {
@@ -79,7 +79,7 @@ export class HttpFake {
   }
 
   /** Wait until `count` requests satisfy `pred`. */
-  async waitForCount(pred: (r: Recorded) => boolean, count: number, timeoutMs = 5000): Promise<Recorded[]> {
+  async waitForCount(pred: (r: Recorded) => boolean, count: number, timeoutMs = 10_000): Promise<Recorded[]> {
     const deadline = Date.now() + timeoutMs;
     for (let n = 0; ; n++) {
       const matching = this.calls.filter(pred);

@@ -45,7 +45,7 @@ export async function startFakes(): Promise<Fakes> {
       EDICTUM_SLACK_API_BASE: slack.apiBase,
       EDICTUM_DISCORD_API_BASE: discord.apiBase,
       EDICTUM_OUTBOUND_ALLOW: '127.0.0.1',
-      EDICTUM_OUTBOUND_TIMEOUT_MS: '3000',
+      EDICTUM_OUTBOUND_TIMEOUT_MS: '10000',
     },
     async close() {
       await Promise.all([telegram.close(), slack.close(), discord.close(), webhook.close(), smtp.close()]);
@@ -181,7 +181,7 @@ export function advanceClock(t: TestApp, ms: number): void {
  * Waits for a background step the test cannot await directly (the approvals module notifies in
  * the background), re-checking on every turn of the event loop; bounded, no timed sleeps.
  */
-export async function waitUntil(cond: () => Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function waitUntil(cond: () => Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);

@@ -1,7 +1,16 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
-import { agentOf, busRecorder, createApproval, expire, recordingNotifier, rowOf, timeoutJob, type Agent } from '../helpers/approvals-fixtures.js';
+import {
+  agentOf,
+  busRecorder,
+  createApproval,
+  expire,
+  recordingNotifier,
+  rowOf,
+  timeoutJob,
+  type Agent,
+} from '../helpers/approvals-fixtures.js';
 
 describe('approval timeout worker', () => {
   let t: TestApp;
@@ -33,15 +42,28 @@ describe('approval timeout worker', () => {
       await timeoutJob(t).run();
 
       for (const id of [overdueA.id, overdueB.id]) {
-        expect(await rowOf(t, id)).toMatchObject({ status: 'timeout', decided_via: 'system', decided_by: null, decided_at: null });
+        expect(await rowOf(t, id)).toMatchObject({
+          status: 'timeout',
+          decided_via: 'system',
+          decided_by: null,
+          decided_at: null,
+        });
       }
       expect((await rowOf(t, fresh.id))!.status).toBe('pending');
 
-      const agentMsg = await rec.next((m) => m.topic === 'agents' && m.type === 'approval_timeout' && m.data.approval_id === overdueA.id);
+      const agentMsg = await rec.next(
+        (m) => m.topic === 'agents' && m.type === 'approval_timeout' && m.data.approval_id === overdueA.id,
+      );
       expect(agentMsg).toMatchObject({ tenantId: a.tenantId, env: 'production' });
       expect(agentMsg.data).toMatchObject({ approval_id: overdueA.id, agent_id: overdueA.agent_id, tool_name: 'send_email' });
       await rec.next((m) => m.topic === 'dashboard' && m.type === 'approval_timeout' && m.data.approval_id === overdueA.id);
-      await rec.next((m) => m.topic === 'dashboard' && m.type === 'approval_timeout' && m.tenantId === b.tenantId && m.data.approval_id === overdueB.id);
+      await rec.next(
+        (m) =>
+          m.topic === 'dashboard' &&
+          m.type === 'approval_timeout' &&
+          m.tenantId === b.tenantId &&
+          m.data.approval_id === overdueB.id,
+      );
       expect(rec.seen.some((m) => m.type === 'approval_timeout' && m.data.approval_id === fresh.id)).toBe(false);
 
       const call = await notes.waitFor('approvalsTimedOut');
@@ -76,7 +98,9 @@ describe('approval timeout worker', () => {
       FROM generate_series(1, 1234)`);
     t.ctx.notifier = recordingNotifier().notifier;
     await timeoutJob(t).run();
-    const [left] = await t.deps.database.rows<{ n: number }>(sql`SELECT count(*)::int AS n FROM approvals WHERE agent_id = 'backlog' AND status = 'pending'`);
+    const [left] = await t.deps.database.rows<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM approvals WHERE agent_id = 'backlog' AND status = 'pending'`,
+    );
     expect(left!.n).toBe(0);
   });
 

@@ -29,7 +29,7 @@ describe('slack app: Block Kit messages and signed interactions', () => {
     await f.slack.waitFor((r) => r.path === '/api/chat.postMessage' && r.body.includes(id));
     return f.slack.requestFor(id)!;
   }
-  const updated = (id: string) => f.slack.waitFor((r) => r.path === '/api/chat.update' && r.body.includes(id), 5000, `chat.update for ${id}`);
+  const updated = (id: string) => f.slack.waitFor((r) => r.path === '/api/chat.update' && r.body.includes(id), 10_000, `chat.update for ${id}`);
   const ephemeralTo = (user: string, n: number) => f.slack.waitForCount((r) => r.path === '/api/chat.postEphemeral' && r.body.includes(`"user":"${user}"`), n);
 
   it('shows the arguments with mrkdwn control characters escaped', async () => {
@@ -109,9 +109,9 @@ describe('slack app: Block Kit messages and signed interactions', () => {
     const press = slackPress(id, channelId, 'approve');
     expect((await slackPost(t, path(), press, { signature: 'v0=' + 'a'.repeat(64) })).statusCode).toBe(403);
     expect((await slackPost(t, path(), press, { signature: null })).statusCode).toBe(403);
-    const stale = Math.floor(t.deps.now().getTime() / 1000) - 301;
+    const stale = Math.floor(t.deps.now().getTime() / 1000) - 330;
     expect((await slackPost(t, path(), press, { ts: stale })).statusCode).toBe(403);
-    const future = Math.floor(t.deps.now().getTime() / 1000) + 301;
+    const future = Math.floor(t.deps.now().getTime() / 1000) + 330;
     expect((await slackPost(t, path(), press, { ts: future })).statusCode).toBe(403);
     expect((await slackPost(t, `${SHARED}/6f1c4a52-6f55-4c3e-9a55-0d6f3f6b7a11`, press)).statusCode).toBe(404);
     const off = (await createChannel(t, cookie, 'slack_app', { bot_token: SLACK_TOKEN, signing_secret: SLACK_SIGNING, slack_channel: 'C0OFF' })).id;

@@ -30,7 +30,7 @@ describe('telegram: messages and verified buttons', () => {
     await f.telegram.waitFor((r) => r.path.endsWith('/sendMessage') && r.body.includes(id));
     return f.telegram.requestFor(id)!;
   }
-  const edited = (id: string) => f.telegram.waitFor((r) => r.path.endsWith('/editMessageText') && r.body.includes(id), 5000, `an edit for ${id}`);
+  const edited = (id: string) => f.telegram.waitFor((r) => r.path.endsWith('/editMessageText') && r.body.includes(id), 10_000, `an edit for ${id}`);
   const answerFor = async (update: Record<string, unknown>) => {
     const qid = (update.callback_query as { id: string }).id;
     await f.telegram.waitFor((r) => r.path.endsWith('/answerCallbackQuery') && r.body.includes(`"${qid}"`));

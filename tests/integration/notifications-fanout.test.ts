@@ -96,7 +96,7 @@ describe('fan-out to every channel type, one decision edits them all', () => {
     const skipped = await createApproval(t, key, {}, 'marketing-bot');
     const matched = await createApproval(t, key, {}, 'ops-1');
     await f.telegram.waitFor((r) => r.path.endsWith('/sendMessage') && r.body.includes(matched));
-    await waitUntil(async () => (await deliveries(t, cookie, skipped)).length > 0, 5000, 'routing of the other approval');
+    await waitUntil(async () => (await deliveries(t, cookie, skipped)).length > 0, 10_000, 'routing of the other approval');
     await deliver(t);
     expect(f.telegram.messages.slice(before).some((m) => m.text.includes(skipped))).toBe(false);
     // Only the contract-filtered channel: its filter applies only to approvals naming a contract.

@@ -27,7 +27,8 @@ async function start(dataDir: string) {
 }
 
 describe('embedded mode survives a restart', () => {
-  it('keeps the admin, the session, API keys and secrets on the same data dir', async () => {
+  // Creating an on-disk PGlite cluster (initdb) takes seconds on a loaded 2-core machine.
+  it('keeps the admin, the session, API keys and secrets on the same data dir', { timeout: 180_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'edictum-restart-'));
     try {
       const first = await start(dir);

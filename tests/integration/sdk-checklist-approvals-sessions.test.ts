@@ -85,7 +85,10 @@ describe('SDK checklist: approvals and sessions', () => {
     expect(ts.key(k('attempts'))).toContain('%3A');
     expect(await ts.increment(k('attempts'))).toBe(1);
     const batch = await send('POST', '/api/v1/sessions/batch', { keys: [k('attempts'), k('execs'), k('tool:send_email')] });
-    expect(batch).toEqual({ status: 200, body: { values: { [k('attempts')]: '1', [k('execs')]: null, [k('tool:send_email')]: null } } });
+    expect(batch).toEqual({
+      status: 200,
+      body: { values: { [k('attempts')]: '1', [k('execs')]: null, [k('tool:send_email')]: null } },
+    });
     expect(Number(await ts.get(k('attempts')))).toBe(1);
     expect(await ts.increment(k('execs'))).toBe(1);
     expect(await ts.increment(k('tool:send_email'))).toBe(1);
@@ -157,7 +160,12 @@ describe('SDK checklist: approvals and sessions', () => {
       }
       if (!decided) {
         // A human decides between two polls.
-        const put = await t.request({ method: 'PUT', url: `/api/v1/approvals/${id}`, cookie: a.cookie, payload: { approved: true, reason: 'looks fine' } });
+        const put = await t.request({
+          method: 'PUT',
+          url: `/api/v1/approvals/${id}`,
+          cookie: a.cookie,
+          payload: { approved: true, reason: 'looks fine' },
+        });
         expect(put.statusCode).toBe(200);
         decided = true;
       }
@@ -166,7 +174,14 @@ describe('SDK checklist: approvals and sessions', () => {
   });
 
   it('the poll loop sees timeout once the deadline has passed', async () => {
-    const created = await send('POST', '/api/v1/approvals', { agent_id: 'x', tool_name: 't', tool_args: {}, message: 'm', timeout: 1, timeout_effect: 'allow' });
+    const created = await send('POST', '/api/v1/approvals', {
+      agent_id: 'x',
+      tool_name: 't',
+      tool_args: {},
+      message: 'm',
+      timeout: 1,
+      timeout_effect: 'allow',
+    });
     const id = (created.body as { id: string }).id;
     await expire(t, id, 1);
     const r = await send('GET', `/api/v1/approvals/${id}`);

@@ -64,7 +64,7 @@ describe('SSRF: outbound targets are checked on save and at send time', () => {
       const created = await createChannel(relaxed, relaxedCookie, 'webhook', { url: `${f.webhook.url}/internal` });
       const key = await strict.apiKey(cookie);
       const id = await createApproval(strict, key);
-      await waitUntil(async () => (await deliveries(strict, cookie, id)).length > 0, 5000, 'the request queued');
+      await waitUntil(async () => (await deliveries(strict, cookie, id)).length > 0, 10_000, 'the request queued');
       await deliver(strict);
       const [row] = await deliveries(strict, cookie, id);
       expect(row).toMatchObject({ channel_id: created.id, status: 'pending', attempts: 1 });

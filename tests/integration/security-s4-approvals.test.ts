@@ -42,7 +42,12 @@ describe('S4 approval state', () => {
 
   it('never lets an API key decide (403), not even its own request', async () => {
     const ap = await createApproval(t, a.key);
-    const res = await t.request({ method: 'PUT', url: `${A}/${ap.id}`, apiKey: a.key, payload: { approved: true, decided_by: 'agent' } });
+    const res = await t.request({
+      method: 'PUT',
+      url: `${A}/${ap.id}`,
+      apiKey: a.key,
+      payload: { approved: true, decided_by: 'agent' },
+    });
     expect(res.statusCode).toBe(403);
     expect(await rowOf(t, ap.id)).toMatchObject({ status: 'pending', decided_by: null });
   });
@@ -76,7 +81,8 @@ describe('S4 approval state', () => {
         decide(ap.id, m.cookie, { approved: false, reason: 'member says no' }),
       ]);
       expect([r1.statusCode, r2.statusCode].sort()).toEqual([200, 409]);
-      const winner = r1.statusCode === 200 ? { status: 'approved', decided_by: a.email } : { status: 'denied', decided_by: m.email };
+      const winner =
+        r1.statusCode === 200 ? { status: 'approved', decided_by: a.email } : { status: 'denied', decided_by: m.email };
       expect(await rowOf(t, ap.id)).toMatchObject(winner);
       expect((await t.request({ url: `${A}/${ap.id}`, apiKey: a.key })).json()).toMatchObject(winner);
     }
@@ -101,7 +107,10 @@ describe('S4 approval state', () => {
       await c.connect();
       try {
         await c.query('BEGIN');
-        await c.query(`UPDATE approvals SET status = 'denied', decided_by = 'racer', decided_at = now() WHERE id = $1 AND status = 'pending'`, [ap.id]);
+        await c.query(
+          `UPDATE approvals SET status = 'denied', decided_by = 'racer', decided_at = now() WHERE id = $1 AND status = 'pending'`,
+          [ap.id],
+        );
         await timeoutJob(t).run();
         await c.query('COMMIT');
       } finally {
@@ -111,7 +120,10 @@ describe('S4 approval state', () => {
       expect(await rowOf(t, ap.id)).toMatchObject({ status: 'denied', decided_by: 'racer' });
     } else {
       // Embedded mode has one connection: statements cannot interleave, so run them back to back.
-      const [decided] = await Promise.all([t.ctx.approvals.decide(a.tenantId, ap.id, { approved: true, reason: null, decidedBy: 'x', decidedVia: 'console' }), timeoutJob(t).run()]);
+      const [decided] = await Promise.all([
+        t.ctx.approvals.decide(a.tenantId, ap.id, { approved: true, reason: null, decidedBy: 'x', decidedVia: 'console' }),
+        timeoutJob(t).run(),
+      ]);
       expect(decided.ok).toBe(false);
       expect((await rowOf(t, ap.id))!.status).toBe('timeout');
     }

@@ -30,7 +30,12 @@ for (const mode of modes) {
 
     it('answers 401 to the first 5 wrong passwords, then 429 with a positive integer Retry-After even for the right one', async () => {
       const attempt = (password: string) =>
-        t.request({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.9.8.7', payload: { email: a.email, password } });
+        t.request({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          remoteAddress: '10.9.8.7',
+          payload: { email: a.email, password },
+        });
       for (let i = 0; i < 5; i++) expect((await attempt(`wrong-password-${i}`)).statusCode).toBe(401);
       const limited = await attempt(ADMIN_PASSWORD);
       expect(limited.statusCode).toBe(429);
@@ -39,14 +44,20 @@ for (const mode of modes) {
       expect(limited.headers['set-cookie']).toBeUndefined();
 
       // Another address is not affected; clearing the counter restores access.
-      const elsewhere = await t.request({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.9.8.8', payload: { email: a.email, password: ADMIN_PASSWORD } });
+      const elsewhere = await t.request({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress: '10.9.8.8',
+        payload: { email: a.email, password: ADMIN_PASSWORD },
+      });
       expect(elsewhere.statusCode).toBe(200);
       await t.deps.rateLimiter.reset('login:10.9.8.7');
       expect((await attempt(ADMIN_PASSWORD)).statusCode).toBe(200);
     });
 
     it('limits approval creation to 10 per minute per agent, leaving other agents alone', async () => {
-      const create = (agentId: string) => t.request({ method: 'POST', url: '/api/v1/approvals', apiKey: a.key, agentId, payload: approvalBody() });
+      const create = (agentId: string) =>
+        t.request({ method: 'POST', url: '/api/v1/approvals', apiKey: a.key, agentId, payload: approvalBody() });
       for (let i = 0; i < 10; i++) expect((await create('chatty-agent')).statusCode).toBe(201);
       const limited = await create('chatty-agent');
       expect(limited.statusCode).toBe(429);
@@ -55,13 +66,16 @@ for (const mode of modes) {
       expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 61).toBe(true);
       expect((await create('quiet-agent')).statusCode).toBe(201);
 
-      const list = (await t.request({ url: '/api/v1/approvals?agent_id=chatty-agent&limit=1000', cookie: a.cookie })).json() as unknown[];
+      const list = (
+        await t.request({ url: '/api/v1/approvals?agent_id=chatty-agent&limit=1000', cookie: a.cookie })
+      ).json() as unknown[];
       expect(list).toHaveLength(10);
     });
 
     it("keeps one tenant's agent limit apart from another tenant's agent of the same name", async () => {
       const other = await agentOf(t, 'other');
-      const create = (key: string) => t.request({ method: 'POST', url: '/api/v1/approvals', apiKey: key, agentId: 'same-name', payload: approvalBody() });
+      const create = (key: string) =>
+        t.request({ method: 'POST', url: '/api/v1/approvals', apiKey: key, agentId: 'same-name', payload: approvalBody() });
       for (let i = 0; i < 10; i++) expect((await create(a.key)).statusCode).toBe(201);
       expect((await create(a.key)).statusCode).toBe(429);
       expect((await create(other.key)).statusCode).toBe(201);

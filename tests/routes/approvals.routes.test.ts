@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
-import { agentOf, approvalBody, busRecorder, createApproval, expire, problemLocs, recordingNotifier, rowOf, type Agent } from '../helpers/approvals-fixtures.js';
+import {
+  agentOf,
+  approvalBody,
+  busRecorder,
+  createApproval,
+  expire,
+  problemLocs,
+  recordingNotifier,
+  rowOf,
+  type Agent,
+} from '../helpers/approvals-fixtures.js';
 
 const A = '/api/v1/approvals';
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
@@ -28,7 +38,13 @@ describe('approval routes', () => {
     });
 
     it('creates a pending approval for the header agent in the key env, ignoring the body agent_id', async () => {
-      const res = await t.request({ method: 'POST', url: A, apiKey: a.key, agentId: 'billing.agent-7', payload: approvalBody({ timeout: 120, timeout_effect: 'allow', contract_name: 'c1', decision_source: 'precondition' }) });
+      const res = await t.request({
+        method: 'POST',
+        url: A,
+        apiKey: a.key,
+        agentId: 'billing.agent-7',
+        payload: approvalBody({ timeout: 120, timeout_effect: 'allow', contract_name: 'c1', decision_source: 'precondition' }),
+      });
       expect(res.statusCode).toBe(201);
       const body = res.json() as Record<string, unknown>;
       expect(body).toMatchObject({
@@ -94,10 +110,19 @@ describe('approval routes', () => {
       t.ctx.notifier = notes.notifier;
       try {
         const created = await createApproval(t, a.key, {}, 'agent-1');
-        const agentMsg = await rec.next((m) => m.topic === 'agents' && m.type === 'approval_created' && m.data.approval_id === created.id);
+        const agentMsg = await rec.next(
+          (m) => m.topic === 'agents' && m.type === 'approval_created' && m.data.approval_id === created.id,
+        );
         expect(agentMsg).toMatchObject({ tenantId: a.tenantId, env: 'production' });
-        expect(agentMsg.data).toMatchObject({ approval_id: created.id, agent_id: 'agent-1', tool_name: 'send_email', message: 'Send the weekly report?' });
-        const dash = await rec.next((m) => m.topic === 'dashboard' && m.type === 'approval_created' && m.data.approval_id === created.id);
+        expect(agentMsg.data).toMatchObject({
+          approval_id: created.id,
+          agent_id: 'agent-1',
+          tool_name: 'send_email',
+          message: 'Send the weekly report?',
+        });
+        const dash = await rec.next(
+          (m) => m.topic === 'dashboard' && m.type === 'approval_created' && m.data.approval_id === created.id,
+        );
         expect(dash.data).toMatchObject({ ...created, approval_id: created.id });
         const call = await notes.waitFor('approvalCreated');
         expect(call.rows[0]!.id).toBe(created.id);
@@ -109,7 +134,13 @@ describe('approval routes', () => {
     it('still answers 201 when the notifier fails', async () => {
       const notes = recordingNotifier({ fail: true });
       t.ctx.notifier = notes.notifier;
-      const res = await t.request({ method: 'POST', url: A, apiKey: a.key, agentId: 'agent-notify-fail', payload: approvalBody() });
+      const res = await t.request({
+        method: 'POST',
+        url: A,
+        apiKey: a.key,
+        agentId: 'agent-notify-fail',
+        payload: approvalBody(),
+      });
       expect(res.statusCode).toBe(201);
       await notes.waitFor('approvalCreated');
     });
@@ -137,7 +168,7 @@ describe('approval routes', () => {
       }
     });
 
-    it("answers 404 to a key of another env in the same tenant", async () => {
+    it('answers 404 to a key of another env in the same tenant', async () => {
       const created = await createApproval(t, a.key);
       const staging = await t.apiKey(a.cookie, 'staging');
       expect((await t.request({ url: `${A}/${created.id}`, apiKey: staging })).statusCode).toBe(404);
@@ -168,10 +199,13 @@ describe('approval routes', () => {
     it("lists only the caller's tenant, newest first, with filters and paging", async () => {
       const other = await agentOf(t, 'other');
       const mine = [] as string[];
-      for (let i = 0; i < 3; i++) mine.push((await createApproval(t, other.key, { tool_name: `tool_${i}` }, `lister-${i % 2}`)).id);
+      for (let i = 0; i < 3; i++)
+        mine.push((await createApproval(t, other.key, { tool_name: `tool_${i}` }, `lister-${i % 2}`)).id);
       const all = (await t.request({ url: A, cookie: other.cookie })).json() as { id: string }[];
       expect(all.map((x) => x.id)).toEqual([...mine].reverse());
-      const filtered = (await t.request({ url: `${A}?agent_id=lister-0&limit=1`, cookie: other.cookie })).json() as { id: string }[];
+      const filtered = (await t.request({ url: `${A}?agent_id=lister-0&limit=1`, cookie: other.cookie })).json() as {
+        id: string;
+      }[];
       expect(filtered.map((x) => x.id)).toEqual([mine[2]]);
       const paged = (await t.request({ url: `${A}?limit=1&offset=1`, cookie: other.cookie })).json() as { id: string }[];
       expect(paged.map((x) => x.id)).toEqual([mine[1]]);
@@ -187,109 +221,26 @@ describe('approval routes', () => {
       await expire(t, created.id);
       const pending = (await t.request({ url: `${A}?status=pending&limit=1000`, cookie: a.cookie })).json() as { id: string }[];
       expect(pending.some((x) => x.id === created.id)).toBe(false);
-      const timedOut = (await t.request({ url: `${A}?status=timeout&limit=1000`, cookie: a.cookie })).json() as { id: string; status: string }[];
+      const timedOut = (await t.request({ url: `${A}?status=timeout&limit=1000`, cookie: a.cookie })).json() as {
+        id: string;
+        status: string;
+      }[];
       expect(timedOut.find((x) => x.id === created.id)?.status).toBe('timeout');
     });
 
     it('names the field on a bad query (422)', async () => {
-      for (const [q, loc] of [['status=open', 'query.status'], ['limit=0', 'query.limit'], ['limit=1001', 'query.limit'], ['offset=-1', 'query.offset'], ['env=-x', 'query.env'], ['bogus=1', 'query']] as const) {
+      for (const [q, loc] of [
+        ['status=open', 'query.status'],
+        ['limit=0', 'query.limit'],
+        ['limit=1001', 'query.limit'],
+        ['offset=-1', 'query.offset'],
+        ['env=-x', 'query.env'],
+        ['bogus=1', 'query'],
+      ] as const) {
         const res = await t.request({ url: `${A}?${q}`, cookie: a.cookie });
         expect(res.statusCode, q).toBe(422);
         expect(problemLocs(res.json())).toContain(loc);
       }
-    });
-  });
-
-  describe('PUT /approvals/{id}', () => {
-    it('refuses no credential (401) and an API key (403)', async () => {
-      const created = await createApproval(t, a.key);
-      expect((await t.request({ method: 'PUT', url: `${A}/${created.id}`, payload: { approved: true } })).statusCode).toBe(401);
-      const byKey = await t.request({ method: 'PUT', url: `${A}/${created.id}`, apiKey: a.key, payload: { approved: true } });
-      expect(byKey.statusCode).toBe(403);
-      expect((await rowOf(t, created.id))!.status).toBe('pending');
-    });
-
-    it('records the decision with the session identity and pushes approval_decided', async () => {
-      const rec = busRecorder(t);
-      const notes = recordingNotifier();
-      t.ctx.notifier = notes.notifier;
-      try {
-        const created = await createApproval(t, a.key);
-        const res = await t.request({ method: 'PUT', url: `${A}/${created.id}`, cookie: a.cookie, payload: { approved: false, reason: 'not on a Friday' } });
-        expect(res.statusCode).toBe(200);
-        expect(res.json()).toMatchObject({ id: created.id, status: 'denied', decided_by: a.email, decision_reason: 'not on a Friday', decided_via: 'console' });
-        expect((res.json() as { decided_at: string }).decided_at).toMatch(/Z$/);
-        const agentMsg = await rec.next((m) => m.topic === 'agents' && m.type === 'approval_decided' && m.data.approval_id === created.id);
-        expect(agentMsg.env).toBe('production');
-        expect(agentMsg.data).toMatchObject({ status: 'denied', decided_by: a.email, decision_reason: 'not on a Friday', decided_via: 'console' });
-        await rec.next((m) => m.topic === 'dashboard' && m.type === 'approval_decided' && m.data.approval_id === created.id);
-        expect((await notes.waitFor('approvalDecided')).rows[0]!.status).toBe('denied');
-      } finally {
-        rec.stop();
-      }
-    });
-
-    it('ignores a decided_by in the body: the decider is always the session', async () => {
-      const created = await createApproval(t, a.key);
-      const res = await t.request({ method: 'PUT', url: `${A}/${created.id}`, cookie: a.cookie, payload: { approved: true, decided_by: 'ceo@example.com', decided_via: 'runbook' } });
-      expect(res.statusCode).toBe(200);
-      expect(res.json()).toMatchObject({ decided_by: a.email, decided_via: 'runbook' });
-      expect((await rowOf(t, created.id))!.decided_by).toBe(a.email);
-    });
-
-    it("answers 404 for another tenant's approval and leaves it pending", async () => {
-      const created = await createApproval(t, a.key);
-      const res = await t.request({ method: 'PUT', url: `${A}/${created.id}`, cookie: b.cookie, payload: { approved: true } });
-      expect(res.statusCode).toBe(404);
-      expect((await rowOf(t, created.id))!.status).toBe('pending');
-    });
-
-    it('names the field on bad input (422)', async () => {
-      const created = await createApproval(t, a.key);
-      const cases: [unknown, string][] = [
-        [{}, 'body.approved'],
-        [{ approved: 'yes' }, 'body.approved'],
-        [{ approved: true, reason: 'r'.repeat(2001) }, 'body.reason'],
-        [{ approved: true, decided_via: 'v'.repeat(65) }, 'body.decided_via'],
-        [{ approved: true, extra: 1 }, 'body'],
-      ];
-      for (const [payload, loc] of cases) {
-        const res = await t.request({ method: 'PUT', url: `${A}/${created.id}`, cookie: a.cookie, payload: payload as Record<string, unknown> });
-        expect(res.statusCode).toBe(422);
-        expect(problemLocs(res.json())).toContain(loc);
-      }
-      const bad = await t.request({ method: 'PUT', url: `${A}/nope`, cookie: a.cookie, payload: { approved: true } });
-      expect(problemLocs(bad.json())).toEqual(['path.approval_id']);
-      expect((await rowOf(t, created.id))!.status).toBe('pending');
-    });
-
-    it('lets a non-admin member decide', async () => {
-      const m = await t.member();
-      const created = await createApproval(t, a.key);
-      const res = await t.request({ method: 'PUT', url: `${A}/${created.id}`, cookie: m.cookie, payload: { approved: true } });
-      expect(res.statusCode).toBe(200);
-      expect(res.json()).toMatchObject({ decided_by: m.email });
-    });
-  });
-
-  describe('ctx.approvals (chat callbacks)', () => {
-    it('tells not_found, already_decided and expired apart', async () => {
-      const decision = { approved: true, reason: null, decidedBy: 'slack:alice', decidedVia: 'slack' };
-      expect(await t.ctx.approvals.decide(a.tenantId, UNKNOWN_ID, decision)).toEqual({ ok: false, reason: 'not_found', approval: null });
-      expect(await t.ctx.approvals.decide(a.tenantId, 'garbage', decision)).toEqual({ ok: false, reason: 'not_found', approval: null });
-
-      const created = await createApproval(t, a.key);
-      expect((await t.ctx.approvals.decide(b.tenantId, created.id, decision)).ok).toBe(false);
-      const ok = await t.ctx.approvals.decide(a.tenantId, created.id, decision);
-      expect(ok.ok && ok.approval).toMatchObject({ status: 'approved', decidedBy: 'slack:alice', decidedVia: 'slack' });
-      const again = await t.ctx.approvals.decide(a.tenantId, created.id, { ...decision, approved: false });
-      expect(again).toMatchObject({ ok: false, reason: 'already_decided', approval: { status: 'approved' } });
-
-      const late = await createApproval(t, a.key, { timeout: 1 });
-      await expire(t, late.id);
-      expect(await t.ctx.approvals.decide(a.tenantId, late.id, decision)).toMatchObject({ ok: false, reason: 'expired', approval: { status: 'timeout' } });
-      expect((await t.ctx.approvals.get(a.tenantId, late.id))?.status).toBe('timeout');
-      expect(await t.ctx.approvals.get(b.tenantId, late.id)).toBeNull();
     });
   });
 });

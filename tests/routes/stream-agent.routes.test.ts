@@ -111,11 +111,18 @@ describe('agent stream: auth, headers, wire format, push on connect', () => {
     const { hostname: host, port } = new URL(base);
     const sock = connect(Number(port), host);
     let raw = Buffer.alloc(0);
-    sock.on('data', (d: Buffer) => (raw = Buffer.concat([raw, d])));
+    let headersIn: () => void = () => undefined;
+    const headers = new Promise<void>((r) => (headersIn = r));
+    sock.on('data', (d: Buffer) => {
+      raw = Buffer.concat([raw, d]);
+      if (raw.includes('\r\n\r\n')) headersIn();
+    });
     await new Promise((r) => sock.once('connect', r));
     sock.write(
       `GET /api/v1/stream?env=production HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${key}\r\nX-Edictum-Agent-Id: wire-agent\r\n\r\n`,
     );
+    // Registered once its headers are out: everything published from here on reaches it.
+    await headers;
     const c = track(await agentStream(base, key, { env: 'production' }, 'wire-witness'));
     for (let i = 0; i < 3; i++) {
       await t.ctx.publish.agents(

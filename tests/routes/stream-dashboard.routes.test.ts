@@ -114,6 +114,6 @@ describe('dashboard stream', () => {
     const out = await t.request({ method: 'POST', url: '/api/v1/auth/logout', cookie });
     expect(out.statusCode).toBe(200);
     // Re-checked every 4 keepalives (1 s in tests), at most every 60 s in production.
-    await expectEnded(c, 8_000);
+    await expectEnded(c, 15_000);
   });
 });

@@ -7,7 +7,10 @@ import type { ApprovalsService } from './approvals.service.js';
  * `approval_timeout` and tells the notifier. Leader only: in scale-out mode one process runs it,
  * though running it twice at once would be harmless (SKIP LOCKED + the re-checked condition).
  */
-export function approvalTimeoutJob(config: Pick<Config, 'approvalTimeoutIntervalSeconds'>, service: Pick<ApprovalsService, 'expireOverdue'>): Job {
+export function approvalTimeoutJob(
+  config: Pick<Config, 'approvalTimeoutIntervalSeconds'>,
+  service: Pick<ApprovalsService, 'expireOverdue'>,
+): Job {
   return {
     name: 'approval_timeout',
     leaderOnly: true,

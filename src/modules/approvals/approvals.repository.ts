@@ -154,7 +154,13 @@ export const approvalsRepository = {
   ): Promise<ApprovalRow | null> {
     const rows = await db
       .update(approvals)
-      .set({ status: d.status, decidedBy: d.decidedBy, decidedAt: sql`now()`, decisionReason: d.reason, decidedVia: d.decidedVia })
+      .set({
+        status: d.status,
+        decidedBy: d.decidedBy,
+        decidedAt: sql`now()`,
+        decisionReason: d.reason,
+        decidedVia: d.decidedVia,
+      })
       .where(and(eq(approvals.id, id), eq(approvals.tenantId, tenantId), isLive))
       .returning();
     return rows[0] ?? null;

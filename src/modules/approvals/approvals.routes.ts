@@ -22,7 +22,10 @@ const NOT_FOUND = 'Approval not found.';
 export function approvalsRoutes(app: FastifyInstance, service: ApprovalsService): void {
   app.post(
     '/api/v1/approvals',
-    { config: { auth: 'apiKey' }, schema: { body: CreateApprovalBody, response: { 201: ApprovalResponse, 429: ErrorResponse, ...errors } } },
+    {
+      config: { auth: 'apiKey' },
+      schema: { body: CreateApprovalBody, response: { 201: ApprovalResponse, 429: ErrorResponse, ...errors } },
+    },
     async (request, reply) => {
       const p = requireApiKey(request);
       const agentId = p.agentId ?? `key:${p.prefix}`;
@@ -37,7 +40,14 @@ export function approvalsRoutes(app: FastifyInstance, service: ApprovalsService)
     async (request) => {
       const p = requireSession(request);
       const q = request.query as ListApprovalsInput;
-      return service.list(p.tenantId, { status: q.status, agentId: q.agent_id, toolName: q.tool_name, env: q.env, limit: q.limit, offset: q.offset });
+      return service.list(p.tenantId, {
+        status: q.status,
+        agentId: q.agent_id,
+        toolName: q.tool_name,
+        env: q.env,
+        limit: q.limit,
+        offset: q.offset,
+      });
     },
   );
 

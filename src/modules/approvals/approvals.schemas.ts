@@ -18,11 +18,7 @@ export function isStorableText(s: string): boolean {
 }
 
 const STORABLE_MSG = 'must not contain NUL characters or unpaired surrogates';
-const text = (max: number) =>
-  z
-    .string()
-    .max(max, `must be at most ${max} characters`)
-    .refine(isStorableText, STORABLE_MSG);
+const text = (max: number) => z.string().max(max, `must be at most ${max} characters`).refine(isStorableText, STORABLE_MSG);
 
 /** Walks a parsed JSON value iteratively; returns a problem or null. */
 function toolArgsProblem(value: Record<string, unknown>): string | null {
@@ -81,7 +77,12 @@ export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 export const ListApprovalsQuery = z.strictObject({
   status: z.enum(APPROVAL_STATUSES).optional(),
   limit: z.coerce.number().int('must be an integer').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(100),
-  offset: z.coerce.number().int('must be an integer').min(0, 'must be at least 0').max(1_000_000, 'must be at most 1000000').default(0),
+  offset: z.coerce
+    .number()
+    .int('must be an integer')
+    .min(0, 'must be at least 0')
+    .max(1_000_000, 'must be at most 1000000')
+    .default(0),
   agent_id: z.string().min(1).max(255).optional(),
   tool_name: z.string().min(1).max(255).optional(),
   env: envName.optional(),

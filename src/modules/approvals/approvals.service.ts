@@ -101,8 +101,13 @@ export function createApprovalsService(ctx: AppContext) {
     api,
 
     async create(p: { tenantId: string; env: string; agentId: string }, body: CreateApprovalInput): Promise<ApprovalResponseT> {
-      const rate = await deps.rateLimiter.hit(`approval:${p.tenantId}:${p.agentId}`, APPROVAL_RATE_LIMIT.max, APPROVAL_RATE_LIMIT.windowSeconds);
-      if (!rate.allowed) throw tooManyRequests('Too many approval requests. Please slow down.', rate.retryAfterSeconds, 'approvals.rate_limited');
+      const rate = await deps.rateLimiter.hit(
+        `approval:${p.tenantId}:${p.agentId}`,
+        APPROVAL_RATE_LIMIT.max,
+        APPROVAL_RATE_LIMIT.windowSeconds,
+      );
+      if (!rate.allowed)
+        throw tooManyRequests('Too many approval requests. Please slow down.', rate.retryAfterSeconds, 'approvals.rate_limited');
       const row = await approvalsRepository.insert(db(), {
         tenantId: p.tenantId,
         agentId: p.agentId,
@@ -117,7 +122,12 @@ export function createApprovalsService(ctx: AppContext) {
       });
       const response = toResponse(row);
       const brief = { approval_id: row.id, agent_id: row.agentId, tool_name: row.toolName, message: row.message };
-      await ctx.publish.agents(row.tenantId, 'approval_created', { ...brief, env: row.env, timeout_seconds: row.timeoutSeconds }, { env: row.env });
+      await ctx.publish.agents(
+        row.tenantId,
+        'approval_created',
+        { ...brief, env: row.env, timeout_seconds: row.timeoutSeconds },
+        { env: row.env },
+      );
       // The dashboard gets the whole record so the page can show it without a refetch.
       await ctx.publish.dashboard(row.tenantId, 'approval_created', { ...response, ...brief });
       notify('approvalCreated', () => ctx.notifier.approvalCreated(row));

@@ -118,15 +118,27 @@ export function createEventsReadService(database: Database) {
       const f = toFilter(p, query);
       const q = query.q?.trim() || null;
       const rows = await eventsReadRepository.histogram(database, f, q, query.bucket_seconds);
-      return rows.map((r) => ({
-        bucket_start: r.bucket_start,
-        allowed: Number(r.allowed),
-        denied: Number(r.denied),
-        pending: Number(r.pending),
-        observed: Number(r.observed),
-      }));
+      const buckets = new Map<string, Record<HistogramClass, number>>();
+      for (const r of rows) {
+        const b = buckets.get(r.bucket_start) ?? { allowed: 0, denied: 0, pending: 0, observed: 0 };
+        b[classify(r.verdict, r.mode)] += Number(r.n);
+        buckets.set(r.bucket_start, b);
+      }
+      return [...buckets.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([bucket_start, c]) => ({ bucket_start, ...c }));
     },
   };
+}
+
+export type HistogramClass = 'allowed' | 'denied' | 'pending' | 'observed';
+const DENIED = new Set(['denied', 'call_denied', 'would_deny', 'call_would_deny']);
+const PENDING = new Set(['pending', 'pending_approval']);
+
+/** The reference's classification (console-api.md 1.8), in its order; unknown verdicts count as allowed. */
+export function classify(verdict: string, mode: string): HistogramClass {
+  if (mode === 'observe' && (verdict === 'call_would_deny' || verdict === 'call_denied')) return 'observed';
+  if (DENIED.has(verdict)) return 'denied';
+  if (PENDING.has(verdict)) return 'pending';
+  return 'allowed';
 }
 
 const positionOf = (r: EventRow): Position => ({ ts: r.ts, id: r.id });

@@ -59,12 +59,16 @@ export function sessionsRoutes(root: FastifyInstance, sessions: SessionsService)
 
 function routes(app: FastifyInstance, sessions: SessionsService): void {
   // Registered as a static route, so `batch` is never taken for a key.
-  app.post('/api/v1/sessions/batch', opts({ body: BatchBody, response: { 200: BatchResponse, ...errors } }), async (request, reply) => {
-    const p = requireApiKey(request);
-    const values = await sessions.batch(p.tenantId, (request.body as { keys: string[] }).keys);
-    // Sent pre-serialized: the zod serializer would drop an own `__proto__` entry from the map.
-    return reply.type('application/json; charset=utf-8').send(JSON.stringify({ values }));
-  });
+  app.post(
+    '/api/v1/sessions/batch',
+    opts({ body: BatchBody, response: { 200: BatchResponse, ...errors } }),
+    async (request, reply) => {
+      const p = requireApiKey(request);
+      const values = await sessions.batch(p.tenantId, (request.body as { keys: string[] }).keys);
+      // Sent pre-serialized: the zod serializer would drop an own `__proto__` entry from the map.
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify({ values }));
+    },
+  );
 
   app.get('/api/v1/sessions/*', opts({ response: { 200: ValueResponse, ...errors } }), async (request) => {
     const p = requireApiKey(request);
