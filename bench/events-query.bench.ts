@@ -92,14 +92,14 @@ async function open(): Promise<Bench> {
 
 /** generate_series rows for one tenant, timestamps ascending over the last 30 days (insert order). */
 function generate(tenantId: string, from: number, to: number, total: number): SQL {
-  return sql`INSERT INTO events (tenant_id, call_id, agent_id, tool_name, verdict, mode, env, "timestamp", payload, decision_name, dedup_hash, created_at)
+  return sql`INSERT INTO events (tenant_id, call_id, agent_id, tool_name, verdict, mode, env, "timestamp", payload, decision_name, policy_version, dedup_hash, created_at)
   SELECT ${tenantId}::uuid, 'c-' || g, 'agent-' || lpad(a::text, 3, '0'), 'tool_' || (g::bigint * 7919 % 40), v, m, e, ts,
     ('{"tool_args": {"path": "/srv/data/' || a || '/file-' || (g % 5000) || '.csv", "limit": ' || (g % 100) || ', "query": "report ' || (g % 977)
      || '"}, "side_effect": "read", "environment": "' || e || '", "principal": {"user_id": "user-' || (g % 300) || '", "org_id": "acme", "role": "analyst"}, "decision_source": '
      || CASE WHEN d IS NULL THEN 'null' ELSE '"yaml_precondition"' END || ', "decision_name": ' || CASE WHEN d IS NULL THEN 'null' ELSE '"' || d || '"' END
      || ', "reason": ' || CASE WHEN d IS NULL THEN 'null' ELSE '"blocked by policy ' || d || '"' END
      || ', "policy_version": "pv-' || (a % 3) || '", "bundle_name": "bundle-' || (a % 5) || '"}')::jsonb,
-    d, lpad(g::text, 64, '0'), ts
+    d, 'pv-' || (a % 3), lpad(g::text, 64, '0'), ts
   FROM (
     SELECT g, a, v, m, e, ts, CASE WHEN v IN ('call_denied', 'call_would_deny', 'pending_approval') THEN 'contract-' || (g % 30) END AS d
     FROM (

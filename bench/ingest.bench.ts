@@ -96,10 +96,10 @@ async function freshDatabase(): Promise<{ database: Database; url: string | unde
 async function rawInsert(database: Database, tenantId: string, rows: PreparedEvent[]): Promise<void> {
   const values = rows.map(
     (r) =>
-      sql`(${tenantId}::uuid, 'production', ${r.callId}, ${r.agentId}, ${r.toolName}, ${r.verdict}, ${r.mode}, ${r.timestamp}::timestamptz, ${r.payloadJson}::jsonb, ${r.decisionName}, ${r.dedupHash})`,
+      sql`(${tenantId}::uuid, 'production', ${r.callId}, ${r.agentId}, ${r.toolName}, ${r.verdict}, ${r.mode}, ${r.timestamp}::timestamptz, ${r.payloadJson}::jsonb, ${r.decisionName}, ${r.policyVersion}, ${r.dedupHash})`,
   );
   await database.rows(
-    sql`INSERT INTO events (tenant_id, env, call_id, agent_id, tool_name, verdict, mode, "timestamp", payload, decision_name, dedup_hash)
+    sql`INSERT INTO events (tenant_id, env, call_id, agent_id, tool_name, verdict, mode, "timestamp", payload, decision_name, policy_version, dedup_hash)
         VALUES ${sql.join(values, sql`, `)} ON CONFLICT DO NOTHING`,
   );
 }

@@ -7,8 +7,9 @@ import { pgTable, uuid, varchar, timestamp, jsonb, text } from 'drizzle-orm/pg-c
  * `0001_events_partitioned.sql` and is deliberately not in the schema drizzle-kit diffs
  * (drizzle.config.ts points at schema.ts only). This definition is for typed queries.
  *
- * Later changes: 0003_events_ingest_v2.sql (mode widened to 64; partition creation locks the
- * default partition while it moves parked rows). How rows are stored, deduplicated, partitioned
+ * Later changes: 0003_events_ingest_v2.sql (mode widened to 64; policy_version lifted from the
+ * payload; covering indexes; partition creation locks the default partition while it moves
+ * parked rows; per-partition autovacuum). How rows are stored, deduplicated, partitioned
  * and indexed, with EXPLAIN evidence: docs/events.md.
  *
  * Keys: primary key (id, timestamp); unique (tenant_id, call_id, dedup_hash, timestamp) so a
@@ -28,6 +29,8 @@ export const events = pgTable('events', {
   payload: jsonb('payload'),
   /** payload->>'decision_name', lifted to a column so contract filters and stats use an index. */
   decisionName: varchar('decision_name', { length: 255 }),
+  /** payload->>'policy_version' (0003), included in the agent index so drift history is index-only. */
+  policyVersion: varchar('policy_version', { length: 128 }),
   /** sha256 of the canonical event content: the cross-batch dedup key (with call_id and timestamp). */
   dedupHash: text('dedup_hash').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

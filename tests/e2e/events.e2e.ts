@@ -52,18 +52,21 @@ describe('events', () => {
     expect(await stillSamePage()).toBe(true);
 
     // A facet filter: only denied events remain, and the URL says so.
-    const denied = page.getByRole('list', { name: 'Verdict values' }).getByRole('checkbox', { name: /^denied\b/ });
+    // (click, not check(): the box is controlled by the URL, so it shows ticked once the
+    // navigation commits, which check() does not wait for.)
+    const verdicts = page.getByRole('list', { name: 'Verdict values' });
     const filtered = page.waitForResponse((r) => r.url().includes('/api/v1/events?') && new URL(r.url()).searchParams.get('verdict') === 'call_denied');
-    await denied.check();
+    await verdicts.getByRole('checkbox', { name: /^denied\b/ }).click();
     expect((await filtered).status()).toBe(200);
     await page.waitForURL((u) => u.pathname === '/dashboard/events' && u.searchParams.getAll('verdict').join() === 'call_denied');
+    await verdicts.getByRole('checkbox', { name: /^denied\b/, checked: true }).waitFor();
     await ours.filter({ hasText: listTool }).waitFor({ state: 'detached' });
     await ours.filter({ hasText: readTool }).waitFor();
     expect(await ours.count()).toBe(2); // the read_file denial and the refund denial
     expect(await ours.filter({ hasText: liveTool }).count()).toBe(1);
 
     // Narrow further to this agent and export exactly those rows as CSV.
-    await page.getByRole('list', { name: 'Agent values' }).getByRole('checkbox', { name: new RegExp(`^${agent.agentId}\\b`) }).check();
+    await page.getByRole('list', { name: 'Agent values' }).getByRole('checkbox', { name: new RegExp(`^${agent.agentId}\\b`) }).click();
     await page.waitForURL((u) => u.searchParams.get('agent') === agent.agentId && u.searchParams.get('verdict') === 'call_denied');
     await page.getByRole('button', { name: 'Export' }).click();
     const dialog = page.getByRole('dialog', { name: 'Export events' });

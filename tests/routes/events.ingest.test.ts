@@ -37,13 +37,14 @@ describe('POST /api/v1/events', () => {
     const res = await postEvents(t, staging, { events: [a, b] });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ accepted: 2, duplicates: 0 });
-    const rows = await t.deps.database.rows<{ call_id: string; env: string; decision_name: string | null; ts: string }>(
-      sql`SELECT call_id, env, decision_name, to_char("timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS ts
+    const rows = await t.deps.database.rows<{ call_id: string; env: string; decision_name: string | null; policy_version: string | null; ts: string }>(
+      sql`SELECT call_id, env, decision_name, policy_version, to_char("timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS ts
           FROM events WHERE call_id IN (${a.call_id}, ${b.call_id}) ORDER BY call_id`,
     );
     expect(rows.map((r) => r.env)).toEqual(['staging.eu-1', 'staging.eu-1']);
     const py = rows.find((r) => r.call_id === b.call_id)!;
     expect(py.decision_name).toBe('no-destructive-shell');
+    expect(py.policy_version).toBe('b'.repeat(64));
     // Python's microseconds survive (a JS Date would have cut them to milliseconds).
     expect(py.ts.endsWith('417')).toBe(true);
   });

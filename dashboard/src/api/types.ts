@@ -1,10 +1,69 @@
-// Wire types of the console API, field names exactly as in the reference (console-api.md).
-// Kept in one file on purpose: when the server exports its zod schemas from
-// src/modules/<area>/<area>.schemas.ts, each block here becomes `z.infer<typeof …>` imports.
+// Wire types of the console API, inferred from the zod schemas the server validates and
+// serialises with (src/modules/<area>/<area>.schemas.ts), so a field the server renames or
+// drops breaks `typecheck` here instead of a page at run time.
+//
+// Type-only: every import below is `import type`, which the bundler erases, so no server code
+// reaches the dashboard bundle. `@server/*` is a tsconfig path only; vite.config.ts has no such
+// alias on purpose, so an accidental value import fails the build instead of bundling the server.
+//
+// Responses use `z.infer` (what the server sends); request bodies and queries use `z.input`
+// (what the server accepts before its defaults and transforms). A few types stay hand-written
+// because the server has no exported schema for them: see the notes at each.
+import type { z } from 'zod';
+import type { ApprovalResponse, DecideBody } from '@server/modules/approvals/approvals.schemas';
+import type { LoginBody, MeResponse } from '@server/modules/auth/auth.schemas';
+import type {
+  BundleResponse,
+  BundleSummary as BundleSummarySchema,
+  BundleWithDeployments as BundleWithDeploymentsSchema,
+  DeploymentResponse,
+  RotateResponse,
+  SigningKeyResponse,
+} from '@server/modules/bundles/bundles.schemas';
+import type {
+  AgentCoverage as AgentCoverageSchema,
+  AgentHistory as AgentHistorySchema,
+  FleetAgent as FleetAgentSchema,
+  FleetCoverage as FleetCoverageSchema,
+  HistoryEvent,
+  ToolCoverage as ToolCoverageSchema,
+} from '@server/modules/coverage/coverage.schemas';
+import type {
+  EventOut,
+  EventsQuery,
+  FacetName as ServerFacetName,
+  FacetsOut,
+  HistogramBucket as HistogramBucketSchema,
+  PurgeResult as PurgeResultSchema,
+} from '@server/modules/events/events.schemas';
+import type {
+  AgentStatus as AgentStatusSchema,
+  CreateRuleBody,
+  PatchRegistrationBody,
+  Registration,
+  ResolutionResponse,
+  Rule,
+  UpdateRuleBody,
+} from '@server/modules/fleet/fleet.schemas';
+import type { CreatedApiKey as CreatedApiKeySchema, ApiKeySummary, CreateKeyBody } from '@server/modules/keys/keys.schemas';
+import type { ChannelType as ServerChannelType } from '@server/modules/notifications/channel-config';
+import type {
+  ChannelResponse,
+  CreateChannelBody,
+  Delivery,
+  TestChannelBody,
+  TestResult,
+  UpdateChannelBody,
+} from '@server/modules/notifications/notifications.schemas';
+import type { Filters } from '@server/modules/notifications/routing';
+import type { SetupBody, SetupResponse as SetupResponseSchema } from '@server/modules/setup/setup.schemas';
+import type { ContractStats as ContractStatsSchema, StatsOverview as StatsOverviewSchema } from '@server/modules/stats/stats.schemas';
 
 export type ISODate = string;
 
 // ---- health (1.1) ----
+// Hand-written: src/modules/health/health.routes.ts declares its response schemas (`Details`,
+// the public `{status, bootstrap_complete}`) inline without exporting them.
 export interface Health {
   status: 'ok';
   bootstrap_complete: boolean;
@@ -31,89 +90,28 @@ export interface HealthDetails {
 }
 
 // ---- setup and auth (1.2, 1.3) ----
-export interface SetupRequest {
-  email: string;
-  password: string;
-  tenant_name?: string;
-}
-export interface SetupResponse {
-  message: string;
-  user_id: string;
-  tenant_id: string;
-}
-export interface LoginRequest {
-  email: string;
-  password: string;
-}
-export interface Me {
-  user_id: string;
-  tenant_id: string;
-  email: string;
-  is_admin: boolean;
-}
+export type SetupRequest = z.input<typeof SetupBody>;
+export type SetupResponse = z.infer<typeof SetupResponseSchema>;
+export type LoginRequest = z.input<typeof LoginBody>;
+export type Me = z.infer<typeof MeResponse>;
 
 // ---- API keys (1.4) ----
-export interface ApiKey {
-  id: string;
-  prefix: string;
-  env: string;
-  label: string | null;
-  created_at: ISODate;
-  /** ours, beyond the reference */
-  last_used_at?: ISODate | null;
-}
-export interface CreatedApiKey {
-  id: string;
-  key: string;
-  prefix: string;
-  env: string;
-  label: string | null;
-  created_at: ISODate;
-}
-export interface CreateKeyRequest {
-  env: string;
-  label?: string;
-}
+export type ApiKey = z.infer<typeof ApiKeySummary>;
+export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>;
+export type CreateKeyRequest = z.input<typeof CreateKeyBody>;
 
 // ---- bundles and deployments (1.5, 1.6) ----
-export interface Bundle {
-  id: string;
-  tenant_id: string;
-  name: string;
-  version: number;
-  revision_hash: string;
-  signature_hex: string | null;
-  source_hub_slug: string | null;
-  source_hub_revision: string | null;
-  uploaded_by: string;
-  created_at: ISODate;
-}
-export interface BundleWithDeployments extends Bundle {
-  deployed_envs: string[];
-}
-export interface BundleSummary {
-  name: string;
-  latest_version: number;
-  version_count: number;
-  last_updated: ISODate;
-  deployed_envs: string[];
-  contract_count: number | null;
-  last_deployed_at: ISODate | null;
-}
-export interface Deployment {
-  id: string;
-  env: string;
-  bundle_name: string;
-  bundle_version: number;
-  deployed_by: string;
-  created_at: ISODate;
-}
-export interface SigningKey {
-  public_key: string;
-  created_at: ISODate;
-}
+export type Bundle = z.infer<typeof BundleResponse>;
+export type BundleWithDeployments = z.infer<typeof BundleWithDeploymentsSchema>;
+export type BundleSummary = z.infer<typeof BundleSummarySchema>;
+export type Deployment = z.infer<typeof DeploymentResponse>;
+export type SigningKey = z.infer<typeof SigningKeyResponse>;
 
 // ---- events (1.8) ----
+/**
+ * The SDK's payload (sdk-contract.md 6). The server's schema keeps `payload` an opaque object
+ * (it stores what the SDK sends), so the keys the dashboard reads are spelled out here.
+ */
 export interface EventPayload {
   tool_args?: Record<string, unknown> | null;
   side_effect?: string | null;
@@ -126,271 +124,61 @@ export interface EventPayload {
   bundle_name?: string | null;
   [key: string]: unknown;
 }
-export interface AuditEvent {
-  id: string;
-  call_id: string;
-  agent_id: string;
-  tool_name: string;
-  verdict: string;
-  mode: string;
-  timestamp: ISODate;
-  payload: EventPayload | null;
-  created_at: ISODate;
-  /** may be present on our server; otherwise payload.environment */
-  env?: string | null;
-}
+export type AuditEvent = Omit<z.infer<typeof EventOut>, 'payload'> & { payload: EventPayload | null };
 /** Filters may repeat (`verdict=a&verdict=b`): values OR within a filter, AND across filters. */
-export interface EventQuery {
-  agent_id?: string | string[];
-  tool_name?: string | string[];
-  verdict?: string | string[];
-  mode?: string | string[];
-  env?: string | string[];
-  contract?: string | string[];
-  q?: string;
-  since?: string;
-  until?: string;
-  limit?: number;
-  cursor?: string;
-}
-export type FacetName = 'agent_id' | 'tool_name' | 'verdict' | 'mode' | 'env' | 'decision_name';
-export interface EventFacets {
-  facets: Record<FacetName, { value: string; count: number }[]>;
-  /** events the counts were taken over (the newest of the window, up to scan_limit) */
-  scanned: number;
-  scan_limit: number;
-  truncated: boolean;
-}
-export interface HistogramBucket {
-  bucket_start: ISODate;
-  allowed: number;
-  denied: number;
-  pending: number;
-  observed: number;
-}
+export type EventQuery = z.input<typeof EventsQuery>;
+export type FacetName = ServerFacetName;
+export type EventFacets = z.infer<typeof FacetsOut>;
+export type HistogramBucket = z.infer<typeof HistogramBucketSchema>;
 
 // ---- approvals (1.10) ----
-export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'timeout';
-export interface Approval {
-  id: string;
-  status: ApprovalStatus;
-  agent_id: string;
-  tool_name: string;
-  tool_args: Record<string, unknown> | null;
-  message: string;
-  env: string;
-  timeout_seconds: number;
-  timeout_effect: 'deny' | 'allow' | string;
-  decision_source: string | null;
-  contract_name: string | null;
-  decided_by: string | null;
-  decided_at: ISODate | null;
-  decision_reason: string | null;
-  decided_via: string | null;
-  created_at: ISODate;
-  /** ours: when a pending approval stops accepting decisions */
-  expires_at?: ISODate;
-}
-export interface DecideRequest {
-  approved: boolean;
-  reason?: string;
-  decided_via?: string;
-}
-export interface ApprovalDelivery {
-  channel_id: string;
-  channel_name: string;
-  channel_type: ChannelType | string;
-  /** ours: `request` (the ask) or `outcome` (the edit/notice after a decision) */
-  kind?: 'request' | 'outcome' | string;
-  status: 'pending' | 'sent' | 'failed' | 'skipped' | string;
-  attempts: number;
-  last_error: string | null;
-  updated_at: ISODate;
-}
+export type Approval = z.infer<typeof ApprovalResponse>;
+export type ApprovalStatus = Approval['status'];
+export type DecideRequest = z.input<typeof DecideBody>;
+/** `kind` is ours: `request` (the ask) or `outcome` (the edit/notice after a decision). */
+export type ApprovalDelivery = z.infer<typeof Delivery>;
 
 // ---- stats (1.11) ----
-export interface StatsOverview {
-  pending_approvals: number;
-  active_agents: number;
-  total_agents: number;
-  events_24h: number;
-  denials_24h: number;
-  observe_findings_24h: number;
-  contracts_triggered_24h: number;
-}
-export interface ContractStats {
-  coverage: {
-    decision_name: string;
-    total_evaluations: number;
-    total_denials: number;
-    total_warnings: number;
-    last_triggered: ISODate | null;
-  }[];
-  total_events: number;
-  period_start: ISODate;
-  period_end: ISODate;
-}
+export type StatsOverview = z.infer<typeof StatsOverviewSchema>;
+export type ContractStats = z.infer<typeof ContractStatsSchema>;
 
 // ---- agents (1.12, 1.13, 1.14) ----
-export type DriftStatus = 'current' | 'drift' | 'unknown';
-export interface AgentStatus {
-  agent_id: string;
-  env: string;
-  bundle_name: string | null;
-  policy_version: string | null;
-  status: DriftStatus;
-  connected_at: ISODate;
-}
-export interface FleetAgent {
-  agent_id: string;
-  environment: string;
-  total_tools: number;
-  enforced: number;
-  observed: number;
-  ungoverned: number;
-  coverage_pct: number;
-  drift_status: DriftStatus;
-  last_seen: ISODate | null;
-  event_count_24h: number;
-}
-export interface FleetCoverage {
-  time_window: { since: ISODate; until: ISODate };
-  agents: FleetAgent[];
-  fleet_summary: {
-    total_agents: number;
-    fully_enforced: number;
-    with_ungoverned: number;
-    with_drift: number;
-    total_ungoverned_tools: number;
-    ungoverned_tools: { tool_name: string; agent_count: number; agent_ids: string[] }[];
-  };
-}
-export type ToolStatus = 'enforced' | 'observed' | 'ungoverned';
-export interface ToolCoverage {
-  tool_name: string;
-  status: ToolStatus;
-  contract_name: string | null;
-  contract_type: string | null;
-  mode: string | null;
-  bundle_name: string | null;
-  source: 'console' | 'local' | null;
-  event_count: number;
-  last_used: ISODate | null;
-  deny_count?: number;
-  allow_count?: number;
-  observe_count?: number;
-}
-export interface AgentCoverage {
-  agent_id: string;
-  environment: string;
-  time_window: { since: ISODate; until: ISODate };
-  deployed_bundle: { name: string; version: number; revision_hash: string } | null;
-  tools: ToolCoverage[];
-  summary: { total_tools: number; enforced: number; observed: number; ungoverned: number; coverage_pct: number };
-}
-export interface AgentHistoryEvent {
-  type: 'deployment' | 'drift_resolved' | 'drift_detected' | 'first_seen';
-  timestamp: ISODate;
-  bundle_name?: string | null;
-  bundle_version?: number | null;
-  deployed_by?: string | null;
-  revision_hash?: string | null;
-  policy_version?: string | null;
-  drift_duration_seconds?: number | null;
-  expected_version?: string | null;
-  actual_version?: string | null;
-  environment?: string | null;
-}
-export interface AgentHistory {
-  agent_id: string;
-  environment: string;
-  events: AgentHistoryEvent[];
-}
-export interface AgentRegistration {
-  id: string;
-  agent_id: string;
-  display_name: string | null;
-  tags: Record<string, unknown>;
-  bundle_name: string | null;
-  resolved_bundle: string | null;
-  last_seen_at: ISODate | null;
-  created_at: ISODate;
-}
-export interface AgentRegistrationPatch {
-  display_name?: string;
-  tags?: Record<string, unknown>;
-  bundle_name?: string;
-}
-export interface AssignmentRule {
-  id: string;
-  priority: number;
-  pattern: string;
-  tag_match: Record<string, unknown> | null;
-  bundle_name: string;
-  env: string;
-  created_at: ISODate;
-}
-export interface AssignmentRuleInput {
-  priority: number;
-  pattern: string;
-  tag_match?: Record<string, unknown> | null;
-  bundle_name: string;
-  env: string;
-}
-export interface ResolveResult {
-  bundle_name: string | null;
-  source: 'explicit' | 'rule' | 'agent_provided' | 'none';
-  rule_id: string | null;
-  rule_pattern: string | null;
-}
+export type AgentStatus = z.infer<typeof AgentStatusSchema>;
+export type DriftStatus = AgentStatus['status'];
+export type FleetAgent = z.infer<typeof FleetAgentSchema>;
+export type FleetCoverage = z.infer<typeof FleetCoverageSchema>;
+export type ToolCoverage = z.infer<typeof ToolCoverageSchema>;
+export type ToolStatus = ToolCoverage['status'];
+export type AgentCoverage = z.infer<typeof AgentCoverageSchema>;
+export type AgentHistoryEvent = z.infer<typeof HistoryEvent>;
+export type AgentHistory = z.infer<typeof AgentHistorySchema>;
+export type AgentRegistration = z.infer<typeof Registration>;
+export type AgentRegistrationPatch = z.input<typeof PatchRegistrationBody>;
+export type AssignmentRule = z.infer<typeof Rule>;
+export type AssignmentRuleInput = z.input<typeof CreateRuleBody>;
+export type AssignmentRuleUpdate = z.input<typeof UpdateRuleBody>;
+export type ResolveResult = z.infer<typeof ResolutionResponse>;
 
 // ---- notifications (1.17) ----
-export type ChannelType = 'telegram' | 'slack' | 'slack_app' | 'webhook' | 'email' | 'discord';
-export interface ChannelFilters {
-  environments?: string[] | null;
-  agent_patterns?: string[] | null;
-  contract_names?: string[] | null;
-}
-export interface NotificationChannel {
-  id: string;
-  name: string;
-  channel_type: ChannelType;
-  config: Record<string, unknown>;
-  enabled: boolean;
-  filters: ChannelFilters | null;
-  created_at: ISODate;
-  last_test_at: ISODate | null;
-  last_test_ok: boolean | null;
-}
-export interface ChannelCreate {
-  name: string;
-  channel_type: ChannelType;
-  config: Record<string, unknown>;
-  filters?: ChannelFilters | null;
-}
-export interface ChannelUpdate {
-  name?: string;
-  config?: Record<string, unknown>;
-  enabled?: boolean;
-  filters?: ChannelFilters | null;
-}
-export interface ChannelTestResult {
-  success: boolean;
-  message: string;
-}
+export type ChannelType = ServerChannelType;
+export type ChannelFilters = z.infer<typeof Filters>;
+/**
+ * The server's response schema types `channel_type` as any string (it serialises the stored
+ * column); the dashboard keys its per-type forms on the closed set the server accepts on create.
+ */
+export type NotificationChannel = Omit<z.infer<typeof ChannelResponse>, 'channel_type'> & { channel_type: ChannelType };
+export type ChannelCreate = z.input<typeof CreateChannelBody>;
+export type ChannelUpdate = z.input<typeof UpdateChannelBody>;
+export type ChannelTest = z.input<typeof TestChannelBody>;
+export type ChannelTestResult = z.infer<typeof TestResult>;
 
 // ---- settings (1.18) ----
-export interface RotateKeyResult {
-  public_key: string;
-  rotated_at: ISODate;
-  deployments_re_signed: number;
-}
-export interface PurgeResult {
-  deleted_count: number;
-  cutoff: ISODate;
-}
+export type RotateKeyResult = z.infer<typeof RotateResponse>;
+export type PurgeResult = z.infer<typeof PurgeResultSchema>;
 
 // ---- dashboard stream (2.2) ----
+// Hand-written: the server publishes these payloads without a zod schema
+// (src/modules/stream/dashboard-streams.ts lists only the names).
 export interface LiveEventMap {
   api_key_created: { key_id: string; env: string; label: string | null };
   api_key_revoked: { key_id: string };

@@ -149,9 +149,14 @@ export function dedupHash(e: DedupInput): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-/** `payload.decision_name` lifted to its column (varchar 255): strings only, cut to fit. */
-export function liftDecisionName(payload: Record<string, unknown> | null): string | null {
-  const v = payload?.decision_name;
+/** A payload string lifted to its own column: strings only, cut to the column size. */
+function lift(payload: Record<string, unknown> | null, key: string, max: number): string | null {
+  const v = payload?.[key];
   if (typeof v !== 'string' || v.length === 0) return null;
-  return repairText(v.slice(0, 255));
+  return repairText(v.slice(0, max));
 }
+
+/** `payload.decision_name` -> decision_name (varchar 255): the contract filter and stats. */
+export const liftDecisionName = (payload: Record<string, unknown> | null) => lift(payload, 'decision_name', 255);
+/** `payload.policy_version` -> policy_version (varchar 128): drift history reads only the index. */
+export const liftPolicyVersion = (payload: Record<string, unknown> | null) => lift(payload, 'policy_version', 128);

@@ -5,6 +5,7 @@ import {
   canonicalJson,
   dedupHash,
   liftDecisionName,
+  liftPolicyVersion,
   MAX_PAYLOAD_BYTES,
   MAX_PAYLOAD_DEPTH,
   PayloadTooDeep,
@@ -66,6 +67,7 @@ export function prepareEvents(events: EventInT[]): PreparedEvent[] {
       ...base,
       callId: e.call_id,
       decisionName: liftDecisionName(e.payload ?? null),
+      policyVersion: liftPolicyVersion(e.payload ?? null),
       dedupHash: dedupHash(base),
     };
   });

@@ -13,6 +13,7 @@ export interface PreparedEvent {
   timestamp: string;
   payloadJson: string | null;
   decisionName: string | null;
+  policyVersion: string | null;
   dedupHash: string;
 }
 
@@ -22,7 +23,7 @@ const byKey = (a: PreparedEvent, b: PreparedEvent) => cmp(a.callId, b.callId) ||
 /** The write side of the events table (the read side is events.read-repository.ts). */
 export const eventsRepository = {
   /**
-   * The whole batch in ONE statement: nine array parameters unnested server-side (few
+   * The whole batch in ONE statement: ten array parameters unnested server-side (few
    * parameters, one round trip, on both drivers). Duplicates, within the batch or against rows
    * already stored, are skipped by the unique key (tenant_id, call_id, dedup_hash, timestamp).
    * Rows go in key order (sorted here, cheaper than a server-side sort of whole rows) so two
@@ -34,12 +35,12 @@ export const eventsRepository = {
     const col = <K extends keyof PreparedEvent>(k: K) => sql.param(rows.map((r) => r[k]));
     const [row] = await database.rows<{ n: number | string }>(
       sql`WITH ins AS (
-        INSERT INTO events (tenant_id, env, call_id, agent_id, tool_name, verdict, mode, "timestamp", payload, decision_name, dedup_hash)
-        SELECT ${tenantId}::uuid, ${env}, u.call_id, u.agent_id, u.tool_name, u.verdict, u.mode, u.ts, u.payload, u.decision_name, u.dedup_hash
+        INSERT INTO events (tenant_id, env, call_id, agent_id, tool_name, verdict, mode, "timestamp", payload, decision_name, policy_version, dedup_hash)
+        SELECT ${tenantId}::uuid, ${env}, u.call_id, u.agent_id, u.tool_name, u.verdict, u.mode, u.ts, u.payload, u.decision_name, u.policy_version, u.dedup_hash
         FROM unnest(${col('callId')}::text[], ${col('agentId')}::text[], ${col('toolName')}::text[], ${col('verdict')}::text[],
                     ${col('mode')}::text[], ${col('timestamp')}::timestamptz[], ${col('payloadJson')}::jsonb[],
-                    ${col('decisionName')}::text[], ${col('dedupHash')}::text[])
-          AS u(call_id, agent_id, tool_name, verdict, mode, ts, payload, decision_name, dedup_hash)
+                    ${col('decisionName')}::text[], ${col('policyVersion')}::text[], ${col('dedupHash')}::text[])
+          AS u(call_id, agent_id, tool_name, verdict, mode, ts, payload, decision_name, policy_version, dedup_hash)
         ON CONFLICT (tenant_id, call_id, dedup_hash, "timestamp") DO NOTHING
         RETURNING 1
       ) SELECT count(*) AS n FROM ins`,
