@@ -6,7 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 
-export type Verdict = 'call_allowed' | 'call_denied' | 'call_would_deny' | 'call_approval_requested' | 'call_approval_granted' | 'call_approval_denied' | 'call_executed';
+export type Verdict =
+  | 'call_allowed'
+  | 'call_denied'
+  | 'call_would_deny'
+  | 'call_approval_requested'
+  | 'call_approval_granted'
+  | 'call_approval_denied'
+  | 'call_executed';
 
 export interface SimEvent {
   call_id: string;
@@ -71,7 +78,11 @@ export class SimAgent {
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<Response> {
-    return fetch(`${this.baseUrl}/api/v1${path}`, { method, headers: this.headers(), body: body === undefined ? undefined : JSON.stringify(body) });
+    return fetch(`${this.baseUrl}/api/v1${path}`, {
+      method,
+      headers: this.headers(),
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   }
 
   private async json<T>(method: string, path: string, body: unknown, expected: number): Promise<T> {
@@ -111,7 +122,13 @@ export class SimAgent {
   }
 
   /** `ServerApprovalBackend.requestApproval`: the body the SDKs send (agent_id is ignored by the console). */
-  requestApproval(req: { tool: string; args?: Record<string, unknown>; message: string; timeout?: number; timeoutEffect?: 'deny' | 'allow' }): Promise<Approval> {
+  requestApproval(req: {
+    tool: string;
+    args?: Record<string, unknown>;
+    message: string;
+    timeout?: number;
+    timeoutEffect?: 'deny' | 'allow';
+  }): Promise<Approval> {
     return this.json(
       'POST',
       '/approvals',
@@ -220,7 +237,11 @@ export class AgentStream {
   }
 
   /** Resolves with the first message (seen so far or later) named `event` that matches. */
-  waitFor(event: string, match: (data: Record<string, unknown>) => boolean = () => true, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+  waitFor(
+    event: string,
+    match: (data: Record<string, unknown>) => boolean = () => true,
+    timeoutMs = 15_000,
+  ): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       const check = () => {
         for (const m of this.messages) {
@@ -234,12 +255,20 @@ export class AgentStream {
         }
         if (this.closed) {
           finish();
-          reject(new Error(`stream closed before a matching "${event}" arrived (got: ${this.messages.map((x) => x.event).join(', ') || 'nothing'})`));
+          reject(
+            new Error(
+              `stream closed before a matching "${event}" arrived (got: ${this.messages.map((x) => x.event).join(', ') || 'nothing'})`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {
         finish();
-        reject(new Error(`no matching "${event}" within ${timeoutMs} ms (got: ${this.messages.map((x) => x.event).join(', ') || 'nothing'})`));
+        reject(
+          new Error(
+            `no matching "${event}" within ${timeoutMs} ms (got: ${this.messages.map((x) => x.event).join(', ') || 'nothing'})`,
+          ),
+        );
       }, timeoutMs);
       const finish = () => {
         clearTimeout(timer);

@@ -2,7 +2,17 @@
 // its page shows its registration; assigning a bundle there reaches the agent on its stream.
 import { describe, expect, test } from 'vitest';
 import { goodBundle, SimAgent } from './agent-sim.js';
-import { currentTheme, markNoReload, testContext, trackedPage, uniqueAgentId, uniqueSuffix, useConsole, waitForLive, waitForValue } from './harness.js';
+import {
+  currentTheme,
+  markNoReload,
+  testContext,
+  trackedPage,
+  uniqueAgentId,
+  uniqueSuffix,
+  useConsole,
+  waitForLive,
+  waitForValue,
+} from './harness.js';
 
 const s = useConsole();
 
@@ -46,7 +56,10 @@ describe('agents', () => {
     await row.getByRole('link', { name: agent.agentId }).click();
     await page.waitForURL(`**/dashboard/agents/${agent.agentId}`);
     await page.getByRole('heading', { name: agent.agentId, level: 1 }).waitFor();
-    await page.getByText(/^connected /).first().waitFor();
+    await page
+      .getByText(/^connected /)
+      .first()
+      .waitFor();
     await page.getByRole('tab', { name: 'Registration' }).click();
     await page.waitForURL((u) => u.searchParams.get('tab') === 'registration');
     await page.getByRole('heading', { name: 'Registration' }).waitFor();
@@ -56,7 +69,9 @@ describe('agents', () => {
     const displayName = `Support bot ${uniqueSuffix()}`;
     await page.getByRole('textbox', { name: 'Display name' }).fill(displayName);
     await page.getByRole('combobox', { name: 'Assigned bundle' }).selectOption(bundle);
-    const patched = page.waitForResponse((r) => r.url().endsWith(`/api/v1/agent-registrations/${agent.agentId}`) && r.request().method() === 'PATCH');
+    const patched = page.waitForResponse(
+      (r) => r.url().endsWith(`/api/v1/agent-registrations/${agent.agentId}`) && r.request().method() === 'PATCH',
+    );
     await page.getByRole('button', { name: 'Save registration' }).click();
     const res = await patched;
     expect(res.status()).toBe(200);
@@ -82,7 +97,7 @@ describe('agents', () => {
     expect(deep.uncaughtErrors).toEqual([]);
   });
 
-  test('light theme: a deep link with an environment filter shows only that environment\'s agents', async () => {
+  test("light theme: a deep link with an environment filter shows only that environment's agents", async () => {
     const a = await newAgent('agents-light-a');
     const b = await newAgent('agents-light-b');
     await a.sendEvents([a.event('search_docs', 'call_allowed')]);

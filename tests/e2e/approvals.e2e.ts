@@ -5,7 +5,17 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { SimAgent, type Approval } from './agent-sim.js';
-import { currentTheme, markNoReload, testContext, trackedPage, uniqueAgentId, uniqueSuffix, useConsole, waitForFocus, waitForLive } from './harness.js';
+import {
+  currentTheme,
+  markNoReload,
+  testContext,
+  trackedPage,
+  uniqueAgentId,
+  uniqueSuffix,
+  useConsole,
+  waitForFocus,
+  waitForLive,
+} from './harness.js';
 
 const s = useConsole();
 
@@ -18,7 +28,8 @@ async function newAgent(prefix: string): Promise<SimAgent> {
 /** The card of a pending approval (an article labelled by its tool name). */
 const card = (page: Page, a: Approval) => page.locator(`article[data-approval-id="${a.id}"]`);
 
-const focusedApprovalId = (page: Page) => page.evaluate<string | null>("document.activeElement && document.activeElement.getAttribute('data-approval-id')");
+const focusedApprovalId = (page: Page) =>
+  page.evaluate<string | null>("document.activeElement && document.activeElement.getAttribute('data-approval-id')");
 
 function decisionPut(page: Page, a: Approval) {
   return page.waitForResponse((r) => r.url().endsWith(`/api/v1/approvals/${a.id}`) && r.request().method() === 'PUT');
@@ -36,12 +47,29 @@ describe('approvals', () => {
     const stillSamePage = await markNoReload(page);
 
     // Three requests with increasing deadlines: the queue orders them a, b, c.
-    const a = await agent.requestApproval({ tool: `refund_${tag}`, args: { order: 'A-1', amount: 120 }, message: 'Refund 120 EUR', timeout: 1200 });
-    const b = await agent.requestApproval({ tool: `delete_account_${tag}`, args: { user: 'u-42' }, message: 'Delete account u-42', timeout: 1300 });
-    const c = await agent.requestApproval({ tool: `deploy_prod_${tag}`, args: { service: 'billing' }, message: 'Deploy billing to production', timeout: 1400 });
+    const a = await agent.requestApproval({
+      tool: `refund_${tag}`,
+      args: { order: 'A-1', amount: 120 },
+      message: 'Refund 120 EUR',
+      timeout: 1200,
+    });
+    const b = await agent.requestApproval({
+      tool: `delete_account_${tag}`,
+      args: { user: 'u-42' },
+      message: 'Delete account u-42',
+      timeout: 1300,
+    });
+    const c = await agent.requestApproval({
+      tool: `deploy_prod_${tag}`,
+      args: { service: 'billing' },
+      message: 'Deploy billing to production',
+      timeout: 1400,
+    });
     for (const x of [a, b, c]) await card(page, x).getByText(x.message).waitFor();
     expect(await stillSamePage()).toBe(true);
-    const ids = await page.locator('article[data-approval-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-approval-id')));
+    const ids = await page
+      .locator('article[data-approval-id]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-approval-id')));
     expect(ids.filter((id) => [a.id, b.id, c.id].includes(id ?? ''))).toEqual([a.id, b.id, c.id]);
 
     // j / k move the focus through the queue.
@@ -115,8 +143,17 @@ describe('approvals', () => {
 
   test('phone width (390×844), light theme: a request can be approved and the agent sees it', async () => {
     const agent = await newAgent('approvals-phone');
-    const a = await agent.requestApproval({ tool: `wire_transfer_${uniqueSuffix()}`, args: { amount: 5000, to: 'ACME GmbH' }, message: 'Wire 5000 EUR to ACME GmbH', timeout: 900 });
-    const context = await testContext(s.browser, s.server.baseUrl, { session: s.admin.session, theme: 'light', viewport: { width: 390, height: 844 } });
+    const a = await agent.requestApproval({
+      tool: `wire_transfer_${uniqueSuffix()}`,
+      args: { amount: 5000, to: 'ACME GmbH' },
+      message: 'Wire 5000 EUR to ACME GmbH',
+      timeout: 900,
+    });
+    const context = await testContext(s.browser, s.server.baseUrl, {
+      session: s.admin.session,
+      theme: 'light',
+      viewport: { width: 390, height: 844 },
+    });
     const page = await trackedPage(context, 'approvals-phone');
     await page.goto('/dashboard/approvals');
     await page.getByRole('button', { name: 'Open menu' }).waitFor();

@@ -94,7 +94,11 @@ describe('contracts', () => {
     const envCard = page.getByRole('list', { name: 'Environments' }).getByRole('listitem').filter({ hasText: env });
     await envCard.getByText('v1', { exact: true }).waitFor();
     await envCard.getByText(`by ${s.admin.email}`).waitFor();
-    await page.getByRole('navigation', { name: 'Bundles' }).getByRole('button', { name: new RegExp(name) }).getByText(env).waitFor();
+    await page
+      .getByRole('navigation', { name: 'Bundles' })
+      .getByRole('button', { name: new RegExp(name) })
+      .getByText(env)
+      .waitFor();
 
     // The agent subscribed to this bundle receives the signed update, and /current serves it.
     const update = await stream.waitFor('contract_update', (d) => d.bundle_name === name && d.version === 1);
@@ -111,11 +115,16 @@ describe('contracts', () => {
     expect(page.uncaughtErrors).toEqual([]);
   });
 
-  test('light theme: a deep link to a bundle\'s versions lists every version and where each runs', async () => {
+  test("light theme: a deep link to a bundle's versions lists every version and where each runs", async () => {
     const name = `ops-guard-${uniqueSuffix()}`;
     const env = `contracts-${uniqueSuffix()}`;
     await s.admin.uploadBundle(goodBundle(name));
-    await s.admin.uploadBundle(goodBundle(name, '  - id: no-prod-deletes\n    type: pre\n    tool: delete_database\n    when:\n      args.env: { equals: production }\n    then:\n      effect: deny\n      message: "Never"\n'));
+    await s.admin.uploadBundle(
+      goodBundle(
+        name,
+        '  - id: no-prod-deletes\n    type: pre\n    tool: delete_database\n    when:\n      args.env: { equals: production }\n    then:\n      effect: deny\n      message: "Never"\n',
+      ),
+    );
     await s.admin.deploy(name, 1, env);
 
     const context = await testContext(s.browser, s.server.baseUrl, { session: s.admin.session, theme: 'light' });
@@ -132,11 +141,16 @@ describe('contracts', () => {
 
     // The diff of v1 → v2 shows the added contract.
     await v2.getByRole('button', { name: 'Diff' }).click();
-    await page.waitForURL((u) => u.searchParams.get('tab') === 'diff' && u.searchParams.get('a') === '1' && u.searchParams.get('b') === '2');
+    await page.waitForURL(
+      (u) => u.searchParams.get('tab') === 'diff' && u.searchParams.get('a') === '1' && u.searchParams.get('b') === '2',
+    );
     const diff = page.getByRole('region', { name: 'Changes from v1 to v2' });
     await diff.getByText('- id: no-prod-deletes', { exact: true }).waitFor();
     // The added line is announced as added (the +/− gutter is decorative).
-    const addedRow = diff.locator('div').filter({ has: page.getByText('- id: no-prod-deletes', { exact: true }) }).last();
+    const addedRow = diff
+      .locator('div')
+      .filter({ has: page.getByText('- id: no-prod-deletes', { exact: true }) })
+      .last();
     await addedRow.getByText('added:', { exact: true }).waitFor({ state: 'attached' });
     expect(page.uncaughtErrors).toEqual([]);
   });

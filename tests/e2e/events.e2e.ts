@@ -3,7 +3,16 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, test } from 'vitest';
 import { SimAgent } from './agent-sim.js';
-import { currentTheme, markNoReload, testContext, trackedPage, uniqueAgentId, uniqueSuffix, useConsole, waitForLive } from './harness.js';
+import {
+  currentTheme,
+  markNoReload,
+  testContext,
+  trackedPage,
+  uniqueAgentId,
+  uniqueSuffix,
+  useConsole,
+  waitForLive,
+} from './harness.js';
 
 const s = useConsole();
 
@@ -21,7 +30,11 @@ describe('events', () => {
     const readTool = `read_file_${tag}`;
     await agent.sendEvents([
       agent.event(listTool, 'call_allowed', { args: { status: 'open' } }),
-      agent.event(readTool, 'call_denied', { contract: 'no-secret-files', args: { path: '.env' }, reason: 'Refusing to read .env' }),
+      agent.event(readTool, 'call_denied', {
+        contract: 'no-secret-files',
+        args: { path: '.env' },
+        reason: 'Refusing to read .env',
+      }),
     ]);
 
     const context = await testContext(s.browser, s.server.baseUrl, { session: s.admin.session });
@@ -55,7 +68,9 @@ describe('events', () => {
     // (click, not check(): the box is controlled by the URL, so it shows ticked once the
     // navigation commits, which check() does not wait for.)
     const verdicts = page.getByRole('list', { name: 'Verdict values' });
-    const filtered = page.waitForResponse((r) => r.url().includes('/api/v1/events?') && new URL(r.url()).searchParams.get('verdict') === 'call_denied');
+    const filtered = page.waitForResponse(
+      (r) => r.url().includes('/api/v1/events?') && new URL(r.url()).searchParams.get('verdict') === 'call_denied',
+    );
     await verdicts.getByRole('checkbox', { name: /^denied\b/ }).click();
     expect((await filtered).status()).toBe(200);
     await page.waitForURL((u) => u.pathname === '/dashboard/events' && u.searchParams.getAll('verdict').join() === 'call_denied');
@@ -66,12 +81,20 @@ describe('events', () => {
     expect(await ours.filter({ hasText: liveTool }).count()).toBe(1);
 
     // Narrow further to this agent and export exactly those rows as CSV.
-    await page.getByRole('list', { name: 'Agent values' }).getByRole('checkbox', { name: new RegExp(`^${agent.agentId}\\b`) }).click();
-    await page.waitForURL((u) => u.searchParams.get('agent') === agent.agentId && u.searchParams.get('verdict') === 'call_denied');
+    await page
+      .getByRole('list', { name: 'Agent values' })
+      .getByRole('checkbox', { name: new RegExp(`^${agent.agentId}\\b`) })
+      .click();
+    await page.waitForURL(
+      (u) => u.searchParams.get('agent') === agent.agentId && u.searchParams.get('verdict') === 'call_denied',
+    );
     await page.getByRole('button', { name: 'Export' }).click();
     const dialog = page.getByRole('dialog', { name: 'Export events' });
     await dialog.waitFor();
-    const [download] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Download CSV' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      dialog.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/^edictum-events-.*\.csv$/);
     const csv = await readFile(await download.path(), 'utf8');
     const lines = csv.trimEnd().split('\r\n');
@@ -89,10 +112,17 @@ describe('events', () => {
     const agent = await newAgent('events-deep');
     const tool = `transfer_funds_${uniqueSuffix()}`;
     await agent.sendEvents([
-      agent.event(tool, 'call_denied', { contract: 'wire-limit', args: { amount: 99_000, iban: 'DE00 1234' }, reason: 'Transfers above 10k need approval' }),
+      agent.event(tool, 'call_denied', {
+        contract: 'wire-limit',
+        args: { amount: 99_000, iban: 'DE00 1234' },
+        reason: 'Transfers above 10k need approval',
+      }),
       agent.event(`${tool}_other`, 'call_allowed'),
     ]);
-    const [event] = await s.admin.request<{ id: string; call_id: string }[]>('GET', `/events?agent_id=${agent.agentId}&tool_name=${tool}`);
+    const [event] = await s.admin.request<{ id: string; call_id: string }[]>(
+      'GET',
+      `/events?agent_id=${agent.agentId}&tool_name=${tool}`,
+    );
     expect(event).toBeDefined();
 
     const context = await testContext(s.browser, s.server.baseUrl, { session: s.admin.session, theme: 'light' });

@@ -4,7 +4,17 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SimAgent } from './agent-sim.js';
-import { currentTheme, launchBrowser, PASSWORD, startConsole, testContext, trackedPage, uniqueEmail, uniqueSuffix, type Console } from './harness.js';
+import {
+  currentTheme,
+  launchBrowser,
+  PASSWORD,
+  startConsole,
+  testContext,
+  trackedPage,
+  uniqueEmail,
+  uniqueSuffix,
+  type Console,
+} from './harness.js';
 
 let server: Console;
 let browser: Browser;

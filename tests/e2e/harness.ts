@@ -32,7 +32,14 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
   const dataDir = mkdtempSync(join(tmpdir(), 'edictum-e2e-'));
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), EDICTUM_HOST: '127.0.0.1', EDICTUM_DATA_DIR: dataDir, EDICTUM_LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      EDICTUM_HOST: '127.0.0.1',
+      EDICTUM_DATA_DIR: dataDir,
+      EDICTUM_LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -76,12 +83,24 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.EDICTUM_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
 }
 
 /** A signed-in browser context: sign in through the API (Documenso's habit), share the cookie. */
-export async function signedInContext(browser: Browser, baseUrl: string, email: string, password: string): Promise<BrowserContext> {
+export async function signedInContext(
+  browser: Browser,
+  baseUrl: string,
+  email: string,
+  password: string,
+): Promise<BrowserContext> {
   const context = await browser.newContext({ baseURL: baseUrl, colorScheme: 'dark' });
   const res = await context.request.post(`${baseUrl}/api/v1/auth/login`, { data: { email, password } });
   if (!res.ok()) throw new Error(`login failed: ${res.status()}`);
@@ -179,7 +198,10 @@ export class AdminApi {
   }
 
   /** A new API key for `env`; the secret is only in this answer. */
-  createKey(env: string, label = `e2e ${uniqueSuffix()}`): Promise<{ id: string; key: string; prefix: string; env: string; label: string | null }> {
+  createKey(
+    env: string,
+    label = `e2e ${uniqueSuffix()}`,
+  ): Promise<{ id: string; key: string; prefix: string; env: string; label: string | null }> {
     return this.request('POST', '/keys', { env, label }, 201);
   }
 
@@ -227,7 +249,8 @@ export async function newContext(browser: Browser, baseUrl: string, opts: Contex
   await context.addInitScript({
     content: `try { if (!localStorage.getItem('edictum-theme')) localStorage.setItem('edictum-theme', ${JSON.stringify(theme)}); } catch (e) {}`,
   });
-  if (opts.session) await context.addCookies([{ name: 'edictum_session', value: opts.session, url: baseUrl, httpOnly: true, sameSite: 'Lax' }]);
+  if (opts.session)
+    await context.addCookies([{ name: 'edictum_session', value: opts.session, url: baseUrl, httpOnly: true, sameSite: 'Lax' }]);
   // Every auto-wait below is bounded; nothing waits forever.
   context.setDefaultTimeout(15_000);
   return context;

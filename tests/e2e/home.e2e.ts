@@ -3,7 +3,16 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { SimAgent } from './agent-sim.js';
-import { currentTheme, markNoReload, testContext, trackedPage, uniqueAgentId, uniqueSuffix, useConsole, waitForLive } from './harness.js';
+import {
+  currentTheme,
+  markNoReload,
+  testContext,
+  trackedPage,
+  uniqueAgentId,
+  uniqueSuffix,
+  useConsole,
+  waitForLive,
+} from './harness.js';
 
 const s = useConsole();
 
@@ -59,12 +68,20 @@ describe('home', () => {
     // Live: with the stream open, more events and an approval request change the page in place.
     await waitForLive(page);
     const stillSamePage = await markNoReload(page);
-    await agent.sendEvents([agent.event('read_file', 'call_denied', { contract: 'no-secret-files' }), agent.event('search_orders', 'call_allowed')]);
+    await agent.sendEvents([
+      agent.event('read_file', 'call_denied', { contract: 'no-secret-files' }),
+      agent.event('search_orders', 'call_allowed'),
+    ]);
     await waitForStat(page, 'Events (24h)', before.events_24h + 8);
     await waitForStat(page, 'Denials (24h)', before.denials_24h + 3);
 
     const tool = `issue_refund_${uniqueSuffix()}`;
-    const approval = await agent.requestApproval({ tool, args: { order: 'A-1001', amount: 250 }, message: 'Refund of 250 EUR for order A-1001', timeout: 600 });
+    const approval = await agent.requestApproval({
+      tool,
+      args: { order: 'A-1001', amount: 250 },
+      message: 'Refund of 250 EUR for order A-1001',
+      timeout: 600,
+    });
     const triage = page.getByRole('list', { name: 'Pending approvals' });
     const item = triage.getByRole('listitem').filter({ hasText: tool });
     await item.waitFor();
@@ -75,7 +92,9 @@ describe('home', () => {
 
     // The agent polls while a human decides from the triage column.
     const decision = agent.waitForDecision(approval.id, 30_000);
-    const put = page.waitForResponse((r) => r.url().endsWith(`/api/v1/approvals/${approval.id}`) && r.request().method() === 'PUT');
+    const put = page.waitForResponse(
+      (r) => r.url().endsWith(`/api/v1/approvals/${approval.id}`) && r.request().method() === 'PUT',
+    );
     await item.getByRole('button', { name: 'Approve' }).click();
     expect((await put).status()).toBe(200);
     await item.waitFor({ state: 'detached' });
@@ -88,7 +107,12 @@ describe('home', () => {
   test('light theme: a waiting approval is listed on load and its View link deep-links to it', async () => {
     const agent = await newAgent('home-light');
     const tool = `rotate_credentials_${uniqueSuffix()}`;
-    const approval = await agent.requestApproval({ tool, args: { service: 'billing' }, message: 'Rotate billing credentials', timeout: 900 });
+    const approval = await agent.requestApproval({
+      tool,
+      args: { service: 'billing' },
+      message: 'Rotate billing credentials',
+      timeout: 900,
+    });
 
     const context = await testContext(s.browser, s.server.baseUrl, { session: s.admin.session, theme: 'light' });
     const page = await trackedPage(context, 'home-light');

@@ -32,7 +32,8 @@ describe('settings', () => {
 
     // System: every card reports, and the embedded database is up.
     await page.getByRole('status').filter({ hasText: 'All systems operational' }).waitFor();
-    for (const card of ['Database', 'Redis', 'Connected agents', 'Workers', 'Auth provider', 'HTTPS']) await page.getByRole('heading', { name: card }).waitFor();
+    for (const card of ['Database', 'Redis', 'Connected agents', 'Workers', 'Auth provider', 'HTTPS'])
+      await page.getByRole('heading', { name: card }).waitFor();
     await page.getByText('pglite · embedded mode', { exact: false }).waitFor();
     for (const worker of ['approval timeout', 'partition']) {
       await page.getByRole('listitem').filter({ hasText: worker }).getByText('running', { exact: true }).waitFor();
@@ -61,7 +62,9 @@ describe('settings', () => {
     await dialog.getByRole('status').filter({ hasText: 'Test sent: The webhook accepted a signed test request.' }).waitFor();
 
     // Create it; the list shows it enabled.
-    const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/notifications/channels') && r.request().method() === 'POST');
+    const created = page.waitForResponse(
+      (r) => r.url().endsWith('/api/v1/notifications/channels') && r.request().method() === 'POST',
+    );
     await dialog.getByRole('button', { name: 'Create channel' }).click();
     expect((await created).status()).toBe(201);
     await dialog.waitFor({ state: 'detached' });
@@ -79,13 +82,27 @@ describe('settings', () => {
 
     // An agent's approval request is delivered to the channel.
     const agent = await newAgent('settings-webhook');
-    const requested = receiver.waitFor((r) => r.path === new URL(hookUrl).pathname && r.json?.event === 'approval_requested' && r.json.agent_id === agent.agentId);
-    const approval = await agent.requestApproval({ tool: 'drop_table', args: { table: 'orders' }, message: 'Drop the orders table', timeout: 600 });
+    const requested = receiver.waitFor(
+      (r) => r.path === new URL(hookUrl).pathname && r.json?.event === 'approval_requested' && r.json.agent_id === agent.agentId,
+    );
+    const approval = await agent.requestApproval({
+      tool: 'drop_table',
+      args: { table: 'orders' },
+      message: 'Drop the orders table',
+      timeout: 600,
+    });
     const notice = await requested;
-    expect(notice.json).toMatchObject({ approval_id: approval.id, tool_name: 'drop_table', env: agent.env, message: 'Drop the orders table' });
+    expect(notice.json).toMatchObject({
+      approval_id: approval.id,
+      tool_name: 'drop_table',
+      env: agent.env,
+      message: 'Drop the orders table',
+    });
 
     // Toggle off and on again; the server agrees each time.
-    const off = page.waitForResponse((r) => r.url().includes('/api/v1/notifications/channels/') && r.request().method() === 'PUT');
+    const off = page.waitForResponse(
+      (r) => r.url().includes('/api/v1/notifications/channels/') && r.request().method() === 'PUT',
+    );
     await toggle.click();
     expect((await off).status()).toBe(200);
     expect(JSON.parse((await off).request().postData() ?? '{}')).toEqual({ enabled: false });
@@ -103,7 +120,10 @@ describe('settings', () => {
     // Purge goes by when the console received an event (created_at, as the reference does), so
     // events posted now must survive a purge of everything older than 30 days.
     const agent = await newAgent('settings-purge');
-    await agent.sendEvents([agent.event('archive_logs', 'call_allowed'), agent.event('archive_logs', 'call_denied', { contract: 'retention' })]);
+    await agent.sendEvents([
+      agent.event('archive_logs', 'call_allowed'),
+      agent.event('archive_logs', 'call_denied', { contract: 'retention' }),
+    ]);
     const { public_key: before } = await s.admin.request<{ public_key: string }>('GET', '/settings/signing-key');
 
     const context = await testContext(s.browser, s.server.baseUrl, { session: s.admin.session, theme: 'light' });
@@ -148,7 +168,10 @@ describe('settings', () => {
     expect(deleted).toBe(0);
     expect(Math.abs(Date.parse(cutoff) - (Date.now() - 30 * 86_400_000))).toBeLessThan(120_000);
     await purge.waitFor({ state: 'detached' });
-    await page.getByRole('status').filter({ hasText: /^Deleted 0 events older than/ }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Deleted 0 events older than/ })
+      .waitFor();
     expect(await s.admin.request<unknown[]>('GET', `/events?agent_id=${agent.agentId}`)).toHaveLength(2);
     expect(page.uncaughtErrors).toEqual([]);
   });

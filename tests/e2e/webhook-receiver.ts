@@ -14,32 +14,25 @@ export interface ReceivedRequest {
 export class WebhookReceiver {
   readonly received: ReceivedRequest[] = [];
   private waiters = new Set<() => void>();
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
+  private server: Server | null = null;
+  /** Base URL, e.g. http://127.0.0.1:40123 (set once listening). */
+  url = '';
 
   static async start(): Promise<WebhookReceiver> {
-    let self: WebhookReceiver | undefined;
+    const receiver = new WebhookReceiver();
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
-        let json: Record<string, unknown> | null = null;
-        try {
-          json = JSON.parse(body) as Record<string, unknown>;
-        } catch {
-          json = null;
-        }
-        self?.record({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, json });
+        receiver.record({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, json: parseJson(body) });
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    self = new WebhookReceiver(server, `http://127.0.0.1:${port}`);
-    return self;
+    receiver.server = server;
+    receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return receiver;
   }
 
   private record(r: ReceivedRequest): void {
@@ -72,7 +65,17 @@ export class WebhookReceiver {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+function parseJson(body: string): Record<string, unknown> | null {
+  try {
+    return JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    return null;
   }
 }

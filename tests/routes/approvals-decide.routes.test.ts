@@ -156,5 +156,22 @@ describe('approval decisions', () => {
       expect((await t.ctx.approvals.get(a.tenantId, late.id))?.status).toBe('timeout');
       expect(await t.ctx.approvals.get(b.tenantId, late.id)).toBeNull();
     });
+
+    it('stores an oversized or unstorable chat identity and reason instead of failing the decision', async () => {
+      const created = await createApproval(t, a.key);
+      const res = await t.ctx.approvals.decide(a.tenantId, created.id, {
+        approved: false,
+        reason: `no\u0000pe \ud800 ${'r'.repeat(3000)}`,
+        decidedBy: `telegram:${'u'.repeat(400)}`,
+        decidedVia: 'v'.repeat(100),
+      });
+      expect(res.ok).toBe(true);
+      const row = (await rowOf(t, created.id))!;
+      expect(row).toMatchObject({ status: 'denied' });
+      expect((row.decided_by as string).length).toBe(255);
+      expect((row.decided_via as string).length).toBe(64);
+      expect(row.decision_reason as string).toMatch(/^nope \ufffd r+$/);
+      expect((row.decision_reason as string).length).toBe(2000);
+    });
   });
 });

@@ -8,6 +8,7 @@ import type {
   AgentStatus,
   AssignmentRule,
   AssignmentRuleInput,
+  AssignmentRuleUpdate,
   FleetCoverage,
   ResolveResult,
 } from './types';
@@ -24,7 +25,7 @@ export const patchRegistration = (id: string, body: AgentRegistrationPatch) =>
   api<AgentRegistration>(`/agent-registrations/${enc(id)}`, { method: 'PATCH', body });
 export const listRules = () => api<AssignmentRule[]>('/assignment-rules');
 export const createRule = (body: AssignmentRuleInput) => api<AssignmentRule>('/assignment-rules', { method: 'POST', body });
-export const updateRule = (id: string, body: Partial<AssignmentRuleInput>) =>
+export const updateRule = (id: string, body: AssignmentRuleUpdate) =>
   api<AssignmentRule>(`/assignment-rules/${enc(id)}`, { method: 'PATCH', body });
 export const deleteRule = (id: string) => api<void>(`/assignment-rules/${enc(id)}`, { method: 'DELETE' });
 export const resolveAgent = (agentId: string, env?: string) =>

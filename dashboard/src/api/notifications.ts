@@ -1,6 +1,6 @@
 import { api } from './client';
 import { useQuery } from './query';
-import type { ChannelCreate, ChannelTestResult, ChannelUpdate, NotificationChannel } from './types';
+import type { ChannelCreate, ChannelTest, ChannelTestResult, ChannelUpdate, NotificationChannel } from './types';
 
 const enc = encodeURIComponent;
 
@@ -11,7 +11,7 @@ export const updateChannel = (id: string, body: ChannelUpdate) =>
 export const deleteChannel = (id: string) => api<void>(`/notifications/channels/${enc(id)}`, { method: 'DELETE' });
 export const testChannel = (id: string) => api<ChannelTestResult>(`/notifications/channels/${enc(id)}/test`, { method: 'POST' });
 /** Test an unsaved configuration (ours; 404 on servers without it). */
-export const testChannelConfig = (body: ChannelCreate) =>
+export const testChannelConfig = (body: ChannelTest) =>
   api<ChannelTestResult>('/notifications/channels/test', { method: 'POST', body });
 
 export function useChannels() {

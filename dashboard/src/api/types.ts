@@ -126,7 +126,8 @@ export interface EventPayload {
 }
 export type AuditEvent = Omit<z.infer<typeof EventOut>, 'payload'> & { payload: EventPayload | null };
 /** Filters may repeat (`verdict=a&verdict=b`): values OR within a filter, AND across filters. */
-export type EventQuery = z.input<typeof EventsQuery>;
+// `limit` is coerced from the query string by the server (its input type is unknown).
+export type EventQuery = Omit<z.input<typeof EventsQuery>, 'limit'> & { limit?: number };
 export type FacetName = ServerFacetName;
 export type EventFacets = z.infer<typeof FacetsOut>;
 export type HistogramBucket = z.infer<typeof HistogramBucketSchema>;

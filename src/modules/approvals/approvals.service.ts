@@ -1,7 +1,7 @@
 import type { AppContext, ApprovalDecision, ApprovalRow, ApprovalsApi, DecideResult } from '../../context.js';
 import { tooManyRequests } from '../../platform/errors.js';
 import { EXPIRE_BATCH, approvalsRepository, type ApprovalView, type ListFilter } from './approvals.repository.js';
-import type { ApprovalResponseT, ApprovalStatus, CreateApprovalInput } from './approvals.schemas.js';
+import { isStorableText, type ApprovalResponseT, type ApprovalStatus, type CreateApprovalInput } from './approvals.schemas.js';
 
 /** Approval creation limit per (tenant, agent): console-api.md 7.5. */
 export const APPROVAL_RATE_LIMIT = { max: 10, windowSeconds: 60 } as const;
@@ -32,6 +32,23 @@ export function toResponse(row: ApprovalRow): ApprovalResponseT {
     created_at: row.createdAt.toISOString(),
     expires_at: row.expiresAt.toISOString(),
   };
+}
+
+/**
+ * Chat callbacks pass text from outside (usernames, typed reasons): make it fit its column and
+ * storable (no NUL, no lone surrogate) rather than fail the decision with a database error.
+ */
+function storable(s: string, max: number): string {
+  const clean = isStorableText(s)
+    ? s
+    : s.replaceAll('\u0000', '').replace(/[\ud800-\udfff]/g, (c, i: number, all: string) => {
+        const code = c.charCodeAt(0);
+        const pairedHigh = code < 0xdc00 && /[\udc00-\udfff]/.test(all[i + 1] ?? '');
+        const pairedLow = code >= 0xdc00 && /[\ud800-\udbff]/.test(all[i - 1] ?? '');
+        return pairedHigh || pairedLow ? c : '\ufffd';
+      });
+  // Cut on a code point boundary.
+  return Array.from(clean).length > max ? Array.from(clean).slice(0, max).join('') : clean;
 }
 
 export type ApprovalsService = ReturnType<typeof createApprovalsService>;
@@ -82,9 +99,9 @@ export function createApprovalsService(ctx: AppContext) {
       if (!UUID_RE.test(approvalId)) return { ok: false, reason: 'not_found', approval: null };
       const row = await approvalsRepository.decide(db(), tenantId, approvalId, {
         status: d.approved ? 'approved' : 'denied',
-        decidedBy: d.decidedBy,
-        reason: d.reason,
-        decidedVia: d.decidedVia,
+        decidedBy: storable(d.decidedBy, 255),
+        reason: d.reason === null ? null : storable(d.reason, 2000),
+        decidedVia: storable(d.decidedVia, 64),
       });
       if (!row) return classifyFailure(tenantId, approvalId);
       await publishDecided(row);

@@ -25,6 +25,8 @@ export interface Position {
 }
 
 const FMT = sql.raw(`'${TIMESTAMP_SQL_FORMAT}'`);
+// The output column `id` is text; ORDER BY names `events.id` so it sorts by the uuid column, in
+// the order of ix_events_tenant_ts, not by the text alias (which would add a sort step).
 const COLUMNS = sql`id::text AS id, call_id, agent_id, tool_name, verdict, mode, env, payload,
   to_char("timestamp" AT TIME ZONE 'UTC', ${FMT}) AS ts, to_char(created_at AT TIME ZONE 'UTC', ${FMT}) AS created`;
 
@@ -38,7 +40,7 @@ export const eventsReadRepository = {
   page(database: Database, f: EventFilter, after: Position | null, limit: number): Promise<EventRow[]> {
     return database.rows<EventRow>(
       sql`SELECT ${COLUMNS} FROM events WHERE ${and([whereOf(f), ...before(after)])}
-          ORDER BY "timestamp" DESC, id DESC LIMIT ${limit}`,
+          ORDER BY "timestamp" DESC, events.id DESC LIMIT ${limit}`,
     );
   },
 
@@ -46,7 +48,7 @@ export const eventsReadRepository = {
   byIdOrCallId(database: Database, f: EventFilter, key: string, after: Position | null, limit: number): Promise<EventRow[]> {
     return database.rows<EventRow>(
       sql`SELECT ${COLUMNS} FROM events WHERE ${and([whereOf(f), ...before(after)])} AND (id = ${key}::uuid OR call_id = ${key})
-          ORDER BY "timestamp" DESC, id DESC LIMIT ${limit}`,
+          ORDER BY "timestamp" DESC, events.id DESC LIMIT ${limit}`,
     );
   },
 

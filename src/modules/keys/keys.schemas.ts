@@ -10,7 +10,7 @@ export const CreateKeyBody = z.strictObject({
     .trim()
     .max(255, 'must be at most 255 characters')
     .refine((s) => !HTML_LIKE.test(s), 'must not contain HTML or script')
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters')
+    .refine((s) => !/\p{Cc}/u.test(s), 'must not contain control characters')
     .optional()
     .nullable(),
 });
