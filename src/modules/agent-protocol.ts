@@ -21,6 +21,6 @@ export function registerAgentProtocol(app: FastifyInstance, ctx: AppContext): { 
   live = streams.live;
   const events = registerEvents(app, ctx);
   const approvals = registerApprovals(app, ctx);
-  registerSessions(app, ctx);
-  return { hub: streams.hub, jobs: [...streams.jobs, ...events.jobs, ...approvals.jobs] };
+  const sessions = registerSessions(app, ctx);
+  return { hub: streams.hub, jobs: [...streams.jobs, ...events.jobs, ...approvals.jobs, ...sessions.jobs] };
 }
