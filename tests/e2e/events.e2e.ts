@@ -11,6 +11,7 @@ import {
   uniqueAgentId,
   uniqueSuffix,
   useConsole,
+  waitForInView,
   waitForLive,
 } from './harness.js';
 
@@ -108,16 +109,22 @@ describe('events', () => {
     expect(page.uncaughtErrors).toEqual([]);
   });
 
-  test('light theme: ?event=<id> opens that event in the detail panel', async () => {
+  test('light theme: ?event=<id> opens that event in the detail panel and scrolls its row into view', async () => {
     const agent = await newAgent('events-deep');
     const tool = `transfer_funds_${uniqueSuffix()}`;
+    // The linked event is an hour old, with 60 newer rows above it and 30 older below: its row
+    // starts out of view, in the middle of the list.
+    const newer = Array.from({ length: 60 }, (_, i) => agent.event(`${tool}_other`, 'call_allowed', { at: new Date(Date.now() - i * 30_000) }));
+    const older = Array.from({ length: 30 }, (_, i) => agent.event(`${tool}_older`, 'call_allowed', { at: new Date(Date.now() - 2 * 3_600_000 - i * 30_000) }));
     await agent.sendEvents([
       agent.event(tool, 'call_denied', {
         contract: 'wire-limit',
         args: { amount: 99_000, iban: 'DE00 1234' },
         reason: 'Transfers above 10k need approval',
+        at: new Date(Date.now() - 3_600_000),
       }),
-      agent.event(`${tool}_other`, 'call_allowed'),
+      ...newer,
+      ...older,
     ]);
     const [event] = await s.admin.request<{ id: string; call_id: string }[]>(
       'GET',
@@ -133,9 +140,11 @@ describe('events', () => {
     await page.getByText('Transfers above 10k need approval', { exact: true }).waitFor();
     await page.getByRole('link', { name: 'wire-limit' }).waitFor();
     await page.getByRole('button', { name: event!.call_id }).waitFor();
-    // The selected row is marked in the grid.
-    const selected = page.getByRole('grid', { name: 'Events' }).getByRole('row', { selected: true });
-    await selected.filter({ hasText: tool }).waitFor();
+    // The selected row is marked in the grid and scrolled fully into view (below the sticky header).
+    const grid = page.getByRole('grid', { name: 'Events' });
+    const selected = grid.getByRole('row', { selected: true }).filter({ hasText: tool });
+    await selected.waitFor();
+    await waitForInView(selected, grid, 32);
     expect(await currentTheme(page)).toBe('light');
 
     // Closing the panel drops the parameter.

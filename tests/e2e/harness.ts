@@ -350,3 +350,23 @@ export async function waitForFocus(locator: Locator): Promise<void> {
   const handle = await locator.elementHandle();
   await locator.page().waitForFunction((el) => (el as unknown as ValueElement).ownerDocument.activeElement === el, handle);
 }
+
+interface Boxed {
+  getBoundingClientRect(): { top: number; bottom: number };
+}
+
+/**
+ * Waits until `inner` is fully inside the visible part of its scroll container `outer`, below
+ * `topInset` pixels (a sticky header inside the container covers that much).
+ */
+export async function waitForInView(inner: Locator, outer: Locator, topInset = 0): Promise<void> {
+  const [a, b] = await Promise.all([inner.elementHandle(), outer.elementHandle()]);
+  await inner.page().waitForFunction(
+    ([el, box, inset]) => {
+      const r = (el as unknown as Boxed).getBoundingClientRect();
+      const c = (box as unknown as Boxed).getBoundingClientRect();
+      return r.top >= c.top + inset - 0.5 && r.bottom <= c.bottom + 0.5;
+    },
+    [a, b, topInset] as const,
+  );
+}

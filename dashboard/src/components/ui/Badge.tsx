@@ -24,7 +24,8 @@ export function Badge({ tone = 'slate', children, className, title, dot }: { ton
       )}
     >
       {dot && <span aria-hidden="true" className="size-1.5 shrink-0 rounded-full bg-current" />}
-      {children}
+      {/* The text in its own box: an ellipsis needs a block, not the flex container itself. */}
+      <span className="min-w-0 truncate">{children}</span>
     </span>
   );
 }

@@ -50,6 +50,10 @@ export default function AgentPage() {
   const denials = c?.tools.reduce((n, t) => n + (t.deny_count ?? 0), 0) ?? 0;
   const events = c?.tools.reduce((n, t) => n + t.event_count, 0) ?? 0;
   const drift = live?.status ?? 'unknown';
+  // The agent's own bundle (its stream, else its assignment). The coverage answer's
+  // deployed_bundle is the newest deployment in the environment whatever its name (as in the
+  // reference), so it only names this agent's bundle when nothing better is known.
+  const shownBundle = live?.bundle_name ?? reg?.resolved_bundle ?? reg?.bundle_name ?? c?.deployed_bundle?.name ?? null;
 
   return (
     <div className="mx-auto max-w-7xl">
@@ -68,9 +72,10 @@ export default function AgentPage() {
             <Badge tone={drift === 'current' ? 'emerald' : drift === 'drift' ? 'amber' : 'zinc'} title="Compared with the version deployed for its bundle">
               {drift === 'current' ? 'current' : drift === 'drift' ? 'drift' : 'drift unknown'}
             </Badge>
-            {c?.deployed_bundle && (
+            {shownBundle && (
               <span className="text-xs">
-                bundle <code className="font-mono">{c.deployed_bundle.name}</code> v{c.deployed_bundle.version}
+                bundle <code className="font-mono">{shownBundle}</code>
+                {c?.deployed_bundle?.name === shownBundle && ` v${c.deployed_bundle.version}`}
               </span>
             )}
           </div>

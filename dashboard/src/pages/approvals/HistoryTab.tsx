@@ -129,7 +129,11 @@ export function HistoryTab() {
                   <TD className="font-mono text-xs">{a.contract_name ?? '—'}</TD>
                   <TD className="max-w-[18rem]">
                     <div className="truncate font-mono text-xs text-slate-500">{argsPreview(a.tool_args, 60)}</div>
-                    {a.decision_reason && <div className="truncate text-xs text-red-600 dark:text-red-400">{a.decision_reason}</div>}
+                    {a.decision_reason && (
+                      <div className={`truncate text-xs ${a.status === 'denied' ? 'text-red-600 dark:text-red-400' : 'text-slate-600 dark:text-slate-300'}`} title={a.decision_reason}>
+                        {a.decision_reason}
+                      </div>
+                    )}
                   </TD>
                   <TD>
                     <EnvBadge env={a.env} />

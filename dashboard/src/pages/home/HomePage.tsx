@@ -19,13 +19,16 @@ export default function HomePage() {
   }, [empty]);
 
   return (
-    <div className="mx-auto flex max-w-7xl flex-col gap-5">
+    <div className="mx-auto max-w-7xl">
+      {/* The header brings its own bottom margin; the gap applies below it only. */}
       <PageHeader title="Overview" description="What your agents did in the last 24 hours, and what needs you now." />
-      {shown && !wizardDone && <GettingStarted onDismiss={() => setWizardDone(true)} agentSeen={!empty} />}
-      <StatsBar />
-      <div className="grid gap-5 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
-        <TriageColumn />
-        <RecentActivity />
+      <div className="flex flex-col gap-5">
+        {shown && !wizardDone && <GettingStarted onDismiss={() => setWizardDone(true)} agentSeen={!empty} />}
+        <StatsBar />
+        <div className="grid gap-5 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
+          <TriageColumn />
+          <RecentActivity />
+        </div>
       </div>
     </div>
   );
