@@ -83,7 +83,7 @@ function dayOfEvents(agent, plan, bundle) {
   for (const step of plan) {
     for (let n = 0; n < step.count; n++) {
       // Spread evenly over 23.5 hours with a little wobble, newest last.
-      const at = new Date(now - 23.5 * HOUR + ((i * 7919) % 1000) / 1000 * 23.4 * HOUR);
+      const at = new Date(now - 23.5 * HOUR + (((i * 7919) % 1000) / 1000) * 23.4 * HOUR);
       i++;
       events.push(
         agent.event(step.tool, step.verdict, {
@@ -126,12 +126,17 @@ async function seed(baseUrl, receiver) {
   await admin.deploy('billing-guardrails', 1, 'production');
 
   // A webhook channel (the receiver is local; the console runs with EDICTUM_OUTBOUND_ALLOW).
-  const channel = await admin.request('POST', '/notifications/channels', {
-    name: 'Ops webhook',
-    channel_type: 'webhook',
-    config: { url: `${receiver.url}/edictum` },
-    filters: { environments: ['production'] },
-  }, 201);
+  const channel = await admin.request(
+    'POST',
+    '/notifications/channels',
+    {
+      name: 'Ops webhook',
+      channel_type: 'webhook',
+      config: { url: `${receiver.url}/edictum` },
+      filters: { environments: ['production'] },
+    },
+    201,
+  );
   await admin.request('POST', `/notifications/channels/${channel.id}/test`, undefined, 200);
 
   // Agents connected to their streams (kept open while the screenshots are taken).
@@ -146,33 +151,118 @@ async function seed(baseUrl, receiver) {
 
   const orders = (n) => ({ customer_id: `C-${1040 + n}`, status: n % 3 ? 'open' : 'shipped' });
   await support.sendEvents(
-    dayOfEvents(support, [
-      { tool: 'search_orders', verdict: 'call_allowed', count: 48, args: orders },
-      { tool: 'search_orders', verdict: 'call_executed', count: 30, args: orders },
-      { tool: 'read_file', verdict: 'call_allowed', count: 12, args: (n) => ({ path: `kb/article-${n}.md` }) },
-      { tool: 'read_file', verdict: 'call_denied', count: 6, contract: 'no-secret-files', reason: 'Refusing to read .env', args: () => ({ path: '.env' }) },
-      { tool: 'issue_refund', verdict: 'call_allowed', count: 14, args: (n) => ({ order: `A-${2000 + n}`, amount: 20 + n * 3 }) },
-      { tool: 'issue_refund', verdict: 'call_approval_requested', count: 5, contract: 'review-refunds', args: (n) => ({ order: `A-${2100 + n}`, amount: 150 + n * 40 }) },
-      { tool: 'issue_refund', verdict: 'call_approval_granted', count: 3, contract: 'review-refunds', args: (n) => ({ order: `A-${2100 + n}`, amount: 150 + n * 40 }) },
-      { tool: 'issue_refund', verdict: 'call_approval_denied', count: 2, contract: 'review-refunds', reason: 'Chargeback risk', args: (n) => ({ order: `A-${2110 + n}`, amount: 900 }) },
-      { tool: 'send_email', verdict: 'call_allowed', count: 22, args: (n) => ({ to: `customer${n}@example.com`, recipients: 1 }) },
-      { tool: 'send_email', verdict: 'call_denied', count: 2, contract: 'no-bulk-email', reason: 'Bulk email (120 recipients) is not allowed', args: () => ({ recipients: 120 }) },
-      { tool: 'send_email', verdict: 'call_would_deny', mode: 'observe', count: 4, contract: 'tone-check', reason: 'Message looks like a promise of compensation', args: (n) => ({ to: `vip${n}@example.com`, recipients: 1 }) },
-    ], { name: 'support-guardrails', revision_hash: supportV2.revision_hash }),
+    dayOfEvents(
+      support,
+      [
+        { tool: 'search_orders', verdict: 'call_allowed', count: 48, args: orders },
+        { tool: 'search_orders', verdict: 'call_executed', count: 30, args: orders },
+        { tool: 'read_file', verdict: 'call_allowed', count: 12, args: (n) => ({ path: `kb/article-${n}.md` }) },
+        {
+          tool: 'read_file',
+          verdict: 'call_denied',
+          count: 6,
+          contract: 'no-secret-files',
+          reason: 'Refusing to read .env',
+          args: () => ({ path: '.env' }),
+        },
+        {
+          tool: 'issue_refund',
+          verdict: 'call_allowed',
+          count: 14,
+          args: (n) => ({ order: `A-${2000 + n}`, amount: 20 + n * 3 }),
+        },
+        {
+          tool: 'issue_refund',
+          verdict: 'call_approval_requested',
+          count: 5,
+          contract: 'review-refunds',
+          args: (n) => ({ order: `A-${2100 + n}`, amount: 150 + n * 40 }),
+        },
+        {
+          tool: 'issue_refund',
+          verdict: 'call_approval_granted',
+          count: 3,
+          contract: 'review-refunds',
+          args: (n) => ({ order: `A-${2100 + n}`, amount: 150 + n * 40 }),
+        },
+        {
+          tool: 'issue_refund',
+          verdict: 'call_approval_denied',
+          count: 2,
+          contract: 'review-refunds',
+          reason: 'Chargeback risk',
+          args: (n) => ({ order: `A-${2110 + n}`, amount: 900 }),
+        },
+        {
+          tool: 'send_email',
+          verdict: 'call_allowed',
+          count: 22,
+          args: (n) => ({ to: `customer${n}@example.com`, recipients: 1 }),
+        },
+        {
+          tool: 'send_email',
+          verdict: 'call_denied',
+          count: 2,
+          contract: 'no-bulk-email',
+          reason: 'Bulk email (120 recipients) is not allowed',
+          args: () => ({ recipients: 120 }),
+        },
+        {
+          tool: 'send_email',
+          verdict: 'call_would_deny',
+          mode: 'observe',
+          count: 4,
+          contract: 'tone-check',
+          reason: 'Message looks like a promise of compensation',
+          args: (n) => ({ to: `vip${n}@example.com`, recipients: 1 }),
+        },
+      ],
+      { name: 'support-guardrails', revision_hash: supportV2.revision_hash },
+    ),
   );
   await billingAgent.sendEvents(
-    dayOfEvents(billingAgent, [
-      { tool: 'get_invoice', verdict: 'call_allowed', count: 40, args: (n) => ({ invoice: `INV-${5000 + n}` }) },
-      { tool: 'wire_transfer', verdict: 'call_allowed', count: 9, args: (n) => ({ amount: 200 + n * 50, iban: 'DE89 3704 0044 0532 0130 00' }) },
-      { tool: 'wire_transfer', verdict: 'call_approval_requested', count: 4, contract: 'wire-limit', args: (n) => ({ amount: 4000 + n * 1000, iban: 'FR76 3000 6000 0112 3456 7890 189' }) },
-      { tool: 'wire_transfer', verdict: 'call_denied', count: 2, contract: 'no-foreign-iban', reason: 'Transfers to this country are blocked', args: () => ({ amount: 950, iban: 'RU02 0445 2560 0407 0281 0412 345' }) },
-      { tool: 'update_ledger', verdict: 'call_allowed', count: 16, args: (n) => ({ entry: `L-${n}` }) },
-    ], { name: 'billing-guardrails', revision_hash: billing.revision_hash }),
+    dayOfEvents(
+      billingAgent,
+      [
+        { tool: 'get_invoice', verdict: 'call_allowed', count: 40, args: (n) => ({ invoice: `INV-${5000 + n}` }) },
+        {
+          tool: 'wire_transfer',
+          verdict: 'call_allowed',
+          count: 9,
+          args: (n) => ({ amount: 200 + n * 50, iban: 'DE89 3704 0044 0532 0130 00' }),
+        },
+        {
+          tool: 'wire_transfer',
+          verdict: 'call_approval_requested',
+          count: 4,
+          contract: 'wire-limit',
+          args: (n) => ({ amount: 4000 + n * 1000, iban: 'FR76 3000 6000 0112 3456 7890 189' }),
+        },
+        {
+          tool: 'wire_transfer',
+          verdict: 'call_denied',
+          count: 2,
+          contract: 'no-foreign-iban',
+          reason: 'Transfers to this country are blocked',
+          args: () => ({ amount: 950, iban: 'RU02 0445 2560 0407 0281 0412 345' }),
+        },
+        { tool: 'update_ledger', verdict: 'call_allowed', count: 16, args: (n) => ({ entry: `L-${n}` }) },
+      ],
+      { name: 'billing-guardrails', revision_hash: billing.revision_hash },
+    ),
   );
   await research.sendEvents(
     dayOfEvents(research, [
       { tool: 'web_search', verdict: 'call_allowed', count: 35, args: (n) => ({ query: `competitor pricing ${n}` }) },
-      { tool: 'bash', verdict: 'call_would_deny', mode: 'observe', count: 5, contract: 'review-destructive-shell', reason: 'rm -rf needs a human', args: () => ({ command: 'rm -rf /tmp/cache' }) },
+      {
+        tool: 'bash',
+        verdict: 'call_would_deny',
+        mode: 'observe',
+        count: 5,
+        contract: 'review-destructive-shell',
+        reason: 'rm -rf needs a human',
+        args: () => ({ command: 'rm -rf /tmp/cache' }),
+      },
       { tool: 'bash', verdict: 'call_allowed', count: 10, args: (n) => ({ command: `ls -la data/${n}` }) },
       { tool: 'write_file', verdict: 'call_allowed', count: 8, args: (n) => ({ path: `notes/summary-${n}.md` }) },
     ]),
@@ -180,21 +270,61 @@ async function seed(baseUrl, receiver) {
 
   // Decided approvals (approved and denied, with reasons) and two that are still pending.
   const decided = [
-    [support, { tool: 'issue_refund', args: { order: 'A-2101', amount: 190 }, message: 'Refund 190 EUR for order A-2101 (damaged on arrival)' }, { approved: true }],
-    [support, { tool: 'issue_refund', args: { order: 'A-2111', amount: 900 }, message: 'Refund 900 EUR for order A-2111' }, { approved: false, reason: 'Customer is flagged for chargeback abuse' }],
-    [billingAgent, { tool: 'wire_transfer', args: { amount: 4500, iban: 'FR76 3000 6000 0112 3456 7890 189' }, message: 'Pay supplier invoice INV-5012' }, { approved: true, reason: 'Matches PO-7781' }],
-    [support, { tool: 'close_account', args: { customer_id: 'C-1077' }, message: 'Customer asked to close their account' }, { approved: false, reason: 'Needs identity check first' }],
+    [
+      support,
+      {
+        tool: 'issue_refund',
+        args: { order: 'A-2101', amount: 190 },
+        message: 'Refund 190 EUR for order A-2101 (damaged on arrival)',
+      },
+      { approved: true },
+    ],
+    [
+      support,
+      { tool: 'issue_refund', args: { order: 'A-2111', amount: 900 }, message: 'Refund 900 EUR for order A-2111' },
+      { approved: false, reason: 'Customer is flagged for chargeback abuse' },
+    ],
+    [
+      billingAgent,
+      {
+        tool: 'wire_transfer',
+        args: { amount: 4500, iban: 'FR76 3000 6000 0112 3456 7890 189' },
+        message: 'Pay supplier invoice INV-5012',
+      },
+      { approved: true, reason: 'Matches PO-7781' },
+    ],
+    [
+      support,
+      { tool: 'close_account', args: { customer_id: 'C-1077' }, message: 'Customer asked to close their account' },
+      { approved: false, reason: 'Needs identity check first' },
+    ],
   ];
   for (const [agent, req, decision] of decided) {
     const a = await agent.requestApproval({ ...req, timeout: 900 });
     await admin.request('PUT', `/approvals/${a.id}`, decision, 200);
   }
-  await support.requestApproval({ tool: 'issue_refund', args: { order: 'A-2207', amount: 480, currency: 'EUR' }, message: 'Refund 480 EUR for order A-2207: parcel lost in transit', timeout: 900 });
-  await billingAgent.requestApproval({ tool: 'wire_transfer', args: { amount: 12500, iban: 'NL91 ABNA 0417 1643 00', reference: 'INV-5031' }, message: 'Pay supplier invoice INV-5031 (12,500 EUR)', timeout: 1800 });
+  await support.requestApproval({
+    tool: 'issue_refund',
+    args: { order: 'A-2207', amount: 480, currency: 'EUR' },
+    message: 'Refund 480 EUR for order A-2207: parcel lost in transit',
+    timeout: 900,
+  });
+  await billingAgent.requestApproval({
+    tool: 'wire_transfer',
+    args: { amount: 12500, iban: 'NL91 ABNA 0417 1643 00', reference: 'INV-5031' },
+    message: 'Pay supplier invoice INV-5031 (12,500 EUR)',
+    timeout: 1800,
+  });
 
   // Registration details shown on the agent pages.
-  await admin.request('PATCH', '/agent-registrations/support-bot', { display_name: 'Support bot', tags: { team: 'support', tier: 'frontline' } });
-  await admin.request('PATCH', '/agent-registrations/billing-agent', { display_name: 'Billing agent', tags: { team: 'finance' } });
+  await admin.request('PATCH', '/agent-registrations/support-bot', {
+    display_name: 'Support bot',
+    tags: { team: 'support', tier: 'frontline' },
+  });
+  await admin.request('PATCH', '/agent-registrations/billing-agent', {
+    display_name: 'Billing agent',
+    tags: { team: 'finance' },
+  });
 
   const [denied] = await admin.request('GET', '/events?agent_id=support-bot&verdict=call_denied&tool_name=read_file&limit=1');
   return { admin, streams, deniedEventId: denied.id };
@@ -210,14 +340,22 @@ const PAGES = [
       await p.getByRole('list', { name: 'Pending approvals' }).getByRole('listitem').first().waitFor();
     },
   },
-  { name: 'events', path: '/dashboard/events', ready: (p) => p.getByRole('grid', { name: 'Events' }).getByRole('row').nth(5).waitFor() },
+  {
+    name: 'events',
+    path: '/dashboard/events',
+    ready: (p) => p.getByRole('grid', { name: 'Events' }).getByRole('row').nth(5).waitFor(),
+  },
   {
     name: 'events-detail',
     path: (s) => `/dashboard/events?event=${s.deniedEventId}`,
     ready: (p) => p.getByRole('heading', { name: 'read_file', level: 2 }).waitFor(),
   },
   { name: 'approvals', path: '/dashboard/approvals', ready: (p) => p.locator('article[data-approval-id]').nth(1).waitFor() },
-  { name: 'approvals-history', path: '/dashboard/approvals?tab=history', ready: (p) => p.getByRole('table', { name: 'Approval history' }).waitFor() },
+  {
+    name: 'approvals-history',
+    path: '/dashboard/approvals?tab=history',
+    ready: (p) => p.getByRole('table', { name: 'Approval history' }).waitFor(),
+  },
   {
     name: 'contracts',
     path: '/dashboard/contracts?bundle=support-guardrails',
@@ -226,8 +364,16 @@ const PAGES = [
       await p.getByRole('heading', { name: 'Signing public key' }).waitFor();
     },
   },
-  { name: 'agents', path: '/dashboard/agents', ready: (p) => p.getByRole('table', { name: 'Agents' }).getByRole('link', { name: 'Support bot' }).waitFor() },
-  { name: 'agent', path: '/dashboard/agents/support-bot', ready: (p) => p.getByRole('heading', { name: 'Support bot', level: 1 }).waitFor() },
+  {
+    name: 'agents',
+    path: '/dashboard/agents',
+    ready: (p) => p.getByRole('table', { name: 'Agents' }).getByRole('link', { name: 'Support bot' }).waitFor(),
+  },
+  {
+    name: 'agent',
+    path: '/dashboard/agents/support-bot',
+    ready: (p) => p.getByRole('heading', { name: 'Support bot', level: 1 }).waitFor(),
+  },
   { name: 'keys', path: '/dashboard/keys', ready: (p) => p.getByRole('table', { name: 'API keys' }).waitFor() },
   { name: 'settings', path: '/dashboard/settings', ready: (p) => p.getByRole('heading', { name: 'Workers' }).waitFor() },
   {
@@ -294,9 +440,11 @@ async function main() {
       await phone.close();
     }
   } finally {
-    await Promise.all(streams.map((s) => s.close()));
     await browser.close();
+    // The console is stopped while the agents are still connected: a console that saw an agent
+    // disconnect first currently takes the full 10 s shutdown grace (reported as a server bug).
     await server.stop();
+    await Promise.all(streams.map((s) => s.close()));
     await receiver.stop();
   }
 }

@@ -114,8 +114,12 @@ describe('events', () => {
     const tool = `transfer_funds_${uniqueSuffix()}`;
     // The linked event is an hour old, with 60 newer rows above it and 30 older below: its row
     // starts out of view, in the middle of the list.
-    const newer = Array.from({ length: 60 }, (_, i) => agent.event(`${tool}_other`, 'call_allowed', { at: new Date(Date.now() - i * 30_000) }));
-    const older = Array.from({ length: 30 }, (_, i) => agent.event(`${tool}_older`, 'call_allowed', { at: new Date(Date.now() - 2 * 3_600_000 - i * 30_000) }));
+    const newer = Array.from({ length: 60 }, (_, i) =>
+      agent.event(`${tool}_other`, 'call_allowed', { at: new Date(Date.now() - i * 30_000) }),
+    );
+    const older = Array.from({ length: 30 }, (_, i) =>
+      agent.event(`${tool}_older`, 'call_allowed', { at: new Date(Date.now() - 2 * 3_600_000 - i * 30_000) }),
+    );
     await agent.sendEvents([
       agent.event(tool, 'call_denied', {
         contract: 'wire-limit',

@@ -7,8 +7,18 @@ import { cn } from '../../lib/cn';
 import { argsPreview } from '../../lib/format';
 
 const ROW_H = 34;
-const COLS = 'grid-cols-[8.75rem_minmax(7rem,1fr)_minmax(7rem,1fr)_8.5rem_4.5rem_minmax(5rem,0.7fr)_minmax(7rem,1fr)_minmax(10rem,2fr)]';
-const MIN_W = 'min-w-[1000px]';
+/**
+ * The sticky header row sits inside the scroll element above the rows, so the virtualiser is
+ * told about it (scrollMargin): without it, scrolling a deep-linked row into view at the bottom
+ * edge left it one header-height below the visible area.
+ */
+const HEADER_H = 32;
+// The minimums add up to 848px so the whole row fits next to the filters at 1440px wide
+// (sidebar, padding and facet column take the other ~550px); narrower screens scroll sideways.
+// Each minimum fits its typical content (a timestamp, "support-bot", "search_orders",
+// "production", "enforce"); a long verdict badge ends in an ellipsis.
+const COLS = 'grid-cols-[8.75rem_minmax(7rem,1fr)_minmax(7rem,1fr)_7.5rem_4.75rem_minmax(6rem,0.7fr)_minmax(6rem,1fr)_minmax(6rem,2fr)]';
+const MIN_W = 'min-w-[848px]';
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 const dayFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: '2-digit' });
@@ -35,7 +45,7 @@ export function EventTable({ rows, selectedId, onSelect, onEndReached, loadingMo
   scrollToTopSignal: number;
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
-  const v = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_H, overscan: 12 });
+  const v = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_H, overscan: 12, scrollMargin: HEADER_H });
   const items = v.getVirtualItems();
   const last = items[items.length - 1];
 
@@ -81,10 +91,11 @@ export function EventTable({ rows, selectedId, onSelect, onEndReached, loadingMo
         <div
           role="row"
           aria-rowindex={1}
-          className={cn('sticky top-0 z-10 grid border-b border-slate-200 bg-slate-100 text-[11px] font-medium tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:bg-slate-900 dark:text-slate-400', COLS)}
+          style={{ height: HEADER_H }}
+          className={cn('sticky top-0 z-10 grid items-center border-b border-slate-200 bg-slate-100 text-[11px] font-medium tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:bg-slate-900 dark:text-slate-400', COLS)}
         >
           {['Time', 'Agent', 'Tool', 'Verdict', 'Mode', 'Env', 'Contract', 'Arguments'].map((h) => (
-            <div key={h} role="columnheader" className="truncate px-3 py-2">
+            <div key={h} role="columnheader" className="truncate px-3">
               {h}
             </div>
           ))}
@@ -97,7 +108,7 @@ export function EventTable({ rows, selectedId, onSelect, onEndReached, loadingMo
                 key={e.id}
                 e={e}
                 index={it.index}
-                top={it.start}
+                top={it.start - HEADER_H}
                 selected={e.id === selectedId}
                 onSelect={onSelect}
               />
