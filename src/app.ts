@@ -8,6 +8,7 @@ import { installZod } from './platform/zod-fastify.js';
 import { installAuth, installAuthGuard } from './platform/auth-hook.js';
 import { installHttpHardening } from './platform/http-hardening.js';
 import { installDashboard } from './platform/dashboard-static.js';
+import { trackConnections } from './platform/connection-tracker.js';
 import { createPublisher } from './platform/publisher.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { setupRoutes } from './modules/setup/setup.routes.js';
@@ -58,6 +59,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
     routerOptions: { maxParamLength: 512 },
   });
   app.server.headersTimeout = 20_000;
+  const connections = trackConnections(app.server);
 
   installErrorHandler(app);
   installZod(app);
@@ -116,6 +118,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   app.addHook('preClose', async () => {
     closing = true;
     await ctx.hub.closeAll();
+    connections.closeIdle();
   });
   return { app, routes, ctx, jobs };
 }
