@@ -9,6 +9,7 @@
  * skewed distribution, 40 tools, realistic verdict/mode/env mixes, ~360-byte SDK-shaped payloads,
  * plus a second tenant with 10% as many rows. To load fast the indexes are dropped and rebuilt
  * from their own catalog definitions, so the measured table has exactly the migrated indexes.
+ * The per-minute counts the histogram reads are filled as migration 0004's backfill does.
  * Each figure runs the app's own service code; the baseline is the same SQL statements run on
  * the bare driver (so ratio = layer overhead), and the target is an absolute p50.
  * Env: EVENTS_ROWS, QUERY_REPS (default 11), EXPLAIN=1 to print every plan, KEEP_DB=1 to keep
@@ -131,9 +132,19 @@ async function load(b: Bench): Promise<{ tenantId: string }> {
   const loaded = performance.now();
   if (url) await d.rows(sql`SET maintenance_work_mem = '512MB'`);
   for (const i of idx) await d.rows(sql.raw(i.con ? `ALTER TABLE events ADD CONSTRAINT "${i.con}" ${i.condef}` : i.def.replace(' ON ONLY ', ' ON ')));
+  // The per-minute counts, as migration 0004's backfill writes them (one merged row per tenant,
+  // minute, env, verdict, mode: what ingest's rows become once the compaction job has run).
+  const rollup0 = performance.now();
+  await d.rows(sql`INSERT INTO event_minute_counts (tenant_id, minute, env, verdict, mode, n, merged)
+    SELECT tenant_id, date_bin('1 minute', "timestamp", timestamptz '1970-01-01 00:00:00+00'), env, verdict, mode, count(*), true
+    FROM events GROUP BY 1, 2, 3, 4, 5`);
+  const rollupMs = performance.now() - rollup0;
   await d.rows(sql`VACUUM ANALYZE events`);
+  await d.rows(sql`VACUUM ANALYZE event_minute_counts`);
   await seedDeployments(d, t1!.id);
+  const [counts] = await d.rows<{ n: string }>(sql`SELECT count(*) AS n FROM event_minute_counts`);
   process.stdout.write(`# loaded ${ROWS} + ${Math.floor(ROWS / 10)} rows in ${((loaded - t0) / 1000).toFixed(0)} s, indexes + vacuum in ${((performance.now() - loaded) / 1000).toFixed(0)} s\n`);
+  process.stdout.write(`# per-minute counts: ${counts!.n} rows, backfilled in ${(rollupMs / 1000).toFixed(1)} s\n`);
   return { tenantId: t1!.id };
 }
 
@@ -214,6 +225,10 @@ async function main(): Promise<void> {
     const H = 3_600_000;
     const read = (d: Database) => createEventsReadService(d);
     const list = (q: Record<string, unknown>, who: Principal = session) => (d: Database) => read(d).list(who, EventsQuery.parse(q));
+    const histogram =
+      (who: Principal, hours: number, bucket: string, extra: Record<string, unknown> = {}, exact = false) =>
+      (d: Database) =>
+        read(d).histogram(who, HistogramQuery.parse({ since: ago(hours * H), until: ago(0), bucket_seconds: bucket, ...extra }), { exact });
     const [mid] = await b.database.rows<{ id: string }>(sql`SELECT id::text AS id FROM events WHERE tenant_id = ${tenantId}::uuid AND "timestamp" < now() - interval '12 hours' ORDER BY "timestamp" DESC LIMIT 1`);
     const page1 = await read(b.database).list(session, EventsQuery.parse({ since: ago(24 * H), limit: 100 }));
     const figures: [string, number, (d: Database) => Promise<unknown>][] = [
@@ -229,8 +244,16 @@ async function main(): Promise<void> {
       ['events_search_absent_24h', 500, list({ since: ago(24 * H), q: 'no such text' })],
       ['events_search_by_id', 100, list({ q: mid!.id })],
       ['events_facets_24h', 500, (d) => read(d).facets(session, FacetsQuery.parse({ since: ago(24 * H) }))],
-      ['events_histogram_24h', 500, (d) => read(d).histogram(session, HistogramQuery.parse({ since: ago(24 * H), until: ago(0), bucket_seconds: '1800' }))],
-      ['events_histogram_7d', 2000, (d) => read(d).histogram(session, HistogramQuery.parse({ since: ago(168 * H), until: ago(0), bucket_seconds: '10800' }))],
+      ['events_histogram_24h', 500, histogram(session, 24, '1800')],
+      ['events_histogram_7d', 2000, histogram(session, 168, '10800')],
+      ['events_histogram_30d_daily', 2000, histogram(session, 720, '86400')],
+      ['events_histogram_7d_api_key', 2000, histogram(key, 168, '10800')],
+      ['events_histogram_7d_verdict', 2000, histogram(session, 168, '10800', { verdict: 'call_denied' })],
+      // The exact path (every event of the window): what the histogram cost before the rollup,
+      // and what a request with an agent/tool/contract/q filter still costs.
+      ['events_histogram_24h_exact', 500, histogram(session, 24, '1800', {}, true)],
+      ['events_histogram_7d_exact', 2000, histogram(session, 168, '10800', {}, true)],
+      ['events_histogram_7d_hot_agent', 2000, histogram(session, 168, '10800', { agent_id: 'agent-000' })],
       ['stats_overview', 500, (d) => createStatsService(d, () => new Date()).overview(session)],
       ['stats_contracts_24h', 500, (d) => createStatsService(d, () => new Date()).contracts(tenantId, {})],
       ['coverage_fleet_24h', 1000, (d) => createCoverageService(d, () => new Date()).fleetCoverage(tenantId, undefined, null)],

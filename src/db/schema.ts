@@ -16,6 +16,7 @@ import {
   numeric,
   doublePrecision,
   primaryKey,
+  bigint,
 } from 'drizzle-orm/pg-core';
 
 /**
@@ -444,5 +445,39 @@ export const liveAgentConnections = pgTable(
   (t) => [
     index('ix_live_agent_connections_tenant').on(t.tenantId, t.agentId),
     index('ix_live_agent_connections_process').on(t.processId),
+  ],
+);
+
+/**
+ * Exact event counts per (tenant, UTC minute, env, verdict, mode): what the histogram reads
+ * instead of one index entry per event (docs/events.md, "Per-minute counts").
+ *
+ * Append-only, no unique key: every ingest statement appends one row per group of the events it
+ * actually inserted (in the same statement as the insert, from its RETURNING rows), every delete
+ * of events appends the negative counts (same statement, from DELETE ... RETURNING). Concurrent
+ * writers never touch the same row, so there is no hot counter row to wait on. The compaction job
+ * (events.rollup.ts) merges each minute's rows into one row per key (`merged`), so the table stays
+ * near one row per populated key and minute. The count of a key is sum(n) over its rows.
+ */
+export const eventMinuteCounts = pgTable(
+  'event_minute_counts',
+  {
+    tenantId: tenantId(),
+    /** date_bin('1 minute', events.timestamp, epoch): the UTC minute the counted events fall in. */
+    minute: timestamp('minute', { withTimezone: true }).notNull(),
+    env: varchar('env', { length: 64 }),
+    verdict: varchar('verdict', { length: 64 }).notNull(),
+    mode: varchar('mode', { length: 64 }).notNull(),
+    /** Events added (ingest) or removed (negative: purge) by one statement, or a merged sum. */
+    n: bigint('n', { mode: 'number' }).notNull(),
+    /** True for the rows the compaction wrote; only unmerged rows are work for it. */
+    merged: boolean('merged').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // Every column a histogram read needs, so the read is an index-only scan of its window.
+    index('ix_event_minute_counts_read').on(t.tenantId, t.minute, t.env, t.verdict, t.mode, t.n),
+    // The compaction's queue: rows not merged yet, oldest first.
+    index('ix_event_minute_counts_unmerged').on(t.createdAt).where(sql`NOT ${t.merged}`),
   ],
 );

@@ -139,4 +139,34 @@ export const eventsReadRepository = {
           ) x GROUP BY b, verdict, mode`,
     );
   },
+
+  /**
+   * The same counts as `histogram` (without `q`) from the per-minute rollup: the whole minutes
+   * [lo, hi) from event_minute_counts, the partial minutes [since, lo) and [hi, until) from the
+   * events, summed per bucket. Only for filters the rollup has columns for (tenant, env scope,
+   * env, verdict, mode) and buckets that are whole minutes, so every minute lies in one bucket.
+   * Groups whose sum is 0 (purged events) are left out, as the exact path never yields them.
+   */
+  histogramFromRollup(database: Database, f: EventFilter, bucketSeconds: number, lo: string, hi: string) {
+    const bin = (column: SQL) => sql`date_bin(make_interval(secs => ${bucketSeconds}), ${column}, timestamptz '1970-01-01 00:00:00+00')`;
+    const rollupWhere = and([
+      sql`tenant_id = ${f.tenantId}::uuid`,
+      ...(f.scopeEnv !== null ? [sql`env = ${f.scopeEnv}`] : []),
+      sql`minute >= ${lo}::timestamptz`,
+      sql`minute < ${hi}::timestamptz`,
+      ...facetConditions(f),
+    ]);
+    const head = whereOf({ ...f, until: lo, untilExclusive: true });
+    const tail = whereOf({ ...f, since: hi, untilExclusive: true });
+    return database.rows<{ bucket_start: string; verdict: string; mode: string; n: number | string }>(
+      sql`SELECT to_char(b AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS bucket_start, verdict, mode, sum(n) AS n
+          FROM (
+            SELECT ${bin(sql`minute`)} AS b, verdict, mode, n FROM event_minute_counts WHERE ${rollupWhere}
+            UNION ALL
+            SELECT ${bin(sql`"timestamp"`)}, verdict, mode, 1 FROM events WHERE ${head}
+            UNION ALL
+            SELECT ${bin(sql`"timestamp"`)}, verdict, mode, 1 FROM events WHERE ${tail}
+          ) x GROUP BY b, verdict, mode HAVING sum(n) <> 0`,
+    );
+  },
 };

@@ -3,6 +3,7 @@ import type { Principal } from '../../platform/auth.js';
 import { fieldError } from '../../platform/errors.js';
 import { normaliseTimestamp } from './events.canonical.js';
 import { isUuid, type EventFilter } from './events.filters.js';
+import { wholeMinutes } from './events.rollup.js';
 import { eventsReadRepository, type EventRow, type Position } from './events.read-repository.js';
 import {
   FACET_NAMES,
@@ -114,10 +115,19 @@ export function createEventsReadService(database: Database) {
       return { facets, scanned, scan_limit: FACET_SCAN_LIMIT, truncated: scanned >= FACET_SCAN_LIMIT };
     },
 
-    async histogram(p: Principal, query: HistogramQueryT) {
+    /**
+     * Counts per bucket. Without `q`, agent, tool or contract filters and with whole-minute
+     * buckets, the whole minutes of the window come from the per-minute rollup (the same numbers,
+     * docs/events.md "Per-minute counts"); otherwise every event of the window is counted.
+     * `exact` forces the second path (tests and the benchmark compare both).
+     */
+    async histogram(p: Principal, query: HistogramQueryT, opts: { exact?: boolean } = {}) {
       const f = toFilter(p, query);
       const q = query.q?.trim() || null;
-      const rows = await eventsReadRepository.histogram(database, f, q, query.bucket_seconds);
+      const minutes = !opts.exact && rollupCovers(f, q, query.bucket_seconds) ? wholeMinutes(query.since.iso, query.until.iso) : null;
+      const rows = minutes
+        ? await eventsReadRepository.histogramFromRollup(database, f, query.bucket_seconds, minutes.lo, minutes.hi)
+        : await eventsReadRepository.histogram(database, f, q, query.bucket_seconds);
       const buckets = new Map<string, Record<HistogramClass, number>>();
       for (const r of rows) {
         const b = buckets.get(r.bucket_start) ?? { allowed: 0, denied: 0, pending: 0, observed: 0 };
@@ -128,6 +138,10 @@ export function createEventsReadService(database: Database) {
     },
   };
 }
+
+/** Whether the rollup has what a histogram request filters and buckets on. */
+const rollupCovers = (f: EventFilter, q: string | null, bucketSeconds: number) =>
+  q === null && !f.agentId?.length && !f.toolName?.length && !f.contract?.length && bucketSeconds % 60 === 0;
 
 export type HistogramClass = 'allowed' | 'denied' | 'pending' | 'observed';
 const DENIED = new Set(['denied', 'call_denied', 'would_deny', 'call_would_deny']);

@@ -1,0 +1,108 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import type { Job } from '../../workers/scheduler.js';
+
+/**
+ * Exact per-minute event counts (`event_minute_counts`, src/db/schema.ts; docs/events.md
+ * "Per-minute counts"). Append-only: every statement that inserts or deletes events appends, in
+ * that same statement, one row per (minute, env, verdict, mode) group of the rows it actually
+ * inserted (+count) or deleted (-count). sum(n) over a key's rows is therefore always the number
+ * of events of that key, in every snapshot. The compaction below merges rows; it never changes a sum.
+ */
+
+/** The minute an event is counted in: UTC, epoch-aligned, independent of the session time zone. */
+export const minuteOf = (column: SQL): SQL => sql`date_bin('1 minute', ${column}, timestamptz '1970-01-01 00:00:00+00')`;
+
+/**
+ * `INSERT INTO event_minute_counts` of the rows of `source` — a CTE over events' `"timestamp"`,
+ * `env`, `verdict`, `mode` (the RETURNING of an INSERT or DELETE on events) — as +count
+ * (`sign` 1) or -count (`sign` -1) per group. To be used as a CTE of that same statement.
+ */
+export function appendCounts(tenantId: string, source: SQL, sign: 1 | -1): SQL {
+  return sql`INSERT INTO event_minute_counts (tenant_id, minute, env, verdict, mode, n)
+    SELECT ${tenantId}::uuid, ${minuteOf(sql`"timestamp"`)}, env, verdict, mode, ${sql.raw(sign === 1 ? 'count(*)' : '-count(*)')}
+    FROM ${source} GROUP BY 2, 3, 4, 5`;
+}
+
+/**
+ * The whole minutes [lo, hi) inside [since, until) (normalised ISO text, microseconds), or null
+ * when the window holds no whole minute. Events in [since, lo) and [hi, until) are counted from
+ * the events table; the minutes in between from the rollup.
+ */
+export function wholeMinutes(since: string, until: string): { lo: string; hi: string } | null {
+  const floor = (iso: string) => Date.parse(`${iso.slice(0, 16)}:00Z`);
+  const lo = since.slice(16) === ':00.000000Z' ? floor(since) : floor(since) + 60_000;
+  const hi = floor(until);
+  if (!(lo < hi)) return null;
+  const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}.000000Z`;
+  return { lo: iso(lo), hi: iso(hi) };
+}
+
+/** Unmerged rows at least this old are merged (younger ones are likely to get siblings soon). */
+export const COMPACT_AFTER_SECONDS = 120;
+/** Unmerged rows taken per compaction statement, and statements per run: the bound on one run. */
+export const COMPACT_BATCH = 5_000;
+export const COMPACT_MAX_STATEMENTS = 20;
+
+/**
+ * One compaction statement: takes up to `batch` unmerged rows older than `olderThanSeconds`,
+ * deletes every row of their (tenant, minute) and inserts one merged row per key with the sum
+ * (none when it is 0). The delete and the insert are one statement, and the insert sums exactly
+ * the rows this statement deleted (DELETE ... RETURNING), so the sums never change — also when
+ * two compactions or an ingest run concurrently (a row deleted by another statement first is not
+ * returned here; a row inserted after this statement's snapshot is not deleted).
+ */
+export async function compactOnce(
+  database: Database,
+  olderThanSeconds = COMPACT_AFTER_SECONDS,
+  batch = COMPACT_BATCH,
+): Promise<{ taken: number; deleted: number; written: number }> {
+  const [row] = await database.rows<{ taken: number | string; deleted: number | string; written: number | string }>(
+    sql`WITH queue AS MATERIALIZED (
+          SELECT tenant_id, minute FROM event_minute_counts
+          WHERE NOT merged AND created_at < now() - make_interval(secs => ${olderThanSeconds})
+          ORDER BY created_at LIMIT ${batch}
+        ), keys AS MATERIALIZED (
+          SELECT DISTINCT tenant_id, minute FROM queue
+        ), del AS (
+          DELETE FROM event_minute_counts c USING keys k
+          WHERE c.tenant_id = k.tenant_id AND c.minute = k.minute
+          RETURNING c.tenant_id, c.minute, c.env, c.verdict, c.mode, c.n
+        ), ins AS (
+          INSERT INTO event_minute_counts (tenant_id, minute, env, verdict, mode, n, merged)
+          SELECT tenant_id, minute, env, verdict, mode, sum(n)::bigint, true FROM del
+          GROUP BY tenant_id, minute, env, verdict, mode HAVING sum(n) <> 0
+          RETURNING 1
+        ) SELECT (SELECT count(*) FROM queue) AS taken, (SELECT count(*) FROM del) AS deleted, (SELECT count(*) FROM ins) AS written`,
+  );
+  return { taken: Number(row?.taken ?? 0), deleted: Number(row?.deleted ?? 0), written: Number(row?.written ?? 0) };
+}
+
+/** Compaction statements until the queue is drained or `maxStatements` ran (bounded work per run). */
+export async function compactMinuteCounts(
+  database: Database,
+  opts: { olderThanSeconds?: number; batch?: number; maxStatements?: number } = {},
+): Promise<{ statements: number; deleted: number; written: number }> {
+  const batch = opts.batch ?? COMPACT_BATCH;
+  const out = { statements: 0, deleted: 0, written: 0 };
+  while (out.statements < (opts.maxStatements ?? COMPACT_MAX_STATEMENTS)) {
+    const r = await compactOnce(database, opts.olderThanSeconds ?? COMPACT_AFTER_SECONDS, batch);
+    out.statements++;
+    out.deleted += r.deleted;
+    out.written += r.written;
+    if (r.taken < batch) break;
+  }
+  return out;
+}
+
+/** Leader-only: merges the per-minute count rows every minute. */
+export function minuteCountsCompactionJob(database: Database): Job {
+  return {
+    name: 'event-counts-compaction',
+    intervalMs: 60_000,
+    leaderOnly: true,
+    run: async () => {
+      await compactMinuteCounts(database);
+    },
+  };
+}
