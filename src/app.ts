@@ -6,6 +6,7 @@ import { noopNotifier, type AppContext, type StreamHubView } from './context.js'
 import { installErrorHandler } from './platform/errors.js';
 import { installZod } from './platform/zod-fastify.js';
 import { installAuth, installAuthGuard } from './platform/auth-hook.js';
+import { createApiKeyCache } from './platform/api-key-cache.js';
 import { installHttpHardening } from './platform/http-hardening.js';
 import { installDashboard } from './platform/dashboard-static.js';
 import { trackConnections } from './platform/connection-tracker.js';
@@ -65,7 +66,13 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   installZod(app);
   await app.register(fastifyCookie);
   installHttpHardening(app, deps.config);
-  installAuth(app, deps);
+  // Revoked keys leave the cache at once here (keys service) and on every other process (bus).
+  const apiKeyCache = createApiKeyCache({ usable: () => deps.bus.healthy() });
+  const unsubscribeKeys = deps.bus.subscribe((m) => {
+    if (m.topic === 'control' && m.type === 'api_key_revoked' && typeof m.data.key_id === 'string') apiKeyCache.evict(m.data.key_id);
+  });
+  app.addHook('onClose', async () => unsubscribeKeys());
+  installAuth(app, deps, apiKeyCache);
   installAuthGuard(app);
   const routes: RouteInfo[] = [];
   app.addHook('onRoute', (r) => {
@@ -105,7 +112,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   });
   setupRoutes(app, deps);
   authRoutes(app, deps);
-  keysRoutes(app, deps, ctx.publish);
+  keysRoutes(app, deps, ctx.publish, apiKeyCache);
   await installDashboard(app, deps.config.staticDir);
 
   // Shutdown: responses still in flight tell the client to close its keep-alive connection (so the
