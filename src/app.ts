@@ -7,13 +7,13 @@ import { installErrorHandler } from './platform/errors.js';
 import { installZod } from './platform/zod-fastify.js';
 import { installAuth, installAuthGuard } from './platform/auth-hook.js';
 import { createApiKeyCache } from './platform/api-key-cache.js';
-import { installHttpHardening } from './platform/http-hardening.js';
+import { acceptEmptyJson, installHttpHardening } from './platform/http-hardening.js';
 import { installDashboard } from './platform/dashboard-static.js';
 import { trackConnections } from './platform/connection-tracker.js';
 import { createPublisher } from './platform/publisher.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { setupRoutes } from './modules/setup/setup.routes.js';
-import { authRoutes } from './modules/auth/auth.routes.js';
+import { authJobs, authRoutes } from './modules/auth/auth.routes.js';
 import { keysRoutes } from './modules/keys/keys.routes.js';
 import { registerAgentProtocol } from './modules/agent-protocol.js';
 import { registerNotifications } from './modules/notifications/notifications.module.js';
@@ -66,6 +66,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   installZod(app);
   await app.register(fastifyCookie);
   installHttpHardening(app, deps.config);
+  acceptEmptyJson(app);
   // Revoked keys leave the cache at once here (keys service) and on every other process (bus).
   const apiKeyCache = createApiKeyCache({ usable: () => deps.bus.healthy() });
   const unsubscribeKeys = deps.bus.subscribe((m) => {
@@ -102,7 +103,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   const notifications = registerNotifications(app, ctx);
   const agentProtocol = registerAgentProtocol(app, ctx);
   hubRef.current = agentProtocol.hub;
-  const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs];
+  const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs, ...authJobs(deps)];
   deps.workers.names = jobs.map((j) => j.name);
 
   healthRoutes(app, deps, {
