@@ -6,13 +6,14 @@ import { noopNotifier, type AppContext, type StreamHubView } from './context.js'
 import { installErrorHandler } from './platform/errors.js';
 import { installZod } from './platform/zod-fastify.js';
 import { installAuth, installAuthGuard } from './platform/auth-hook.js';
-import { installHttpHardening } from './platform/http-hardening.js';
+import { createApiKeyCache } from './platform/api-key-cache.js';
+import { acceptEmptyJson, installHttpHardening } from './platform/http-hardening.js';
 import { installDashboard } from './platform/dashboard-static.js';
 import { trackConnections } from './platform/connection-tracker.js';
 import { createPublisher } from './platform/publisher.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { setupRoutes } from './modules/setup/setup.routes.js';
-import { authRoutes } from './modules/auth/auth.routes.js';
+import { authJobs, authRoutes } from './modules/auth/auth.routes.js';
 import { keysRoutes } from './modules/keys/keys.routes.js';
 import { registerAgentProtocol } from './modules/agent-protocol.js';
 import { registerNotifications } from './modules/notifications/notifications.module.js';
@@ -65,7 +66,14 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   installZod(app);
   await app.register(fastifyCookie);
   installHttpHardening(app, deps.config);
-  installAuth(app, deps);
+  acceptEmptyJson(app);
+  // Revoked keys leave the cache at once here (keys service) and on every other process (bus).
+  const apiKeyCache = createApiKeyCache({ usable: () => deps.bus.healthy() });
+  const unsubscribeKeys = deps.bus.subscribe((m) => {
+    if (m.topic === 'control' && m.type === 'api_key_revoked' && typeof m.data.key_id === 'string') apiKeyCache.evict(m.data.key_id);
+  });
+  app.addHook('onClose', async () => unsubscribeKeys());
+  installAuth(app, deps, apiKeyCache);
   installAuthGuard(app);
   const routes: RouteInfo[] = [];
   app.addHook('onRoute', (r) => {
@@ -95,7 +103,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   const notifications = registerNotifications(app, ctx);
   const agentProtocol = registerAgentProtocol(app, ctx);
   hubRef.current = agentProtocol.hub;
-  const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs];
+  const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs, ...authJobs(deps)];
   deps.workers.names = jobs.map((j) => j.name);
 
   healthRoutes(app, deps, {
@@ -105,7 +113,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   });
   setupRoutes(app, deps);
   authRoutes(app, deps);
-  keysRoutes(app, deps, ctx.publish);
+  keysRoutes(app, deps, ctx.publish, apiKeyCache);
   await installDashboard(app, deps.config.staticDir);
 
   // Shutdown: responses still in flight tell the client to close its keep-alive connection (so the

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseOutboundAllow } from './platform/ssrf-safe-fetch.js';
 
 /**
  * The process environment, parsed once. Every setting is documented in docs/configuration.md.
@@ -121,6 +122,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const databaseUrl = normaliseDatabaseUrl(e.EDICTUM_DATABASE_URL ?? e.DATABASE_URL);
   const redisUrl = e.EDICTUM_REDIS_URL ?? e.REDIS_URL;
+  let outboundAllow: string[];
+  try {
+    outboundAllow = parseOutboundAllow(e.EDICTUM_OUTBOUND_ALLOW.join(','));
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message} (a comma-separated list of hostnames, IP addresses and CIDRs).`);
+  }
   const baseUrl = (e.EDICTUM_BASE_URL ?? `http://localhost:${e.PORT || 8000}`).replace(/\/+$/, '');
   try {
     new URL(baseUrl);
@@ -152,7 +159,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustedProxies: e.EDICTUM_TRUSTED_PROXIES,
     staticDir: e.EDICTUM_STATIC_DIR,
     dbPoolSize: e.EDICTUM_DB_POOL_SIZE,
-    outbound: { allow: e.EDICTUM_OUTBOUND_ALLOW, timeoutMs: e.EDICTUM_OUTBOUND_TIMEOUT_MS },
+    outbound: { allow: outboundAllow, timeoutMs: e.EDICTUM_OUTBOUND_TIMEOUT_MS },
     chatApi: {
       telegram: e.EDICTUM_TELEGRAM_API_BASE.replace(/\/+$/, ''),
       slack: e.EDICTUM_SLACK_API_BASE.replace(/\/+$/, ''),

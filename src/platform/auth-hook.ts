@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { and, eq, isNull } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps.js';
 import { apiKeys } from '../db/schema.js';
+import type { ApiKeyCache, CachedApiKey } from './api-key-cache.js';
+import { rawClient } from './kv.js';
 import { SESSION_COOKIE, requireAdmin, requireApiKey, requireEither, requireSession } from './auth.js';
 import { forbidden } from './errors.js';
 
@@ -19,8 +21,24 @@ function isBearerApiKey(header: string | undefined): boolean {
  * `edk_` key is an API key (an invalid one is refused even with a valid cookie); otherwise the
  * session cookie; otherwise any other Authorization header is tried as an API key.
  */
-export function installAuth(app: FastifyInstance, deps: AppDeps): void {
+export function installAuth(app: FastifyInstance, deps: AppDeps, cache: ApiKeyCache): void {
   const lastUsedWrite = new Map<string, number>();
+  const raw = rawClient(deps.database.db);
+
+  /** The key behind a hash: the cache, else one indexed read straight on the driver. */
+  async function lookup(hash: string): Promise<CachedApiKey | undefined> {
+    const hit = cache.get(hash);
+    if (hit) return hit;
+    const generation = cache.generation();
+    const { rows } = await raw.query<CachedApiKey>(
+      `SELECT id, tenant_id AS "tenantId", env, key_prefix AS prefix FROM api_keys
+        WHERE key_hash = $1 AND revoked_at IS NULL LIMIT 1`,
+      [hash],
+    );
+    const row = rows[0];
+    if (row) cache.set(hash, row, generation);
+    return row;
+  }
 
   async function resolveApiKey(request: FastifyRequest, header: string): Promise<void> {
     const match = /^Bearer\s+(\S{1,512})$/i.exec(header);
@@ -28,11 +46,7 @@ export function installAuth(app: FastifyInstance, deps: AppDeps): void {
       request.authError = /^Bearer\s/i.test(header) ? 'Invalid or revoked API key.' : 'Authorization header must use Bearer scheme.';
       return;
     }
-    const [row] = await deps.database.db
-      .select({ id: apiKeys.id, tenantId: apiKeys.tenantId, env: apiKeys.env, prefix: apiKeys.keyPrefix })
-      .from(apiKeys)
-      .where(and(eq(apiKeys.keyHash, deps.apiKeys.hash(match[1]!)), isNull(apiKeys.revokedAt)))
-      .limit(1);
+    const row = await lookup(deps.apiKeys.hash(match[1]!));
     if (!row) {
       request.authError = 'Invalid or revoked API key.';
       return;

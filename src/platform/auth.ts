@@ -89,11 +89,36 @@ export interface Sessions {
   create(data: Omit<SessionData, 'created_at'>): Promise<string>;
   /** Validates the HMAC and the caps, slides the TTL; null (with a reason) when not valid. */
   resolve(token: string): Promise<{ data: SessionData } | { error: string }>;
+  /**
+   * The same checks without sliding the TTL: for re-checks that are not user activity (an open
+   * dashboard stream must not keep an idle session alive).
+   */
+  peek(token: string): Promise<{ data: SessionData } | { error: string }>;
   destroy(token: string): Promise<void>;
+  /** Deletes expired sessions (database store; Redis expires keys itself); how many. */
+  sweep(): Promise<number>;
 }
 
 export function createSessions(store: SessionStore, secretKey: string, ttlSeconds: number, now = Date.now): Sessions {
   const sign = (json: string) => hmacSha256Hex(secretKey, json);
+  async function check(token: string, read: (token: string) => Promise<string | null>): Promise<{ data: SessionData } | { error: string }> {
+    if (token.length > 256) return { error: 'Session expired or invalid.' };
+    const raw = await read(token);
+    if (!raw) return { error: 'Session expired or invalid.' };
+    const sep = raw.indexOf(':');
+    const mac = raw.slice(0, sep);
+    const json = raw.slice(sep + 1);
+    if (sep < 0 || !safeEqual(mac, sign(json))) {
+      await store.delete(token);
+      return { error: 'Session expired or invalid.' };
+    }
+    const data = JSON.parse(json) as SessionData;
+    if (now() / 1000 - data.created_at > SESSION_MAX_AGE_SECONDS) {
+      await store.delete(token);
+      return { error: 'Session expired. Please log in again.' };
+    }
+    return { data };
+  }
   return {
     async create(data) {
       const token = randomToken(32);
@@ -101,25 +126,10 @@ export function createSessions(store: SessionStore, secretKey: string, ttlSecond
       await store.put(token, `${sign(json)}:${json}`, ttlSeconds);
       return token;
     },
-    async resolve(token) {
-      if (token.length > 256) return { error: 'Session expired or invalid.' };
-      const raw = await store.touch(token, ttlSeconds);
-      if (!raw) return { error: 'Session expired or invalid.' };
-      const sep = raw.indexOf(':');
-      const mac = raw.slice(0, sep);
-      const json = raw.slice(sep + 1);
-      if (sep < 0 || !safeEqual(mac, sign(json))) {
-        await store.delete(token);
-        return { error: 'Session expired or invalid.' };
-      }
-      const data = JSON.parse(json) as SessionData;
-      if (now() / 1000 - data.created_at > SESSION_MAX_AGE_SECONDS) {
-        await store.delete(token);
-        return { error: 'Session expired. Please log in again.' };
-      }
-      return { data };
-    },
+    resolve: (token) => check(token, (t) => store.touch(t, ttlSeconds)),
+    peek: (token) => check(token, (t) => store.peek(t)),
     destroy: (token) => store.delete(token),
+    sweep: () => store.sweep(),
   };
 }
 

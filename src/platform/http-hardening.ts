@@ -23,6 +23,8 @@ export function installHttpHardening(app: FastifyInstance, config: Config): void
       void reply.header('access-control-allow-origin', origin);
       void reply.header('access-control-allow-credentials', 'true');
       void reply.header('vary', 'Origin');
+      // Response headers a cross-origin script may read (the events list's cursor, request ids).
+      void reply.header('access-control-expose-headers', 'X-Next-Cursor, X-Request-Id, Retry-After');
       if (request.method === 'OPTIONS') {
         void reply.header('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
         void reply.header('access-control-allow-headers', 'Content-Type, X-Requested-With, Authorization, X-Edictum-Agent-Id, Last-Event-ID');
@@ -42,5 +44,22 @@ export function installHttpHardening(app: FastifyInstance, config: Config): void
     void reply.header('x-request-id', request.id);
     if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
     return payload;
+  });
+}
+
+/**
+ * Both SDKs (and many HTTP helpers) send `Content-Type: application/json` on every request, a
+ * body-less DELETE included, and Fastify's JSON parser refuses an empty body, which would fail the
+ * request with a confusing error. App-wide, an empty JSON body is no body: a route that needs one
+ * answers its own 422 naming `body`; anything else goes to Fastify's own parser (prototype
+ * poisoning refused).
+ */
+export function acceptEmptyJson(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') return done(null, undefined);
+    return parseJson(request, text, done);
   });
 }

@@ -14,6 +14,8 @@ export interface SessionStore {
   put(token: string, value: string, ttlSeconds: number): Promise<void>;
   /** Read and slide the expiry to `ttlSeconds` from now; null when absent or expired. */
   touch(token: string, ttlSeconds: number): Promise<string | null>;
+  /** Read without changing the expiry; null when absent or expired. */
+  peek(token: string): Promise<string | null>;
   delete(token: string): Promise<void>;
   /** Drop expired rows (database store only; Redis expires keys itself). */
   sweep(): Promise<number>;
@@ -31,6 +33,9 @@ export function redisSessionStore(redis: Redis): SessionStore {
       const key = sessionKey(token);
       const [[, value]] = (await redis.multi().get(key).expire(key, ttl).exec()) as [[Error | null, string | null]];
       return value;
+    },
+    peek(token) {
+      return redis.get(sessionKey(token));
     },
     async delete(token) {
       await redis.del(sessionKey(token));
@@ -58,6 +63,14 @@ export function dbSessionStore(db: Db): SessionStore {
         .set({ expiresAt: new Date(Date.now() + ttl * 1000) })
         .where(and(eq(authSessions.tokenHash, sha256Hex(token)), sql`${authSessions.expiresAt} > now()`))
         .returning({ value: authSessions.value });
+      return rows[0]?.value ?? null;
+    },
+    async peek(token) {
+      const rows = await db
+        .select({ value: authSessions.value })
+        .from(authSessions)
+        .where(and(eq(authSessions.tokenHash, sha256Hex(token)), sql`${authSessions.expiresAt} > now()`))
+        .limit(1);
       return rows[0]?.value ?? null;
     },
     async delete(token) {

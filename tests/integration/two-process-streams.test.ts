@@ -40,6 +40,25 @@ describe.runIf(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL)('two
     await a?.close();
   });
 
+  it('refuses on A a key that B revoked, although A had just used it', async () => {
+    const created = await b.request({ method: 'POST', url: '/api/v1/keys', cookie: cookieB, payload: { env: 'production' } });
+    const { id, key: k } = created.json() as { id: string; key: string };
+    // A looks the key up (and caches it) serving this request.
+    expect((await a.request({ url: '/api/v1/sessions/tp-warm', apiKey: k })).statusCode).toBe(404);
+    const heard = new Promise<void>((resolve) => {
+      const off = a.deps.bus.subscribe((m) => {
+        if (m.type !== 'api_key_revoked' || m.data.key_id !== id) return;
+        off();
+        resolve();
+      });
+    });
+    expect((await b.request({ method: 'DELETE', url: `/api/v1/keys/${id}`, cookie: cookieB })).statusCode).toBe(204);
+    await heard;
+    const res = await a.request({ url: '/api/v1/sessions/tp-warm', apiKey: k });
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toEqual({ detail: 'Invalid or revoked API key.' });
+  });
+
   it('delivers a deploy made on B to an agent connected to A', async () => {
     const c = track(await agentStream(baseA, key, { env: 'production', bundle_name: 'tp-bundle' }, 'tp-agent-1'));
     const { revision } = await uploadAndDeploy(b, cookieB, 'tp-bundle', 'production', 'from-b');

@@ -68,6 +68,38 @@ describe('HTTP hardening and the dashboard', () => {
     expect(withKey.json()).not.toEqual({ detail: 'Missing CSRF header.' });
   });
 
+  it('takes an empty JSON body as no body: a DELETE works, a POST that needs one gets a 422', async () => {
+    const a = await t.admin();
+    const created = await t.request({ method: 'POST', url: '/api/v1/keys', cookie: a.cookie, payload: { env: 'production' } });
+    const { id } = created.json() as { id: string };
+    const del = await t.request({
+      method: 'DELETE',
+      url: `/api/v1/keys/${id}`,
+      cookie: a.cookie,
+      headers: { 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect(del.statusCode).toBe(204);
+    const post = await t.request({
+      method: 'POST',
+      url: '/api/v1/keys',
+      cookie: a.cookie,
+      headers: { 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect(post.statusCode).toBe(422);
+    expect(JSON.stringify(post.json())).toContain('body');
+    // Prototype poisoning is still refused by Fastify's own parser behind ours.
+    const poisoned = await t.request({
+      method: 'POST',
+      url: '/api/v1/keys',
+      cookie: a.cookie,
+      headers: { 'content-type': 'application/json' },
+      payload: '{"env":"production","__proto__":{"isAdmin":true}}',
+    });
+    expect(poisoned.statusCode).toBe(422);
+  });
+
   it('answers 422 for a malformed JSON body and 413 past the body limit', async () => {
     const a = await t.admin();
     const bad = await t.request({
@@ -88,8 +120,11 @@ describe('HTTP hardening and the dashboard', () => {
     const ok = await t.request({ method: 'OPTIONS', url: '/api/v1/keys', headers: { origin: 'https://ops.example.com', 'access-control-request-method': 'POST' } });
     expect(ok.statusCode).toBe(204);
     expect(ok.headers['access-control-allow-origin']).toBe('https://ops.example.com');
+    const read = await t.request({ url: '/api/v1/health', headers: { origin: 'https://ops.example.com' } });
+    expect(read.headers['access-control-expose-headers']).toBe('X-Next-Cursor, X-Request-Id, Retry-After');
     const other = await t.request({ url: '/api/v1/health', headers: { origin: 'https://evil.example.com' } });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    expect(other.headers['access-control-expose-headers']).toBeUndefined();
   });
 
   it('reports health, liveness, readiness, and details only to a session', async () => {

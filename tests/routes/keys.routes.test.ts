@@ -69,9 +69,11 @@ describe('API keys', () => {
     const a = await t.admin();
     const created = await t.request({ method: 'POST', url: '/api/v1/keys', cookie: a.cookie, payload: { env: 'production' } });
     const { id, key } = created.json() as { id: string; key: string };
-    // health/details is session-only; use a route an API key may call once agent routes exist.
+    // Used a moment ago, so the key is in this process's lookup cache when it is revoked.
+    const before = await t.request({ url: '/api/v1/sessions/warm', apiKey: key });
+    expect(before.statusCode).toBe(404);
     await t.request({ method: 'DELETE', url: `/api/v1/keys/${id}`, cookie: a.cookie });
-    const res = await t.request({ url: '/api/v1/auth/me', apiKey: key });
+    const res = await t.request({ url: '/api/v1/sessions/warm', apiKey: key });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toEqual({ detail: 'Invalid or revoked API key.' });
   });

@@ -70,9 +70,12 @@ describe('agent stream: auth, headers, wire format, push on connect', () => {
     expect(c.headers['content-type']).toBe('text/event-stream');
     expect(c.headers['cache-control']).toBe('no-cache');
     expect(c.headers['x-accel-buffering']).toBe('no');
-    // Nothing but (possibly) a keepalive comment can have come with the headers.
+    // The first body bytes are the `: connected` comment (so a proxy that holds headers until the
+    // body starts passes them on); nothing but comments can have come with the headers.
+    expect(await c.waitForChunk((s) => s === ': connected\n\n', 5_000, 'connected')).toBe(': connected\n\n');
+    expect(c.chunks[0]!.toString()).toBe(': connected\n\n');
     expect(c.sdkEvents).toEqual([]);
-    for (const ch of c.chunks) expect(ch.toString()).toBe(': keepalive\n\n');
+    for (const ch of c.chunks) expect(ch.toString()).toMatch(/^: (connected|keepalive)\n\n$/);
   });
 
   it('does not answer HEAD with a stream', async () => {
@@ -151,7 +154,7 @@ describe('agent stream: auth, headers, wire format, push on connect', () => {
       at = eol + 2 + size + 2;
     }
     expect(chunks.filter((ch) => ch.includes('approval_created'))).toHaveLength(3);
-    for (const ch of chunks) expect(ch).toMatch(/^(: keepalive\n\n|id: [^\n]+\nevent: [a-z_]+\ndata: [^\n]+\n\n)$/);
+    for (const ch of chunks) expect(ch).toMatch(/^(: (connected|keepalive)\n\n|id: [^\n]+\nevent: [a-z_]+\ndata: [^\n]+\n\n)$/);
   });
 
   it('upserts the registration on connect (env, policy_version, last_seen_at)', async () => {

@@ -30,6 +30,16 @@ describe('configuration', () => {
     expect(() => loadConfig({ EDICTUM_LOG_LEVEL: 'loud' })).toThrow(/EDICTUM_LOG_LEVEL/);
   });
 
+  it('checks the outbound allow list at start, naming the bad entry', () => {
+    expect(loadConfig({ EDICTUM_OUTBOUND_ALLOW: '127.0.0.1, 10.0.0.0/8,Hooks.Internal.' }).outbound.allow).toEqual([
+      '127.0.0.1',
+      '10.0.0.0/8',
+      'hooks.internal',
+    ]);
+    expect(() => loadConfig({ EDICTUM_OUTBOUND_ALLOW: '10.0.0.0/33' })).toThrow(ConfigError);
+    expect(() => loadConfig({ EDICTUM_OUTBOUND_ALLOW: 'hooks.internal,http://x' })).toThrow(/EDICTUM_OUTBOUND_ALLOW: "http:\/\/x"/);
+  });
+
   it('refuses a wildcard CORS origin', () => {
     expect(() => loadConfig({ EDICTUM_CORS_ORIGINS: 'https://a.example,*' })).toThrow(ConfigError);
   });

@@ -15,6 +15,10 @@ function memoryStore(clock: { now: number }) {
       e.expires = clock.now + ttl * 1000;
       return e.value;
     },
+    async peek(token) {
+      const e = data.get(token);
+      return !e || e.expires <= clock.now ? null : e.value;
+    },
     async delete(token) {
       data.delete(token);
     },
@@ -39,6 +43,17 @@ describe('dashboard sessions', () => {
     }
     clock.now += 61 * 60 * 1000;
     expect(await s.resolve(token)).toEqual({ error: 'Session expired or invalid.' });
+  });
+
+  it('peeks without sliding the TTL (a stream re-check is not activity)', async () => {
+    const clock = { now: 1_000_000 };
+    const { store } = memoryStore(clock);
+    const s = createSessions(store, 'k'.repeat(40), 3600, () => clock.now);
+    const token = await s.create(user);
+    clock.now += 50 * 60 * 1000;
+    expect(await s.peek(token)).toHaveProperty('data.email', 'a@b.c');
+    clock.now += 11 * 60 * 1000; // 61 minutes after the last real use
+    expect(await s.peek(token)).toEqual({ error: 'Session expired or invalid.' });
   });
 
   it('ends a session after 7 days however active it is', async () => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../deps.js';
+import type { Job } from '../../workers/scheduler.js';
 import { badRequest, tooManyRequests, unauthorized } from '../../platform/errors.js';
 import { ErrorResponse } from '../../platform/zod-fastify.js';
 import { SESSION_COOKIE, requireSession, verifyPassword } from '../../platform/auth.js';
@@ -61,4 +62,26 @@ export function authRoutes(app: FastifyInstance, deps: AppDeps): void {
     const p = requireSession(request);
     return { user_id: p.userId, tenant_id: p.tenantId, email: p.email, is_admin: p.isAdmin };
   });
+}
+
+/** How often expired dashboard sessions are deleted from the database store. */
+export const AUTH_SESSION_SWEEP_INTERVAL_MS = 3600 * 1000;
+
+/**
+ * Without Redis, dashboard sessions are rows: expired ones are invisible (every read checks
+ * `expires_at`) but stay until this leader job deletes them. Redis expires its keys itself.
+ */
+export function authJobs(deps: AppDeps): Job[] {
+  if (deps.redis) return [];
+  return [
+    {
+      name: 'auth_session_sweep',
+      leaderOnly: true,
+      intervalMs: AUTH_SESSION_SWEEP_INTERVAL_MS,
+      run: async () => {
+        const n = await deps.sessions.sweep();
+        if (n > 0) deps.logger.info({ deleted: n }, 'expired dashboard sessions removed');
+      },
+    },
+  ];
 }

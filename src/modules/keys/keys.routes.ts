@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { requireAdmin, requireSession } from '../../platform/auth.js';
+import type { ApiKeyCache } from '../../platform/api-key-cache.js';
 import type { Publisher } from '../../platform/publisher.js';
 import { ErrorResponse } from '../../platform/zod-fastify.js';
 import { ApiKeyList, CreateKeyBody, CreatedApiKey, KeyIdParams } from './keys.schemas.js';
 import { createKeysService } from './keys.service.js';
 
-export function keysRoutes(app: FastifyInstance, deps: AppDeps, publish: Publisher): void {
-  const keys = createKeysService(deps, publish);
+export function keysRoutes(app: FastifyInstance, deps: AppDeps, publish: Publisher, cache: ApiKeyCache): void {
+  const keys = createKeysService(deps, publish, cache);
   const errors = { 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
 
   app.post('/api/v1/keys', { config: { auth: 'admin' }, schema: { body: CreateKeyBody, response: { 201: CreatedApiKey, ...errors } } }, async (request, reply) => {

@@ -1,11 +1,12 @@
 import type { AppDeps } from '../../deps.js';
 import { generateApiKey } from '../../platform/auth.js';
 import { notFound } from '../../platform/errors.js';
+import type { ApiKeyCache } from '../../platform/api-key-cache.js';
 import type { Publisher } from '../../platform/publisher.js';
 import { keysRepository } from './keys.repository.js';
 import type { ApiKeySummaryT, CreatedApiKeyT } from './keys.schemas.js';
 
-export function createKeysService(deps: AppDeps, publish: Publisher) {
+export function createKeysService(deps: AppDeps, publish: Publisher, cache: ApiKeyCache) {
   const { db } = deps.database;
   return {
     async create(tenantId: string, env: string, label: string | null): Promise<CreatedApiKeyT> {
@@ -29,6 +30,8 @@ export function createKeysService(deps: AppDeps, publish: Publisher) {
       if (!(await keysRepository.revoke(db, tenantId, id, deps.now()))) {
         throw notFound('API key not found or already revoked.', 'keys.not_found');
       }
+      // Refused from the next request on in this process; other processes evict on the message.
+      cache.evict(id);
       await publish.dashboard(tenantId, 'api_key_revoked', { key_id: id });
       // Streams opened with this key close at once, in every process.
       await publish.control(tenantId, 'api_key_revoked', { key_id: id });

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { createSafeFetch, parseOutboundAllow, type OutboundPolicy } from '../../platform/ssrf-safe-fetch.js';
+import { createSafeFetch, type OutboundPolicy } from '../../platform/ssrf-safe-fetch.js';
 import { configCodec, type ConfigCodec } from './channel-codec.js';
 import type { ChannelRow } from './channels.repository.js';
 import { CHANNEL_TYPES, CONFIG_SCHEMAS, type ChannelType } from './channel-config.js';
@@ -24,7 +24,7 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 export function createNotificationsRuntime(ctx: AppContext): NotificationsRuntime {
   const { config, logger } = ctx.deps;
   const policy: OutboundPolicy = {
-    allow: parseOutboundAllow(config.outbound.allow.join(',')),
+    allow: config.outbound.allow,
     timeoutMs: config.outbound.timeoutMs,
     maxResponseBytes: MAX_RESPONSE_BYTES,
   };

@@ -34,25 +34,11 @@ const opts = (schema: Record<string, unknown>, extra: Record<string, unknown> = 
   ...extra,
 });
 
-/**
- * Both SDKs send `Content-Type: application/json` on every request, a body-less DELETE included;
- * Fastify's JSON parser refuses an empty body, which would fail every delete (and so the agent's
- * tool call). In this scope an empty JSON body is no body; anything else goes to the default parser.
- */
-function acceptEmptyJson(scope: FastifyInstance): void {
-  const parseJson = scope.getDefaultJsonParser('error', 'error');
-  scope.removeContentTypeParser('application/json');
-  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text === '') return done(null, undefined);
-    return parseJson(request, text, done);
-  });
-}
-
 /** console-api.md 1.9 and sdk-contract.md 7; every answer is JSON (never 204: Python cannot parse it). */
 export function sessionsRoutes(root: FastifyInstance, sessions: SessionsService): void {
+  // Both SDKs send `Content-Type: application/json` on a body-less DELETE too: the app-wide
+  // JSON parser (platform/http-hardening.ts `acceptEmptyJson`) takes an empty body as no body.
   void root.register(async (app) => {
-    acceptEmptyJson(app);
     routes(app, sessions);
   });
 }

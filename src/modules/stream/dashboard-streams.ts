@@ -99,7 +99,8 @@ export function createDashboardStreams(opts: { sessions: Sessions; log: FastifyB
         for (const d of all) {
           if (d.sink.closed) continue;
           try {
-            const r = await opts.sessions.resolve(d.sessionToken);
+            // peek, not resolve: an open stream is not activity and must not keep the session alive.
+            const r = await opts.sessions.peek(d.sessionToken);
             if ('error' in r || r.data.tenant_id !== d.tenantId) {
               d.sink.end();
               drop(d);

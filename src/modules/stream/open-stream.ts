@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SSE_HEADERS, SseSink } from './stream.sse.js';
+import { CONNECTED_FRAME, SSE_HEADERS, SseSink } from './stream.sse.js';
 
 /**
  * Take the response over from Fastify and send the SSE headers at once (sdk-contract.md 12.1:
@@ -22,5 +22,9 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): S
   // Events are small and latency matters more than packet count; the stream never idles out.
   socket.setNoDelay(true);
   socket.setTimeout(0);
-  return new SseSink(res);
+  const sink = new SseSink(res);
+  // A first body byte at once: a proxy that holds headers until the body starts (nginx over
+  // HTTP/2) would otherwise keep the client's connect timeout running until the first event.
+  sink.write(CONNECTED_FRAME);
+  return sink;
 }

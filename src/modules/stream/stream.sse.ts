@@ -17,6 +17,8 @@ export const SSE_HEADERS = {
 } as const;
 
 export const KEEPALIVE_FRAME = Buffer.from(': keepalive\n\n', 'latin1');
+/** Sent right after the headers (a comment: every SSE parser, both SDKs' included, skips it). */
+export const CONNECTED_FRAME = Buffer.from(': connected\n\n', 'latin1');
 
 /** A consumer this far behind is disconnected (decision 6); the SDK reconnects. */
 export const MAX_BACKLOG_BYTES = 1024 * 1024;
