@@ -79,7 +79,7 @@ describe('per-minute event counts (event_minute_counts)', () => {
   const histogram = (p: AuthPrincipal, q: Record<string, unknown>, exact = false) =>
     createEventsReadService(db()).histogram(p, HistogramQuery.parse(q), { exact });
 
-  it('counts what ingest inserted, never a retry or an in-batch duplicate, in the same statement', async () => {
+  it('counts what ingest inserted, never a retry or an in-batch duplicate, in the same transaction', async () => {
     await reset();
     const a = pyEvent({ timestamp: '2026-11-21T05:00:59.999999+00:00', verdict: 'call_allowed' });
     const b = pyEvent({ timestamp: '2026-11-21T05:01:00.000000+00:00', verdict: 'call_denied' });
@@ -96,6 +96,38 @@ describe('per-minute event counts (event_minute_counts)', () => {
     ]);
     expect(await rowCount()).toBe(3);
     await expectExact(db(), admin.tenantId);
+  });
+
+  it('counts rows any writer inserts, deletes or updates: plain SQL, as a previous version would', async () => {
+    await reset();
+    // Written the way a console of the previous version (no counts code) wrote events.
+    await db().rows(
+      sql`INSERT INTO events (tenant_id, call_id, agent_id, tool_name, verdict, mode, env, "timestamp", dedup_hash)
+          SELECT ${admin.tenantId}::uuid, 'old-' || g, 'a', 't', CASE WHEN g % 2 = 0 THEN 'call_allowed' ELSE 'call_denied' END,
+                 'enforce', 'production', timestamptz '2026-11-21 06:00:00+00' + g * interval '20 seconds', 'h' || g
+          FROM generate_series(1, 9) g`,
+    );
+    await expectExact(db(), admin.tenantId);
+    await db().rows(sql`UPDATE events SET verdict = 'call_allowed' WHERE tenant_id = ${admin.tenantId}::uuid AND call_id = 'old-3'`);
+    await db().rows(sql`DELETE FROM events WHERE tenant_id = ${admin.tenantId}::uuid AND call_id IN ('old-1', 'old-8')`);
+    await expectExact(db(), admin.tenantId);
+    const { rollup } = await bothCounts(db(), admin.tenantId);
+    expect(rollup.reduce((sum, k) => sum + k.n, 0)).toBe(7);
+  });
+
+  it('deleting a tenant takes its events and counts with it (the trigger appends nothing for it)', async () => {
+    const other = await t.otherTenant();
+    const key = await t.apiKey(other.cookie, 'production');
+    expect((await postEvents(t, key, { events: [pyEvent({ timestamp: '2026-11-21T07:00:00.000000+00:00' })] })).json()).toEqual({
+      accepted: 1,
+      duplicates: 0,
+    });
+    await expectExact(db(), other.tenantId);
+    await db().rows(sql`DELETE FROM tenants WHERE id = ${other.tenantId}::uuid`);
+    const left = await db().rows<{ n: string }>(
+      sql`SELECT count(*) AS n FROM event_minute_counts WHERE tenant_id = ${other.tenantId}::uuid`,
+    );
+    expect(Number(left[0]!.n)).toBe(0);
   });
 
   it('reads whole minutes from the rollup and the partial edge minutes from the events', async () => {

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../../db/client.js';
 import { agentRegistrations } from '../../db/schema.js';
-import { appendCounts } from './events.rollup.js';
 
 /** One event, ready to store: validated, timestamp normalised, payload canonical, hash computed. */
 export interface PreparedEvent {
@@ -29,9 +28,8 @@ export const eventsRepository = {
    * already stored, are skipped by the unique key (tenant_id, call_id, dedup_hash, timestamp).
    * Rows go in key order (sorted here, cheaper than a server-side sort of whole rows) so two
    * batches sharing events take their unique-index locks in the same order and cannot deadlock
-   * each other. The same statement appends the per-minute counts of exactly the rows it
-   * inserted (event_minute_counts, events.rollup.ts): a duplicate is never counted and no insert
-   * can commit without its counts. Returns how many rows were inserted.
+   * each other. The per-minute counts of exactly the rows inserted are appended by the table's
+   * statement trigger (migration 0004, events.rollup.ts). Returns how many rows were inserted.
    */
   async insertBatch(database: Database, tx: DbOrTx | undefined, tenantId: string, env: string, unsorted: PreparedEvent[]): Promise<number> {
     const rows = [...unsorted].sort(byKey);
@@ -45,9 +43,7 @@ export const eventsRepository = {
                     ${col('decisionName')}::text[], ${col('policyVersion')}::text[], ${col('dedupHash')}::text[])
           AS u(call_id, agent_id, tool_name, verdict, mode, ts, payload, decision_name, policy_version, dedup_hash)
         ON CONFLICT (tenant_id, call_id, dedup_hash, "timestamp") DO NOTHING
-        RETURNING "timestamp", env, verdict, mode
-      ), counted AS (
-        ${appendCounts(tenantId, sql`ins`, 1)}
+        RETURNING 1
       ) SELECT count(*) AS n FROM ins`,
       tx,
     );
@@ -66,17 +62,13 @@ export const eventsRepository = {
   },
 
   /**
-   * Deletes the tenant's events stored before `cutoff` (created_at, as the reference) and, in the
-   * same statement, appends the negative per-minute counts of exactly the rows deleted.
+   * Deletes the tenant's events stored before `cutoff` (created_at, as the reference); the
+   * table's statement trigger appends the negative per-minute counts of the rows deleted.
    */
   async purge(database: Database, tenantId: string, cutoffIso: string): Promise<number> {
     const [row] = await database.rows<{ n: number | string }>(
-      sql`WITH d AS (
-            DELETE FROM events WHERE tenant_id = ${tenantId}::uuid AND created_at < ${cutoffIso}::timestamptz
-            RETURNING "timestamp", env, verdict, mode
-          ), counted AS (
-            ${appendCounts(tenantId, sql`d`, -1)}
-          ) SELECT count(*) AS n FROM d`,
+      sql`WITH d AS (DELETE FROM events WHERE tenant_id = ${tenantId}::uuid AND created_at < ${cutoffIso}::timestamptz RETURNING 1)
+          SELECT count(*) AS n FROM d`,
     );
     return Number(row?.n ?? 0);
   },

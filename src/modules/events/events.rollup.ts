@@ -4,25 +4,15 @@ import type { Job } from '../../workers/scheduler.js';
 
 /**
  * Exact per-minute event counts (`event_minute_counts`, src/db/schema.ts; docs/events.md
- * "Per-minute counts"). Append-only: every statement that inserts or deletes events appends, in
- * that same statement, one row per (minute, env, verdict, mode) group of the rows it actually
- * inserted (+count) or deleted (-count). sum(n) over a key's rows is therefore always the number
- * of events of that key, in every snapshot. The compaction below merges rows; it never changes a sum.
+ * "Per-minute counts"). Append-only: statement-level triggers on `events` (migration 0004) append,
+ * in the transaction of every statement that inserts, deletes or updates events, one row per
+ * (minute, env, verdict, mode) group of the rows it actually inserted (+count) or deleted
+ * (-count), whoever runs it. sum(n) over a key's rows is therefore always the number of events of
+ * that key, in every snapshot. The compaction below merges rows; it never changes a sum.
  */
 
 /** The minute an event is counted in: UTC, epoch-aligned, independent of the session time zone. */
 export const minuteOf = (column: SQL): SQL => sql`date_bin('1 minute', ${column}, timestamptz '1970-01-01 00:00:00+00')`;
-
-/**
- * `INSERT INTO event_minute_counts` of the rows of `source` — a CTE over events' `"timestamp"`,
- * `env`, `verdict`, `mode` (the RETURNING of an INSERT or DELETE on events) — as +count
- * (`sign` 1) or -count (`sign` -1) per group. To be used as a CTE of that same statement.
- */
-export function appendCounts(tenantId: string, source: SQL, sign: 1 | -1): SQL {
-  return sql`INSERT INTO event_minute_counts (tenant_id, minute, env, verdict, mode, n)
-    SELECT ${tenantId}::uuid, ${minuteOf(sql`"timestamp"`)}, env, verdict, mode, ${sql.raw(sign === 1 ? 'count(*)' : '-count(*)')}
-    FROM ${source} GROUP BY 2, 3, 4, 5`;
-}
 
 /**
  * The whole minutes [lo, hi) inside [since, until) (normalised ISO text, microseconds), or null
@@ -98,7 +88,7 @@ export async function compactMinuteCounts(
 /** Leader-only: merges the per-minute count rows every minute. */
 export function minuteCountsCompactionJob(database: Database): Job {
   return {
-    name: 'event-counts-compaction',
+    name: 'event_counts_compaction',
     intervalMs: 60_000,
     leaderOnly: true,
     run: async () => {
