@@ -120,6 +120,9 @@ describe('outbox: retries, backoff, failure reporting', () => {
     await f.webhook.waitFor(about(id2));
     await deliver(t);
     expect((await decide(t, cookie, id2, false)).statusCode).toBe(200);
+    // The decision's follow-up runs in the background: let it settle before the clock jumps and a
+    // delivery pass claims the retry (else the pass holds the row while the decision looks at it).
+    await waitUntil(async () => (await deliveries(t, cookie, id2)).some((r) => r.channel_id === hookId && r.status === 'skipped'));
     advanceClock(t, 3600_000);
     await deliver(t);
     const rows = (await deliveries(t, cookie, id2)).filter((r) => r.channel_id === hookId);
