@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { compileGlob, GlobError, globMatch } from '../../src/modules/fleet/glob.js';
+import { compileGlob, GlobError, globMatch } from '../../src/platform/glob.js';
 import { tagsMatch, resolveWith } from '../../src/modules/fleet/resolution.js';
 
 /** A straightforward regex translation of fnmatch, used as the oracle on small inputs. */
@@ -119,5 +119,14 @@ describe('rule resolution', () => {
     expect(tagsMatch({ tier: 1 }, { tier: 1 })).toBe(true);
     expect(tagsMatch({ x: null }, {})).toBe(false);
     expect(tagsMatch({}, {})).toBe(true);
+  });
+
+  it('lenient mode (routing filters, tool patterns) reads malformed classes as fnmatch does', () => {
+    expect(globMatch('db[1', 'db[1', { lenient: true })).toBe(true);
+    expect(globMatch('db[1', 'db[1')).toBe(false);
+    expect(globMatch('x[^a]', 'x^', { lenient: true })).toBe(true);
+    expect(globMatch('x[^a]', 'xb', { lenient: true })).toBe(false);
+    expect(globMatch('x[^a]', 'xb')).toBe(true);
+    expect(globMatch('[z-a]', 'm', { lenient: true })).toBe(false);
   });
 });

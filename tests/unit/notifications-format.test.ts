@@ -8,7 +8,8 @@ import { discordEmbed } from '../../src/modules/notifications/providers/discord.
 import { slackOutcomeBlocks, slackRequestBlocks } from '../../src/modules/notifications/providers/slack.js';
 import { callbackData, telegramText } from '../../src/modules/notifications/providers/telegram.js';
 import { signWebhook } from '../../src/modules/notifications/providers/webhook.js';
-import { globMatch, matchesFilters } from '../../src/modules/notifications/routing.js';
+import { matchesFilters } from '../../src/modules/notifications/routing.js';
+import { globMatch } from '../../src/platform/glob.js';
 
 /** Text an agent might send, biased towards every channel's markup characters. */
 const hostile = fc.string({ unit: fc.constantFrom('<', '>', '&', '"', "'", '`', '*', '_', '~', '|', '@', '#', '[', ']', '(', ')', '\\', '\n', 'a', 'é', '😀', ' ', '!', ':'), maxLength: 400 });

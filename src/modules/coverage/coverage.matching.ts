@@ -1,3 +1,4 @@
+import { globMatch } from '../../platform/glob.js';
 import { validateBundleYaml } from '../bundles/bundle-validation.js';
 
 /**
@@ -33,45 +34,11 @@ export interface ClassifiedTool extends ToolRow {
   source: 'console' | 'local' | null;
 }
 
-const globCache = new Map<string, RegExp>();
-
-/** Python fnmatch semantics (case-sensitive): `*`, `?`, `[seq]`, `[!seq]`. */
-export function globToRegExp(pattern: string): RegExp {
-  const hit = globCache.get(pattern);
-  if (hit) return hit;
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const close = pattern.indexOf(']', i + 2);
-      if (close < 0) {
-        re += '\\[';
-        continue;
-      }
-      let body = pattern.slice(i + 1, close);
-      const negate = body.startsWith('!');
-      if (negate) body = body.slice(1);
-      re += `[${negate ? '^' : ''}${body.replace(/[\\\]^]/g, (x) => `\\${x}`)}]`;
-      i = close;
-    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, (x) => `\\${x}`);
-  }
-  const compiled = new RegExp(`^(?:${re})$`, 's');
-  if (globCache.size > 1000) globCache.clear();
-  globCache.set(pattern, compiled);
-  return compiled;
-}
-
 /** `*` matches all; a pattern with `*` or `?` is a glob; anything else must be equal. */
 export function patternMatches(pattern: string, tool: string): boolean {
   if (pattern === '*') return true;
   if (pattern.includes('*') || pattern.includes('?')) {
-    try {
-      return globToRegExp(pattern).test(tool);
-    } catch {
-      return false;
-    }
+    return globMatch(pattern, tool, { lenient: true });
   }
   return pattern === tool;
 }

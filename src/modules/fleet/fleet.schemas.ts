@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { envName } from '../../platform/zod-fastify.js';
-import { compileGlob, GlobError } from './glob.js';
+import { compileGlob, GlobError } from '../../platform/glob.js';
 
 // Control characters are exactly what this rejects.
 // eslint-disable-next-line no-control-regex

@@ -1,5 +1,5 @@
 import type { Resolution } from '../protocol-types.js';
-import { globMatch } from './glob.js';
+import { globMatch } from '../../platform/glob.js';
 
 export interface RuleLike {
   id: string;

@@ -1,6 +1,7 @@
 /**
- * Shell-style glob matching for assignment rules (console-api.md 4.8: `*`, `?`, `[...]`,
- * case-sensitive, like Python's fnmatch on Linux). Patterns are compiled to tokens and matched
+ * Shell-style glob matching, case-sensitive like Python's fnmatchcase: `*`, `?`, `[...]`. Used by
+ * assignment rules (console-api.md 4.8), notification routing filters (6.3) and contract tool
+ * patterns in coverage (1.12). Patterns are compiled to tokens and matched
  * with the two-pointer wildcard algorithm: on a mismatch it only ever returns to the most recent
  * `*`, so matching is O(pattern × text) at worst, never exponential (a regex built from the
  * pattern could backtrack catastrophically on `*a*a*a*...b`).
@@ -14,8 +15,13 @@ type Token =
 
 export class GlobError extends Error {}
 
-/** Compile a pattern; throws GlobError for an unclosed or empty `[...]`. */
-export function compileGlob(pattern: string): Token[] {
+/**
+ * Compile a pattern. Strict (assignment rules, validated on write): throws GlobError for an
+ * unclosed, empty or reversed `[...]`, and `[^...]` negates like `[!...]`. Lenient (patterns
+ * stored without such validation: routing filters, contract tool names): as Python's fnmatch, an
+ * unclosed `[` is a literal `[` and only `!` negates.
+ */
+export function compileGlob(pattern: string, opts: { lenient?: boolean } = {}): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < pattern.length) {
@@ -28,7 +34,13 @@ export function compileGlob(pattern: string): Token[] {
       tokens.push({ kind: 'any' });
       i++;
     } else if (ch === '[') {
-      const parsed = parseClass(pattern, i);
+      let parsed: { token: Token; next: number };
+      try {
+        parsed = parseClass(pattern, i, opts.lenient === true);
+      } catch (err) {
+        if (!opts.lenient || !(err instanceof UnclosedClass)) throw err;
+        parsed = { token: { kind: 'char', ch }, next: i + 1 };
+      }
       tokens.push(parsed.token);
       i = parsed.next;
     } else {
@@ -39,10 +51,12 @@ export function compileGlob(pattern: string): Token[] {
   return tokens;
 }
 
-function parseClass(pattern: string, start: number): { token: Token; next: number } {
+class UnclosedClass extends GlobError {}
+
+function parseClass(pattern: string, start: number, lenient: boolean): { token: Token; next: number } {
   let i = start + 1;
   let negate = false;
-  if (pattern[i] === '!' || pattern[i] === '^') {
+  if (pattern[i] === '!' || (!lenient && pattern[i] === '^')) {
     negate = true;
     i++;
   }
@@ -62,7 +76,7 @@ function parseClass(pattern: string, start: number): { token: Token; next: numbe
       i++;
     }
   }
-  if (i >= pattern.length) throw new GlobError("unclosed '[' in pattern");
+  if (i >= pattern.length) throw new UnclosedClass("unclosed '[' in pattern");
   if (singles.size === 0 && ranges.length === 0) throw new GlobError("empty '[]' in pattern");
   return { token: { kind: 'class', negate, singles, ranges }, next: i + 1 };
 }
@@ -107,21 +121,22 @@ export function matchTokens(tokens: Token[], text: string): boolean {
   return p === tokens.length;
 }
 
-/** Compiled patterns are cached: rules are few and matched on every connect. */
-const cache = new Map<string, Token[]>();
+/** Compiled patterns are cached: patterns are few and matched on every connect or approval. */
+const caches = { strict: new Map<string, Token[] | null>(), lenient: new Map<string, Token[] | null>() };
 const CACHE_MAX = 2_000;
 
-export function globMatch(pattern: string, text: string): boolean {
+/** Whether `text` matches `pattern`; a pattern that does not compile matches nothing. */
+export function globMatch(pattern: string, text: string, opts: { lenient?: boolean } = {}): boolean {
+  const cache = opts.lenient ? caches.lenient : caches.strict;
   let tokens = cache.get(pattern);
-  if (!tokens) {
+  if (tokens === undefined) {
     try {
-      tokens = compileGlob(pattern);
+      tokens = compileGlob(pattern, opts);
     } catch {
-      // A stored pattern was validated on write; if one is somehow invalid it matches nothing.
-      return false;
+      tokens = null;
     }
     if (cache.size >= CACHE_MAX) cache.clear();
     cache.set(pattern, tokens);
   }
-  return matchTokens(tokens, text);
+  return tokens !== null && matchTokens(tokens, text);
 }
