@@ -35,6 +35,12 @@ const COLUMNS = sql`id::text AS id, call_id, agent_id, tool_name, verdict, mode,
 const before = (p: Position | null): SQL[] =>
   p ? [sql`"timestamp" <= ${p.ts}::timestamptz`, sql`("timestamp" < ${p.ts}::timestamptz OR id < ${p.id}::uuid)`] : [];
 
+type HistogramRow = { bucket_start: string; verdict: string; mode: string; n: number | string };
+/** Epoch-aligned histogram buckets (the same on both histogram paths), and their label. */
+const bucketOf = (seconds: number, column: SQL): SQL =>
+  sql`date_bin(make_interval(secs => ${seconds}), ${column}, timestamptz '1970-01-01 00:00:00+00')`;
+const BUCKET_START = sql.raw(`to_char(b AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`);
+
 export const eventsReadRepository = {
   /** Newest first, `limit` rows older than `after`. */
   page(database: Database, f: EventFilter, after: Position | null, limit: number): Promise<EventRow[]> {
@@ -131,12 +137,10 @@ export const eventsReadRepository = {
    */
   histogram(database: Database, f: EventFilter, q: string | null, bucketSeconds: number) {
     const where = and([whereOf({ ...f, untilExclusive: true }), ...(q ? [textMatch(q)] : [])]);
-    return database.rows<{ bucket_start: string; verdict: string; mode: string; n: number | string }>(
-      sql`SELECT to_char(b AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS bucket_start, verdict, mode, count(*) AS n
-          FROM (
-            SELECT date_bin(make_interval(secs => ${bucketSeconds}), "timestamp", timestamptz '1970-01-01 00:00:00+00') AS b, verdict, mode
-            FROM events WHERE ${where}
-          ) x GROUP BY b, verdict, mode`,
+    return database.rows<HistogramRow>(
+      sql`SELECT ${BUCKET_START} AS bucket_start, verdict, mode, count(*) AS n
+          FROM (SELECT ${bucketOf(bucketSeconds, sql`"timestamp"`)} AS b, verdict, mode FROM events WHERE ${where}) x
+          GROUP BY b, verdict, mode`,
     );
   },
 
@@ -148,7 +152,7 @@ export const eventsReadRepository = {
    * Groups whose sum is 0 (purged events) are left out, as the exact path never yields them.
    */
   histogramFromRollup(database: Database, f: EventFilter, bucketSeconds: number, lo: string, hi: string) {
-    const bin = (column: SQL) => sql`date_bin(make_interval(secs => ${bucketSeconds}), ${column}, timestamptz '1970-01-01 00:00:00+00')`;
+    const bin = (column: SQL) => bucketOf(bucketSeconds, column);
     const rollupWhere = and([
       sql`tenant_id = ${f.tenantId}::uuid`,
       ...(f.scopeEnv !== null ? [sql`env = ${f.scopeEnv}`] : []),
@@ -158,8 +162,8 @@ export const eventsReadRepository = {
     ]);
     const head = whereOf({ ...f, until: lo, untilExclusive: true });
     const tail = whereOf({ ...f, since: hi, untilExclusive: true });
-    return database.rows<{ bucket_start: string; verdict: string; mode: string; n: number | string }>(
-      sql`SELECT to_char(b AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS bucket_start, verdict, mode, sum(n) AS n
+    return database.rows<HistogramRow>(
+      sql`SELECT ${BUCKET_START} AS bucket_start, verdict, mode, sum(n) AS n
           FROM (
             SELECT ${bin(sql`minute`)} AS b, verdict, mode, n FROM event_minute_counts WHERE ${rollupWhere}
             UNION ALL

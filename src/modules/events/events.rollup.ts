@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type { Job } from '../../workers/scheduler.js';
 
@@ -10,9 +10,6 @@ import type { Job } from '../../workers/scheduler.js';
  * (-count), whoever runs it. sum(n) over a key's rows is therefore always the number of events of
  * that key, in every snapshot. The compaction below merges rows; it never changes a sum.
  */
-
-/** The minute an event is counted in: UTC, epoch-aligned, independent of the session time zone. */
-export const minuteOf = (column: SQL): SQL => sql`date_bin('1 minute', ${column}, timestamptz '1970-01-01 00:00:00+00')`;
 
 /**
  * The whole minutes [lo, hi) inside [since, until) (normalised ISO text, microseconds), or null
