@@ -17,6 +17,7 @@ import { authJobs, authRoutes } from './modules/auth/auth.routes.js';
 import { keysRoutes } from './modules/keys/keys.routes.js';
 import { registerAgentProtocol } from './modules/agent-protocol.js';
 import { registerNotifications } from './modules/notifications/notifications.module.js';
+import { registerContractTools } from './modules/evaluate/contract-tools.module.js';
 import { partitionJob } from './workers/partition.worker.js';
 import type { Job } from './workers/scheduler.js';
 
@@ -103,6 +104,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   const notifications = registerNotifications(app, ctx);
   const agentProtocol = registerAgentProtocol(app, ctx);
   hubRef.current = agentProtocol.hub;
+  registerContractTools(app, ctx);
   const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs, ...authJobs(deps)];
   deps.workers.names = jobs.map((j) => j.name);
 

@@ -481,3 +481,32 @@ export const eventMinuteCounts = pgTable(
     index('ix_event_minute_counts_unmerged').on(t.createdAt).where(sql`NOT ${t.merged}`),
   ],
 );
+
+/**
+ * Replay jobs (issue 9, docs/contracts.md "Replay"). The job runs in the process that started it;
+ * its state lives here so a poll or a cancel reaching any process of several is answered, and a
+ * process that dies leaves a row whose `heartbeat_at` goes stale (read as failed).
+ */
+export const replayJobs = pgTable(
+  'replay_jobs',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    /** running | done | failed | cancelled */
+    status: varchar('status', { length: 16 }).notNull(),
+    cancelRequested: boolean('cancel_requested').notNull().default(false),
+    /** The request as accepted (candidate, baseline, window, filters), for the panel to show. */
+    request: jsonb('request').notNull(),
+    /** Calls evaluated so far, and the estimate of all calls in the window. */
+    processed: integer('processed').notNull().default(0),
+    total: integer('total').notNull().default(0),
+    /** The change summary so far (final once status is done). */
+    result: jsonb('result'),
+    error: text('error'),
+    createdBy: varchar('created_by', { length: 255 }).notNull(),
+    createdAt: createdAt(),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [index('ix_replay_jobs_tenant_created').on(t.tenantId, t.createdAt)],
+);

@@ -23,6 +23,8 @@ export const DASHBOARD_EVENT_TYPES: ReadonlySet<string> = new Set([
   'signing_key_rotated',
   'agent_connected',
   'agent_disconnected',
+  // Replay jobs (issue 9): progress at most twice a second per job, then the final state.
+  'replay_progress',
 ]);
 
 /** Rings of tenants with no dashboard here and no event for this long are dropped. */

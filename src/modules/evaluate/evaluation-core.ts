@@ -1,0 +1,132 @@
+import { evaluate, loadBundle, type BundleProblem, type CompiledBundle, type EvaluationInput, type Sdk, type Verdict } from '../../engine/engine.js';
+
+/**
+ * What the playground and replay run inside a worker thread: pure functions over the engine
+ * (no I/O), so they are also callable inline from tests. Everything that crosses the thread
+ * boundary is plain data (structured clone).
+ */
+
+export const SDKS: readonly Sdk[] = ['python', 'typescript'];
+
+export type LoadSummary =
+  | { ok: true; contractCount: number; warnings: BundleProblem[] }
+  | { ok: false; errors: BundleProblem[]; warnings: BundleProblem[] };
+
+export interface SdkEvaluation {
+  load: LoadSummary;
+  verdict: Verdict | null;
+}
+
+export interface PlaygroundRequest {
+  yaml: string;
+  compose?: string[];
+  input: EvaluationInput;
+  /** The SDK the caller asked for first; the others are evaluated too, to report differences. */
+  sdks: Sdk[];
+  /** Per-evaluation deadline handed to the engine (the worker is also killed past a hard limit). */
+  deadlineMs: number;
+}
+
+export type PlaygroundResult = Partial<Record<Sdk, SdkEvaluation>>;
+
+export function runPlayground(req: PlaygroundRequest): PlaygroundResult {
+  const out: PlaygroundResult = {};
+  for (const sdk of req.sdks) {
+    const loaded = loadBundle(req.yaml, { sdk, ...(req.compose ? { compose: req.compose } : {}) });
+    if (!loaded.ok) {
+      out[sdk] = { load: { ok: false, errors: loaded.errors, warnings: loaded.warnings }, verdict: null };
+      continue;
+    }
+    const verdict = evaluate(loaded.bundle, req.input, { sdk, deadlineMs: req.deadlineMs });
+    out[sdk] = { load: { ok: true, contractCount: loaded.bundle.contracts.length, warnings: loaded.warnings }, verdict };
+  }
+  return out;
+}
+
+// ---------- replay ----------
+
+/**
+ * One distinct call of a replay batch, as text straight from the database (the main thread never
+ * parses the JSON): [tool, tool_args JSON, principal JSON or '', environment].
+ */
+export type ReplayCall = [tool: string, args: string, principal: string, environment: string];
+
+/** A decision reduced to what replay compares: [outcome, deciding contract, first observed id]. */
+export type Decision = [outcome: Verdict['outcome'], contract: string | null, observed: string | null, message: string | null];
+
+export const ALLOW_ALL: Decision = ['allowed', null, null, null];
+
+type Compiled = CompiledBundle;
+
+/** Bundles compiled once per replay job and kept in the worker until the job ends. */
+export interface ReplayBundles {
+  candidate: Compiled;
+  baseline: Compiled | null;
+  sdk: Sdk;
+}
+
+export function compileForReplay(
+  candidateYaml: string,
+  baselineYaml: string | null,
+  sdk: Sdk,
+): { ok: true; bundles: ReplayBundles } | { ok: false; which: 'candidate' | 'baseline'; errors: BundleProblem[] } {
+  const c = loadBundle(candidateYaml, { sdk });
+  if (!c.ok) return { ok: false, which: 'candidate', errors: c.errors };
+  if (baselineYaml === null) return { ok: true, bundles: { candidate: c.bundle, baseline: null, sdk } };
+  const b = loadBundle(baselineYaml, { sdk });
+  if (!b.ok) return { ok: false, which: 'baseline', errors: b.errors };
+  return { ok: true, bundles: { candidate: c.bundle, baseline: b.bundle, sdk } };
+}
+
+/** Events store the principal as the SDK sent it: camelCase from TS agents, snake_case from Python. */
+export function principalFromEvent(raw: unknown): EvaluationInput['principal'] {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return null;
+  const p = raw as Record<string, unknown>;
+  const str = (a: string, b: string): string | null => {
+    const v = p[a] ?? p[b];
+    return typeof v === 'string' ? v : null;
+  };
+  const claims = p.claims && typeof p.claims === 'object' && !Array.isArray(p.claims) ? (p.claims as Record<string, unknown>) : {};
+  return {
+    user_id: str('user_id', 'userId'),
+    role: str('role', 'role'),
+    org_id: str('org_id', 'orgId'),
+    service_id: str('service_id', 'serviceId'),
+    ticket_ref: str('ticket_ref', 'ticketRef'),
+    claims,
+  };
+}
+
+function decide(bundle: Compiled, input: EvaluationInput, sdk: Sdk, deadlineMs: number): Decision {
+  try {
+    const v = evaluate(bundle, input, { sdk, deadlineMs });
+    return [v.outcome, v.decidingContract, v.observed[0]?.id ?? null, v.message];
+  } catch (err) {
+    return ['error', null, null, err instanceof Error ? err.message.slice(0, 200) : 'evaluation failed'];
+  }
+}
+
+function parseObject(text: string): Record<string, unknown> {
+  if (!text) return {};
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Evaluates each distinct call under the candidate and the baseline: [candidate, baseline][]. */
+export function replayBatch(bundles: ReplayBundles, calls: ReplayCall[], deadlineMs: number): [Decision, Decision][] {
+  return calls.map(([tool, args, principal, environment]) => {
+    const input: EvaluationInput = {
+      tool,
+      args: parseObject(args),
+      environment,
+      principal: principal && principal !== 'null' ? principalFromEvent(parseObject(principal)) : null,
+    };
+    const candidate = decide(bundles.candidate, input, bundles.sdk, deadlineMs);
+    const baseline = bundles.baseline ? decide(bundles.baseline, input, bundles.sdk, deadlineMs) : ALLOW_ALL;
+    return [candidate, baseline];
+  });
+}
