@@ -12,9 +12,11 @@ export interface BundleProblem {
   line: number | null;
   rule?: string;
   severity: 'error' | 'warning';
+  /** The same path as segments (`["contracts", 0, "then"]`), for 422 `loc`s. */
+  loc: (string | number)[];
 }
 
-/** Opaque to callers: compiled once, evaluated many times. */
+/** Compiled once, evaluated many times (regexes, globs, selectors and templates are prebuilt). */
 export interface CompiledBundle {
   readonly sdk: Sdk;
   readonly name: string;
@@ -31,6 +33,13 @@ export interface LoadOptions {
   sdk?: Sdk;
   /** Later layers, YAML texts (section 13). */
   compose?: string[];
+  /** Later layers as already-parsed mappings (the fixtures' `compose:`); used when `compose` is absent. */
+  composeObjects?: unknown[];
+  /**
+   * Refuse what the JSON Schema refuses (section 1.1). Default: true for Python, false for
+   * TypeScript (whose loader skips those rules; they come back as warnings naming the rule).
+   */
+  strict?: boolean;
 }
 
 export interface Principal {
@@ -92,19 +101,4 @@ export interface EvaluateOptions {
   deadlineMs?: number;
 }
 
-export function loadBundle(_yamlText: string, _opts?: LoadOptions): LoadResult {
-  return { ok: false, errors: [{ path: 'yaml_content', message: 'engine not implemented yet', line: null, severity: 'error' }], warnings: [] };
-}
-
-export function loadBundleObject(_doc: unknown, _opts?: LoadOptions): LoadResult {
-  return { ok: false, errors: [{ path: 'yaml_content', message: 'engine not implemented yet', line: null, severity: 'error' }], warnings: [] };
-}
-
-export function evaluate(_bundle: CompiledBundle, _input: EvaluationInput, _opts?: EvaluateOptions): Verdict {
-  throw new Error('engine not implemented yet');
-}
-
-export function policyVersion(yamlText: string): string {
-  void yamlText;
-  return '';
-}
+export { loadBundle, loadBundleObject, evaluate, policyVersion } from './load.js';
