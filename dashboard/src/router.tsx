@@ -23,6 +23,7 @@ export const routes: RouteObject[] = [
           { path: 'events', lazy: page(() => import('./pages/events/EventsPage')) },
           { path: 'approvals', lazy: page(() => import('./pages/approvals/ApprovalsPage')) },
           { path: 'contracts', lazy: page(() => import('./pages/contracts/ContractsPage')) },
+          { path: 'evaluate', lazy: page(() => import('./pages/evaluate/EvaluatePage')) },
           { path: 'agents', lazy: page(() => import('./pages/agents/AgentsPage')) },
           { path: 'agents/:agentId', lazy: page(() => import('./pages/agents/AgentPage')) },
           { path: 'keys', lazy: page(() => import('./pages/keys/KeysPage')) },

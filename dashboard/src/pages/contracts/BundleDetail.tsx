@@ -12,10 +12,11 @@ import { formatDateTime, formatRelative } from '../../lib/format';
 import { currentByEnv } from './deployments-util';
 import { DiffView } from './DiffView';
 import { EnvStatus } from './EnvStatus';
+import { ReplayPanel } from './ReplayPanel';
 import { SigningKeyCard } from './SigningKeyCard';
 import { YamlView } from './YamlView';
 
-type Tab = 'yaml' | 'versions' | 'diff' | 'deployments';
+type Tab = 'yaml' | 'versions' | 'diff' | 'deployments' | 'replay';
 
 /** One bundle: where it runs, its YAML per version, versions, diffs and deployment history. */
 export function BundleDetail({ name, params, set, onDeploy, onUploadNew }: {
@@ -31,7 +32,7 @@ export function BundleDetail({ name, params, set, onDeploy, onUploadNew }: {
   const list = versions.data ?? [];
   const latest = list[0]?.version ?? 0;
   const version = Number(params.get('version')) || latest;
-  const tab: Tab = (['yaml', 'versions', 'diff', 'deployments'] as const).find((t) => t === params.get('tab')) ?? 'yaml';
+  const tab: Tab = (['yaml', 'versions', 'diff', 'deployments', 'replay'] as const).find((t) => t === params.get('tab')) ?? 'yaml';
   const yaml = useBundleYaml(name, version || null);
 
   if (versions.error && !versions.data) return <ErrorState error={versions.error} onRetry={() => void versions.refetch()} title={`Could not load ${name}`} />;
@@ -60,6 +61,7 @@ export function BundleDetail({ name, params, set, onDeploy, onUploadNew }: {
           { key: 'versions', label: 'Versions', count: list.length },
           { key: 'diff', label: 'Diff' },
           { key: 'deployments', label: 'Deployments', count: deps.data?.length },
+          { key: 'replay', label: 'Replay' },
         ]}
       />
       <div role="tabpanel" id="bundle-panel" aria-labelledby={tabId('bundle', tab)}>
@@ -142,6 +144,16 @@ export function BundleDetail({ name, params, set, onDeploy, onUploadNew }: {
               ))}
             </TBody>
           </Table>
+        )}
+        {tab === 'replay' && (
+          <div className="flex flex-col gap-3">
+            <Select label="Version to replay" value={version} onChange={(e) => set({ version: e.target.value })} wrapperClassName="w-60">
+              {list.map((v) => (
+                <option key={v.version} value={v.version}>v{v.version}</option>
+              ))}
+            </Select>
+            <ReplayPanel key={version} bundle={name} version={version} versions={list.map((v) => v.version)} />
+          </div>
         )}
         {tab === 'diff' && <DiffTab name={name} versions={list.map((v) => v.version)} params={params} set={set} />}
         {tab === 'deployments' &&

@@ -13,6 +13,7 @@ import { envOptions, validateEnv } from '../../lib/env';
 import { formatRelative } from '../../lib/format';
 import { currentByEnv } from './deployments-util';
 import { DiffView } from './DiffView';
+import { ReplayPanel } from './ReplayPanel';
 
 /** Pick an environment, see exactly what changes there, then deploy (signed and pushed). */
 export function DeployDialog({ bundle, versions, initialVersion, onClose, onDeployed }: {
@@ -29,6 +30,7 @@ export function DeployDialog({ bundle, versions, initialVersion, onClose, onDepl
   const [envError, setEnvError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const [showDiff, setShowDiff] = useState(false);
+  const [showReplay, setShowReplay] = useState(false);
   const client = useQueryClient();
   const toast = useToast();
 
@@ -138,6 +140,20 @@ export function DeployDialog({ bundle, versions, initialVersion, onClose, onDepl
                   )}
                 </div>
               )}
+            </div>
+          )}
+        </section>
+
+        <section aria-label="Replay before deploying" className="rounded-lg border border-slate-200 p-3 dark:border-slate-800">
+          <div className="flex items-center justify-between gap-2">
+            <h3 className="font-medium">What v{version} would have decided in {env.trim() || 'this environment'}</h3>
+            <Button type="button" size="xs" variant="ghost" aria-expanded={showReplay} onClick={() => setShowReplay(!showReplay)}>
+              {showReplay ? 'Hide' : 'Replay recorded calls'}
+            </Button>
+          </div>
+          {showReplay && (
+            <div className="mt-2">
+              <ReplayPanel key={`${version}:${env.trim()}`} bundle={bundle} version={version} versions={versions} env={env.trim()} />
             </div>
           )}
         </section>

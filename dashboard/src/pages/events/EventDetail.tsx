@@ -28,6 +28,20 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
+/** The Evaluate page pre-filled with this event's call (principal keys in the wire's snake_case). */
+export function evaluateLink(event: AuditEvent): string {
+  const p = event.payload ?? {};
+  const q = new URLSearchParams({ tool: event.tool_name, args: JSON.stringify(p.tool_args ?? {}, null, 2) });
+  const env = eventEnv(event);
+  if (env) q.set('env', env);
+  if (p.principal && typeof p.principal === 'object') {
+    const snake = Object.fromEntries(Object.entries(p.principal as Record<string, unknown>).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
+    q.set('principal', JSON.stringify(snake));
+  }
+  if (typeof p.bundle_name === 'string' && p.bundle_name) q.set('bundle', p.bundle_name);
+  return `/evaluate?${q.toString()}`;
+}
+
 const mono = (s: unknown) => (s === null || s === undefined || s === '' ? null : <code className="font-mono text-xs">{String(s)}</code>);
 
 /** Everything about one event: decision, contract, arguments, provenance and the raw JSON. */
@@ -49,9 +63,14 @@ export function EventDetail({ event, onClose, onShowCall }: { event: AuditEvent;
             <EnvBadge env={eventEnv(event) || null} />
           </div>
         </div>
-        <Button size="xs" variant="ghost" onClick={onClose} aria-label="Close event detail">
-          <IconX size={16} />
-        </Button>
+        <div className="flex shrink-0 items-center gap-1">
+          <Link to={evaluateLink(event)} className="rounded-md px-2 py-1 text-xs font-medium text-amber-700 hover:bg-amber-50 dark:text-amber-400 dark:hover:bg-amber-950/40">
+            Evaluate this call
+          </Link>
+          <Button size="xs" variant="ghost" onClick={onClose} aria-label="Close event detail">
+            <IconX size={16} />
+          </Button>
+        </div>
       </header>
       <div className="min-h-0 flex-1 overflow-y-auto">
         <Section title="Decision">
