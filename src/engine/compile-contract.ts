@@ -54,7 +54,7 @@ function checkMessage(v: unknown, loc: Loc, o: ContractOptions, required: string
     return '';
   }
   if (typeof v !== 'string') {
-    o.problems.error(loc, 'message must be a string');
+    o.problems.error(loc, typeof v === 'boolean' ? 'message must be a string (YAML 1.1 reads yes/no/on/off as booleans: quote it)' : 'message must be a string');
     return '';
   }
   if (v.length > MAX_MESSAGE) o.problems.error(loc, `message exceeds ${MAX_MESSAGE} characters`);

@@ -40,6 +40,11 @@ export interface LoadOptions {
    * TypeScript (whose loader skips those rules; they come back as warnings naming the rule).
    */
   strict?: boolean;
+  /**
+   * Also compile the other SDK's reading (default true): `evaluate` with the other `sdk`, and
+   * warnings where that SDK refuses the bundle. Upload validation turns it off to halve the cost.
+   */
+  crossCheck?: boolean;
 }
 
 export interface Principal {

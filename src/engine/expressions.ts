@@ -123,6 +123,12 @@ function checkOperand(op: string, operand: unknown, loc: Loc, o: ExprOptions): b
   return true;
 }
 
+const SELECTOR_RE = /^(args\.[^.]+(\..+)?|metadata\.[^.]+(\..+)?|env\.[^.]+|principal\.(user_id|service_id|org_id|role|ticket_ref)|principal\.claims\..+|tool\.name|environment|output\.text)$/;
+
+export function knownSelector(s: string): boolean {
+  return SELECTOR_RE.test(s);
+}
+
 function compileLeaf(node: Record<string, unknown>, loc: Loc, o: ExprOptions): Expr {
   const keys = Object.keys(node);
   if (keys.length !== 1) {
@@ -139,6 +145,7 @@ function compileLeaf(node: Record<string, unknown>, loc: Loc, o: ExprOptions): E
     o.problems.error(at, 'selector value must be an operator mapping');
     return errorExpr('bad leaf');
   }
+  if (!knownSelector(selector)) o.problems.warn(at, `selector '${selector}' is not one the SDKs resolve: it is always missing`, 'unknown-selector');
   const resolve = compileSelector(selector, o.sdk);
   if (!isMapping(ops)) {
     o.problems.schema(o.strict, at, 'selector value must be an operator mapping', 'schema-operator-block');

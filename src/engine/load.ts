@@ -69,6 +69,10 @@ function load(inputs: Input[], opts: LoadOptions): LoadResult {
   const strict = opts.strict ?? sdk === 'python';
   const main = compileAll(inputs, sdk, strict);
   if (!main.state) return { ok: false, errors: main.errors, warnings: main.warnings };
+  if (opts.crossCheck === false) {
+    main.state.other = null;
+    return { ok: true, bundle: main.state as CompiledBundle, warnings: main.warnings };
+  }
   // The other SDK's reading: evaluation with the other `sdk`, and a warning when it refuses the bundle.
   const other = compileAll(inputs, OTHER[sdk], OTHER[sdk] === 'python');
   const warnings = [...main.warnings];
@@ -101,7 +105,8 @@ export function evaluate(bundle: CompiledBundle, input: EvaluationInput, opts: E
   if (opts.sdk && opts.sdk !== state.sdk) {
     const other = state.other;
     if (!other) {
-      const errs = (state as CompiledState & { otherErrors?: BundleProblem[] }).otherErrors ?? [];
+      const errs = (state as CompiledState & { otherErrors?: BundleProblem[] }).otherErrors;
+      if (!errs) return errorVerdict(state, `the bundle was loaded with crossCheck: false; load it again to evaluate it as ${LABEL[opts.sdk]}`, false);
       const first = errs[0];
       return errorVerdict(state, `${LABEL[opts.sdk]} refuses this bundle${first ? `: ${first.path}: ${first.message}` : ''}`, false);
     }

@@ -31,6 +31,30 @@ function depthExceeds(value: unknown, max: number): boolean {
   return false;
 }
 
+/**
+ * Flow-collection nesting found by a linear scan before parsing: the parser recurses per level
+ * and a deeply nested document costs a stack overflow, so it is refused without parsing.
+ * Quotes and comments are skipped roughly (a false alarm needs 128 unbalanced brackets).
+ */
+function flowDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote !== '') {
+      if (c === quote) quote = '';
+      else if (c === '\\' && quote === '"') i += 1;
+      else if (c === '\n') quote = '';
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '[' || c === '{') {
+      if (++depth > max) return true;
+    } else if ((c === ']' || c === '}') && depth > 0) depth -= 1;
+  }
+  return false;
+}
+
 function yamlMessage(code: string, message: string): string {
   if (code === 'DUPLICATE_KEY') return 'YAML parse error: duplicate mapping key';
   if (code === 'MULTIPLE_DOCS') return 'YAML parse error: a bundle must be a single YAML document';
@@ -59,6 +83,10 @@ export function parseSource(text: string, sdk: Sdk, problems: Problems): ParsedS
     problems.error([], `bundle exceeds ${MAX_BUNDLE_BYTES} bytes (got ${bytes})`);
     return null;
   }
+  if (flowDepthExceeds(text, MAX_DEPTH)) {
+    problems.error([], `YAML document nests deeper than ${MAX_DEPTH} levels`);
+    return null;
+  }
   const lines = new LineCounter();
   let doc: Document.Parsed;
   try {
@@ -75,7 +103,8 @@ export function parseSource(text: string, sdk: Sdk, problems: Problems): ParsedS
     return null;
   }
   const lineOf = lineFinder(doc, lines);
-  const errs = doc.errors;
+  // Unresolved tags are warnings to the yaml package; both SDKs' safe loaders refuse them.
+  const errs = [...doc.errors, ...doc.warnings];
   if (errs.length > 0) {
     for (const e of errs.slice(0, 10)) {
       const before = problems.errors.length;

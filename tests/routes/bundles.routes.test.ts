@@ -140,7 +140,7 @@ contracts:
     const byPath = Object.fromEntries(detail.map((p) => [p.path, p]));
     expect(byPath.apiVersion).toEqual({
       loc: ['body', 'yaml_content', 'apiVersion'],
-      msg: 'apiVersion: must be edictum/v1',
+      msg: "apiVersion: apiVersion must be 'edictum/v1'",
       path: 'apiVersion',
       line: 1,
     });
@@ -149,7 +149,7 @@ contracts:
       loc: ['body', 'yaml_content', 'contracts', 0, 'then', 'effect'],
       line: 14,
     });
-    expect(byPath['contracts[0].then.effect']!.msg).toMatch(/^contracts\[0\]\.then\.effect: must be one of deny, approve$/);
+    expect(byPath['contracts[0].then.effect']!.msg).toMatch(/^contracts\[0\]\.then\.effect: contract 'c1': effect must be 'deny' or 'approve'$/);
     const list = await t.request({ url: '/api/v1/bundles', cookie: a.cookie });
     expect((list.json() as { name: string }[]).some((b) => b.name === 'Bad_Name')).toBe(false);
   });
@@ -165,7 +165,7 @@ contracts:
     expect(res.statusCode).toBe(422);
     const [first] = (res.json() as { detail: Problem[] }).detail;
     expect(first).toMatchObject({ loc: ['body', 'yaml_content'], path: 'yaml_content' });
-    expect(first!.msg).toMatch(/^yaml_content: invalid YAML/);
+    expect(first!.msg).toMatch(/^yaml_content: YAML parse error/);
     expect(typeof first!.line).toBe('number');
   });
 

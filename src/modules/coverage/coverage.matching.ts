@@ -52,7 +52,7 @@ export function matchTool(tool: string, matchers: Matcher[]): Matcher[] {
  * mode falls back to the bundle's `defaults.mode` (what the SDK enforces), not to "enforce".
  */
 export function bundleMatchers(yamlText: string, bundleName: string, bundleVersion: number): Matcher[] {
-  const v = validateBundleYaml(yamlText);
+  const v = validateBundleYaml(yamlText, { lenient: true });
   if (!v.ok) return [];
   return v.contracts.map((c) => ({
     contractName: c.id,
