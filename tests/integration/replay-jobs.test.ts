@@ -24,8 +24,10 @@ describe('replay jobs: cancel, several processes, stale jobs', () => {
   let service: ReplayService;
 
   beforeAll(async () => {
-    a = await createTestApp();
-    b = await createTestApp({ database: { database: a.deps.database, url: a.config.databaseUrl } });
+    // One Redis prefix: the two processes share sessions, as replicas of one console do.
+    const shared = { EDICTUM_REDIS_PREFIX: `t${randomUUID().slice(0, 8)}:` };
+    a = await createTestApp({ env: shared });
+    b = await createTestApp({ env: shared, database: { database: a.deps.database, url: a.config.databaseUrl } });
     admin = await a.admin();
     watch = watchBus(a);
     service = createReplayService(a.ctx, (t) => ({ ...t, batchSize: 5, progressEveryMs: 0 }));

@@ -1,4 +1,9 @@
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/platform/errors.js';
+import { createEvaluationPool } from '../../src/modules/evaluate/evaluation-pool.js';
+import { createEvaluateService } from '../../src/modules/evaluate/evaluate.service.js';
+import { EvaluateBody } from '../../src/modules/evaluate/evaluate.schemas.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { upload } from './bundles-helpers.js';
 
@@ -202,5 +207,27 @@ contracts:
   it('a body over 5 MB is refused with 413', async () => {
     const res = await evaluate({ yaml_content: GUARD, tool_name: 'x', tool_args: { blob: 'x'.repeat(5 * 1024 * 1024) } });
     expect(res.statusCode).toBe(413);
+  });
+
+  it('past 4 evaluations at once the next waits, then gets the reference 429; a runaway one is a 422', async () => {
+    // Threads that never answer stand in for four long evaluations holding every slot.
+    const stuck = () => new Worker('require("node:worker_threads").parentPort.on("message", () => {});', { eval: true });
+    const pool = createEvaluationPool(4, stuck);
+    const service = createEvaluateService(t.ctx, pool, { timeoutMs: 60_000, deadlineMs: 100, waitMs: 50 });
+    const body = EvaluateBody.parse({ yaml_content: GUARD, tool_name: 'read_file' });
+    const held = [1, 2, 3, 4].map(() => service.evaluate('x', body).catch((e: unknown) => e));
+    const busy = await service.evaluate('x', body).catch((e: unknown) => e);
+    expect(busy).toBeInstanceOf(AppError);
+    expect((busy as AppError).statusCode).toBe(429);
+    expect((busy as AppError).detail).toBe('Too many concurrent evaluations. Try again shortly.');
+    expect((busy as AppError).headers['retry-after']).toBe('1');
+    await pool.close();
+    await Promise.all(held);
+
+    const quick = createEvaluationPool(1, stuck);
+    const timeout = await createEvaluateService(t.ctx, quick, { timeoutMs: 100, deadlineMs: 50, waitMs: 0 }).evaluate('x', body).catch((e: unknown) => e);
+    expect((timeout as AppError).statusCode).toBe(422);
+    expect((timeout as AppError).detail).toBe('Evaluation timed out — contract bundle may be too complex.');
+    await quick.close();
   });
 });

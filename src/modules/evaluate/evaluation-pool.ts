@@ -21,7 +21,7 @@ interface Reply {
  * The worker module next to this file. Run from TypeScript source (tsx, vitest) the worker needs
  * the TypeScript loader; built output is plain JavaScript (as bundle-validator.ts does).
  */
-function spawnWorker(): Worker {
+export function spawnWorker(): Worker {
   const fromSource = fileURLToPath(import.meta.url).endsWith('.ts');
   const url = new URL(`./evaluation.worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
   if (!fromSource) return new Worker(url);
@@ -37,8 +37,11 @@ export class EvaluationWorker {
   private worker: Worker | null = null;
   private nextId = 1;
 
+  /** `spawn` starts the thread; tests pass one that never answers, to hold a slot. */
+  constructor(private readonly spawn: () => Worker = spawnWorker) {}
+
   call<T>(msg: Payload, timeoutMs: number): Promise<T> {
-    const worker = (this.worker ??= spawnWorker());
+    const worker = (this.worker ??= this.spawn());
     worker.ref();
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -90,15 +93,15 @@ export interface EvaluationPool {
 }
 
 /** At most `size` evaluations at once, each on its own thread; threads start lazily and stay warm. */
-export function createEvaluationPool(size: number): EvaluationPool {
+export function createEvaluationPool(size: number, spawn: () => Worker = spawnWorker): EvaluationPool {
   const idle: EvaluationWorker[] = [];
   const all = new Set<EvaluationWorker>();
   const waiters: (() => void)[] = [];
   let running = 0;
   let closed = false;
 
-  async function slot(waitMs: number): Promise<boolean> {
-    if (running < size) return true;
+  /** Waits for a slot handed over by a finishing request (the count then stays the same). */
+  function handedOver(waitMs: number): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
       const wake = () => {
         clearTimeout(timer);
@@ -114,17 +117,19 @@ export function createEvaluationPool(size: number): EvaluationPool {
 
   return {
     async run<T>(msg: Payload, timeoutMs: number, waitMs: number) {
-      if (closed || !(await slot(waitMs))) return null;
-      running += 1;
-      const w = idle.pop() ?? new EvaluationWorker();
+      if (closed) return null;
+      if (running < size) running += 1;
+      else if (!(await handedOver(waitMs))) return null;
+      const w = idle.pop() ?? new EvaluationWorker(spawn);
       all.add(w);
       try {
         return { value: await w.call<T>(msg, timeoutMs) };
       } finally {
-        running -= 1;
         if (closed) w.discard();
         else idle.push(w);
-        waiters.shift()?.();
+        const next = waiters.shift();
+        if (next) next();
+        else running -= 1;
       }
     },
     busy: () => running,

@@ -55,7 +55,6 @@ type Outcome = { status: 'done' | 'cancelled'; summary: ReplaySummaryT } | { sta
  * and the loop yields to the event loop between pages: agents' requests keep flowing.
  */
 export class ReplayRun {
-  private readonly worker = new EvaluationWorker();
   private cancelled = false;
   private lastProgress = 0;
 
@@ -63,7 +62,13 @@ export class ReplayRun {
     private readonly plan: ReplayPlan,
     private readonly deps: { database: Database; publish: Publisher; logger: FastifyBaseLogger },
     private readonly tuning: ReplayTuning,
+    /** Lent by the service; it is discarded here when a request on it timed out or failed. */
+    private readonly worker: EvaluationWorker,
   ) {}
+
+  get tenantId(): string {
+    return this.plan.tenantId;
+  }
 
   /** Cancels from this process at once (other processes set the flag the loop reads). */
   cancel(): void {
@@ -76,7 +81,6 @@ export class ReplayRun {
       this.tuning.batchTimeoutMs,
     );
     if (!r.ok) {
-      this.worker.discard();
       throw new ReplayCompileError(r.which ?? 'candidate', r.errors ?? []);
     }
   }
@@ -93,8 +97,6 @@ export class ReplayRun {
           : 'Replay failed unexpectedly; the server log has the details.';
       if (!(err instanceof EvaluationTimeout)) this.deps.logger.error({ err, job: this.plan.jobId }, 'replay failed');
       return { status: 'failed', summary: acc.summary(), error };
-    } finally {
-      this.worker.discard();
     }
   }
 

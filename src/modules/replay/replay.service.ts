@@ -5,6 +5,7 @@ import { notFound, tooManyRequests, unprocessable } from '../../platform/errors.
 import { bundlesRepository } from '../bundles/bundles.repository.js';
 import { ReplayCompileError, ReplayRun, defaultTuning, type ReplayPlan, type ReplayTuning } from './replay-runner.js';
 import { replayRepository, type ReplayJobRow } from './replay.repository.js';
+import { EvaluationTimeout, EvaluationWorker } from '../evaluate/evaluation-pool.js';
 import type { ReplayBodyT, ReplayJobT, ReplaySummaryT } from './replay.schemas.js';
 
 /** Replays running at once in one process; each holds a worker thread and a database connection. */
@@ -19,6 +20,17 @@ const versionNotFound = (name: string, version: number) => notFound(`Bundle '${n
 export function yamlBundleName(yaml: string): string | null {
   const m = /^metadata:[ \t]*\r?\n(?:[ \t]+.*\r?\n)*?[ \t]+name:[ \t]*["']?([a-z0-9][a-z0-9._-]*)["']?[ \t]*$/m.exec(yaml.slice(0, 16_384));
   return m?.[1] ?? null;
+}
+
+function startError(err: unknown): unknown {
+  if (err instanceof ReplayCompileError) {
+    return unprocessable(
+      err.errors.map((p) => ({ loc: ['body', err.which], msg: `${p.path}: ${p.message}`, path: p.path, line: p.line })),
+      'replay.invalid_bundle',
+    );
+  }
+  if (err instanceof EvaluationTimeout) return unprocessable('Evaluation timed out — contract bundle may be too complex.', 'replay.timeout');
+  return err;
 }
 
 function view(row: ReplayJobRow): ReplayJobT {
@@ -41,6 +53,13 @@ export function createReplayService(ctx: AppContext, tuning: (t: ReplayTuning) =
   const { database, logger } = ctx.deps;
   const { db } = database;
   const running = new Map<string, ReplayRun>();
+  // Worker threads stay warm between replays (a thread start costs more than a small replay).
+  const idle: EvaluationWorker[] = [];
+  const lend = () => idle.pop() ?? new EvaluationWorker();
+  const giveBack = (w: EvaluationWorker) => {
+    if (idle.length < MAX_RUNNING) idle.push(w);
+    else w.discard();
+  };
   const settled = new Set<Promise<void>>();
 
   async function storedYaml(tenantId: string, name: string, version: number): Promise<string> {
@@ -66,7 +85,31 @@ export function createReplayService(ctx: AppContext, tuning: (t: ReplayTuning) =
     return { candidateYaml, baselineYaml, name, version: stored?.version ?? null, baseline };
   }
 
-  function launch(run: ReplayRun, jobId: string, tenantId: string): void {
+  async function planOf(tenantId: string, body: ReplayBodyT): Promise<ReplayPlan> {
+    const until = body.until ?? new Date().toISOString();
+    const since = body.since ?? new Date(Date.parse(until) - DEFAULT_WINDOW_MS).toISOString();
+    if (Date.parse(since) >= Date.parse(until)) throw unprocessable([{ loc: ['body', 'since'], msg: 'must be before until' }]);
+    const r = await resolve(tenantId, body);
+    return {
+      jobId: randomUUID(),
+      tenantId,
+      filter: { tenantId, env: body.env, since, until, agentId: body.agent_id, toolName: body.tool_name },
+      candidateYaml: r.candidateYaml,
+      baselineYaml: r.baselineYaml,
+      sdk: body.sdk,
+      head: {
+        candidate: { bundle_name: r.name, version: r.version },
+        baseline: r.baseline ? { bundle_name: r.baseline.name, version: r.baseline.version } : null,
+        env: body.env,
+        since,
+        until,
+        sdk: body.sdk,
+      },
+      maxExamples: body.examples,
+    };
+  }
+
+  function launch(run: ReplayRun, worker: EvaluationWorker, jobId: string, tenantId: string): void {
     const p = run
       .run()
       .then(async (out) => {
@@ -81,6 +124,7 @@ export function createReplayService(ctx: AppContext, tuning: (t: ReplayTuning) =
       })
       .catch((err: unknown) => logger.error({ err, job: jobId }, 'replay bookkeeping failed'))
       .finally(() => {
+        giveBack(worker);
         running.delete(jobId);
         settled.delete(p);
       });
@@ -90,55 +134,23 @@ export function createReplayService(ctx: AppContext, tuning: (t: ReplayTuning) =
   return {
     async start(tenantId: string, createdBy: string, body: ReplayBodyT): Promise<ReplayJobT> {
       if (running.size >= MAX_RUNNING) throw tooManyRequests('Too many replays running. Try again when one finishes.', 10, 'replay.busy');
-      const until = body.until ?? new Date().toISOString();
-      const since = body.since ?? new Date(Date.parse(until) - DEFAULT_WINDOW_MS).toISOString();
-      if (Date.parse(since) >= Date.parse(until)) throw unprocessable([{ loc: ['body', 'since'], msg: 'must be before until' }]);
-      const r = await resolve(tenantId, body);
-      const jobId = randomUUID();
-      const filter = { tenantId, env: body.env, since, until, agentId: body.agent_id, toolName: body.tool_name };
-      const plan: ReplayPlan = {
-        jobId,
-        tenantId,
-        filter,
-        candidateYaml: r.candidateYaml,
-        baselineYaml: r.baselineYaml,
-        sdk: body.sdk,
-        head: {
-          candidate: { bundle_name: r.name, version: r.version },
-          baseline: r.baseline ? { bundle_name: r.baseline.name, version: r.baseline.version } : null,
-          env: body.env,
-          since,
-          until,
-          sdk: body.sdk,
-        },
-        maxExamples: body.examples,
-      };
-      const run = new ReplayRun(plan, { database, publish: ctx.publish, logger }, tuning(defaultTuning(database)));
-      running.set(jobId, run);
+      const plan = await planOf(tenantId, body);
+      const worker = lend();
+      const run = new ReplayRun(plan, { database, publish: ctx.publish, logger }, tuning(defaultTuning(database)), worker);
+      running.set(plan.jobId, run);
+      let row: ReplayJobRow;
       try {
         // Both bundles compile once, before the job exists: a bundle that does not load is a 422.
         await run.compile();
+        const total = await replayRepository.countEvents(database, plan.filter);
+        const request = { ...body, since: plan.filter.since, until: plan.filter.until, candidate: 'bundle_name' in body.candidate ? body.candidate : { yaml_content: '(inline)' } };
+        row = await replayRepository.insertJob(db, { id: plan.jobId, tenantId, status: 'running', request, total, createdBy, result: null });
       } catch (err) {
-        running.delete(jobId);
-        if (err instanceof ReplayCompileError) {
-          throw unprocessable(
-            err.errors.map((p) => ({ loc: ['body', err.which], msg: `${p.path}: ${p.message}`, path: p.path, line: p.line })),
-            'replay.invalid_bundle',
-          );
-        }
-        throw err;
+        running.delete(plan.jobId);
+        giveBack(worker);
+        throw startError(err);
       }
-      const total = await replayRepository.countEvents(database, filter);
-      const row = await replayRepository.insertJob(db, {
-        id: jobId,
-        tenantId,
-        status: 'running',
-        request: { ...body, since, until, candidate: 'bundle_name' in body.candidate ? body.candidate : { yaml_content: '(inline)' } },
-        total,
-        createdBy,
-        result: null,
-      });
-      launch(run, jobId, tenantId);
+      launch(run, worker, plan.jobId, tenantId);
       return view(row);
     },
 
@@ -149,9 +161,12 @@ export function createReplayService(ctx: AppContext, tuning: (t: ReplayTuning) =
     },
 
     async cancel(tenantId: string, id: string): Promise<ReplayJobT> {
+      // Here at once (a run of another tenant is never in `running` under this id and tenant);
+      // elsewhere through the flag the running process reads at its next page.
+      const local = running.get(id);
+      if (local?.tenantId === tenantId) local.cancel();
       const row = await replayRepository.requestCancel(db, tenantId, id);
       if (!row) throw notFound('Replay not found', 'replay.not_found');
-      running.get(id)?.cancel();
       return view(row);
     },
 
@@ -159,6 +174,7 @@ export function createReplayService(ctx: AppContext, tuning: (t: ReplayTuning) =
     async close(): Promise<void> {
       for (const r of running.values()) r.cancel();
       await Promise.all([...settled]);
+      for (const w of idle.splice(0)) w.discard();
     },
   };
 }
