@@ -104,6 +104,11 @@ export interface EvaluateOptions {
   sdk?: Sdk;
   /** Budget; exceeded => outcome 'error' + policyError, never a hang. */
   deadlineMs?: number;
+  /**
+   * 'full' (default): one entry per contract, including those whose tool does not match.
+   * 'matched': only contracts that applied to the call (replay: far fewer allocations).
+   */
+  trace?: 'full' | 'matched';
 }
 
 export { loadBundle, loadBundleObject, evaluate, policyVersion } from './load.js';

@@ -30,6 +30,10 @@ export function postPhase(state: CompiledState, s: PhaseState, result: unknown):
   for (const c of rules) {
     if (overDeadline(s)) break;
     const t = runRule(c, state, s);
+    if (!t.matched) {
+      if (s.traceAll) s.trace.push(t);
+      continue;
+    }
     if (c.candidate) t.observed = true;
     s.trace.push(t);
     if (t.passed) continue;

@@ -28,6 +28,9 @@ export interface PhaseState {
   /** Dry-run bookkeeping: an enforced pre/sandbox failure; whether all of them ran. */
   dryDeny: boolean;
   preComplete: boolean;
+  /** Keep trace entries of contracts whose tool does not match. */
+  traceAll: boolean;
+  ticks: number;
 }
 
 export interface Counts {
@@ -36,8 +39,9 @@ export interface Counts {
   toolExecutions: number;
 }
 
+/** The clock is read every 8th contract: reading it costs about as much as a simple contract. */
 export function overDeadline(s: PhaseState): boolean {
-  if (performance.now() <= s.deadlineAt) return false;
+  if ((++s.ticks & 7) !== 0 || performance.now() <= s.deadlineAt) return false;
   s.timedOut = true;
   return true;
 }
@@ -45,6 +49,9 @@ export function overDeadline(s: PhaseState): boolean {
 function entry(id: string, type: TraceEntry['type'], over: Partial<TraceEntry>): TraceEntry {
   return { id, type, matched: true, passed: true, message: null, observed: false, effect: null, tags: [], metadata: {}, policyError: false, reason: '', ...over };
 }
+
+/** Shared by every non-matching contract when the trace keeps matched ones only (never pushed). */
+const NOT_MATCHED: TraceEntry = Object.freeze(entry('', 'pre', { matched: false, reason: 'tool does not match' })) as TraceEntry;
 
 /** tags/metadata of a failing rule (TS: a metadata key `tags` replaces the tags). */
 export function ruleTags(c: CRule, sdk: CallContext['sdk']): { tags: string[]; metadata: Record<string, unknown> } {
@@ -55,7 +62,7 @@ export function ruleTags(c: CRule, sdk: CallContext['sdk']): { tags: string[]; m
 /** Evaluates a pre/post rule against the context; returns the trace entry (passed=false when it fires). */
 export function runRule(c: CRule, state: CompiledState, s: PhaseState): TraceEntry {
   const { ctx } = s;
-  if (!c.tool(ctx.tool)) return entry(c.id, c.type, { matched: false, reason: `tool '${ctx.tool}' does not match '${c.toolPattern}'` });
+  if (!c.tool(ctx.tool)) return s.traceAll ? entry(c.id, c.type, { matched: false, reason: `tool '${ctx.tool}' does not match '${c.toolPattern}'` }) : NOT_MATCHED;
   ctx.lastError = null;
   const r = c.when(ctx);
   const mode = effectiveMode(c, state.defaultMode);
@@ -78,7 +85,7 @@ function appliesTo(sb: CSandbox, tool: string, sdk: CallContext['sdk']): boolean
 
 export function runSandbox(sb: CSandbox, state: CompiledState, s: PhaseState): TraceEntry {
   const { ctx } = s;
-  if (!appliesTo(sb, ctx.tool, ctx.sdk)) return entry(sb.id, 'sandbox', { matched: false, reason: `tool '${ctx.tool}' is not in ${sb.toolPatterns.join(', ')}` });
+  if (!appliesTo(sb, ctx.tool, ctx.sdk)) return s.traceAll ? entry(sb.id, 'sandbox', { matched: false, reason: `tool '${ctx.tool}' is not in ${sb.toolPatterns.join(', ')}` }) : NOT_MATCHED;
   // TS ignores a sandbox's mode (its compiled form has none); Python honours it.
   const observed = ctx.sdk === 'python' && effectiveMode(sb, state.defaultMode) === 'observe';
   const effect = sb.outside;
@@ -101,7 +108,7 @@ function checkRules(state: CompiledState, s: PhaseState): Failure | null {
   for (const c of state.pre) {
     if (overDeadline(s)) return null;
     const t = runRule(c, state, s);
-    s.trace.push(t);
+    if (t.matched || s.traceAll) s.trace.push(t);
     if (t.passed) continue;
     if (t.observed) {
       s.observed.push({ id: t.id, message: t.message });
@@ -115,7 +122,7 @@ function checkRules(state: CompiledState, s: PhaseState): Failure | null {
   for (const sb of state.sandboxes) {
     if (overDeadline(s)) return null;
     const t = runSandbox(sb, state, s);
-    s.trace.push(t);
+    if (t.matched || s.traceAll) s.trace.push(t);
     if (t.passed) continue;
     if (t.observed) {
       s.observed.push({ id: t.id, message: t.message });
@@ -153,6 +160,10 @@ function runCandidates(state: CompiledState, s: PhaseState): void {
   for (const c of state.candidates) {
     if (c.type === 'session' || c.type === 'post') continue;
     const t = c.type === 'sandbox' ? runSandbox(c, state, s) : runRule(c, state, s);
+    if (!t.matched) {
+      if (s.traceAll) s.trace.push(t);
+      continue;
+    }
     t.observed = true;
     s.trace.push(t);
     if (!t.passed) s.observed.push({ id: t.id, message: t.message });

@@ -52,7 +52,7 @@ function dryRun(state: CompiledState, s: PhaseState, postDry: 'deny' | 'warn' | 
   return { verdict: post.dry ?? 'allow' };
 }
 
-export function runEvaluation(state: CompiledState, input: EvaluationInput, deadlineMs: number): Verdict {
+export function runEvaluation(state: CompiledState, input: EvaluationInput, deadlineMs: number, traceAll = true): Verdict {
   const sdk = state.sdk;
   const bad = badToolName(input.tool, sdk);
   if (bad) return errorVerdict(state, bad, false);
@@ -67,7 +67,7 @@ export function runEvaluation(state: CompiledState, input: EvaluationInput, dead
     outputText: MISSING,
     lastError: null,
   };
-  const s: PhaseState = { ctx, trace: [], observed: [], deadlineAt: performance.now() + deadlineMs, timedOut: false, dryDeny: false, preComplete: false };
+  const s: PhaseState = { ctx, trace: [], observed: [], deadlineAt: performance.now() + deadlineMs, timedOut: false, dryDeny: false, preComplete: false, traceAll, ticks: 0 };
   const session = isRecord(input.session) ? input.session : {};
   const perTool = isRecord(session.per_tool) ? session.per_tool : {};
   const counts = { attempts: count(session.attempts) + 1, executions: count(session.tool_calls), toolExecutions: count(perTool[ctx.tool]) };

@@ -114,7 +114,7 @@ export function evaluate(bundle: CompiledBundle, input: EvaluationInput, opts: E
   }
   const deadline = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
   try {
-    return runEvaluation(state, input ?? ({} as EvaluationInput), deadline);
+    return runEvaluation(state, input ?? ({} as EvaluationInput), deadline, opts.trace !== 'matched');
   } catch (err) {
     // Never throw to callers: an unexpected failure is a policy error, like the SDKs' fail-closed path.
     const msg = err instanceof Error ? err.message : String(err);
