@@ -20,7 +20,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { sql } from 'drizzle-orm';
 import { loadConfig } from '../src/config.js';
 import { createDatabase } from '../src/db/client.js';
 import { createLogger, createRuntime } from '../src/runtime.js';
