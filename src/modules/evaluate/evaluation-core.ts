@@ -99,7 +99,8 @@ export function principalFromEvent(raw: unknown): EvaluationInput['principal'] {
 
 function decide(bundle: Compiled, input: EvaluationInput, sdk: Sdk, deadlineMs: number): Decision {
   try {
-    const v = evaluate(bundle, input, { sdk, deadlineMs });
+    // Replay reads only the outcome: the short trace saves most of the per-call allocations.
+    const v = evaluate(bundle, input, { sdk, deadlineMs, trace: 'matched' });
     return [v.outcome, v.decidingContract, v.observed[0]?.id ?? null, v.message];
   } catch (err) {
     return ['error', null, null, err instanceof Error ? err.message.slice(0, 200) : 'evaluation failed'];
