@@ -35,13 +35,30 @@ export interface CompiledRegex {
 
 export type RegexCompileResult = { ok: true; regex: CompiledRegex } | { ok: false; message: string };
 
-/** Lookaround, backreferences, and whether a group holding a variable quantifier is itself repeated. */
-function scan(source: string): { backtrackingOnly: boolean; nestedQuantifier: boolean } {
-  const backtrackingOnly = /\(\?<?[=!]|\\[1-9]|\\k</.test(source);
-  const stack: boolean[] = [];
+interface Shape {
+  backtrackingOnly: boolean;
+  nestedQuantifier: boolean;
+  /** Rough polynomial degree of a backtracking search (see compileRegex). */
+  degree: number;
+}
+
+const UNBOUNDED_BRACE = /^\{\d+,\}/;
+
+/**
+ * Lookaround, backreferences, whether a group holding a variable quantifier is itself repeated,
+ * and the polynomial degree of the backtracking search: unbounded quantifiers in one sequence
+ * multiply (those inside one lookaround count together, separate lookarounds add), a
+ * backreference adds one, and an unanchored search tries every start position (one more).
+ */
+function scan(source: string): Shape {
+  const hasBackref = /\\[1-9]|\\k</.test(source);
+  const backtrackingOnly = hasBackref || /\(\?<?[=!]/.test(source);
+  const stack: { quantified: boolean; look: boolean; count: number }[] = [];
   let inClass = false;
   let prevGroupQuantified = false;
   let nested = false;
+  let outside = 0;
+  let maxLook = 0;
   for (let i = 0; i < source.length; i++) {
     const c = source[i];
     if (c === '\\') {
@@ -53,19 +70,30 @@ function scan(source: string): { backtrackingOnly: boolean; nestedQuantifier: bo
       inClass = true;
       prevGroupQuantified = false;
     } else if (c === '(') {
-      stack.push(false);
+      stack.push({ quantified: false, look: /^\(\?<?[=!]/.test(source.slice(i, i + 4)), count: 0 });
       prevGroupQuantified = false;
     } else if (c === ')') {
-      const had = stack.pop() ?? false;
-      if (had && stack.length > 0) stack[stack.length - 1] = true;
-      prevGroupQuantified = had;
+      const g = stack.pop() ?? { quantified: false, look: false, count: 0 };
+      if (g.quantified && stack.length > 0) (stack[stack.length - 1] as { quantified: boolean }).quantified = true;
+      if (g.look) maxLook = Math.max(maxLook, g.count);
+      else if (stack.length > 0) (stack[stack.length - 1] as { count: number }).count += g.count;
+      else outside += g.count;
+      prevGroupQuantified = g.quantified;
     } else if (c === '*' || c === '+' || (c === '{' && /^\{\d+,\d*\}/.test(source.slice(i, i + 24)))) {
       if (prevGroupQuantified) nested = true;
-      if (stack.length > 0) stack[stack.length - 1] = true;
+      const unbounded = c !== '{' || UNBOUNDED_BRACE.test(source.slice(i, i + 24));
+      const top = stack[stack.length - 1];
+      if (top) {
+        top.quantified = true;
+        if (unbounded) top.count += 1;
+      } else if (unbounded) outside += 1;
       prevGroupQuantified = false;
     } else if (c !== '?') prevGroupQuantified = false;
   }
-  return { backtrackingOnly, nestedQuantifier: nested };
+  for (const g of stack) outside += g.count;
+  const anchored = /^(\^|\(\?:\^)/.test(source);
+  const degree = Math.max(outside, maxLook) + (hasBackref ? 1 : 0) + (anchored ? 0 : 1);
+  return { backtrackingOnly, nestedQuantifier: nested, degree };
 }
 
 function truncateCodePoints(value: string, max: number): string {
@@ -117,10 +145,12 @@ export function compileRegex(pattern: string, sdk: Sdk): RegexCompileResult {
     return { ok: false, message: `Invalid regex pattern '${pattern}': ${msg}` };
   }
   const s = scan(source);
-  if (s.backtrackingOnly && s.nestedQuantifier) {
+  // Patterns the linear-time engine cannot take run on the backtracking engine over at most
+  // 10,000 characters: quadratic is bounded (~0.3 s at worst), cubic or exponential is not.
+  if (s.backtrackingOnly && (s.nestedQuantifier || s.degree >= 3)) {
     return {
       ok: false,
-      message: `Regex pattern '${pattern}' uses lookaround or backreferences together with nested quantifiers, which can backtrack catastrophically; the console refuses it`,
+      message: `Regex pattern '${pattern}' uses lookaround or backreferences with nested or chained unbounded quantifiers, which can backtrack catastrophically; the console refuses it`,
     };
   }
   return { ok: true, regex };
