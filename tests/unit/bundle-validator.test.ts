@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBundleValidator } from '../../src/modules/bundles/bundle-validator.js';
 import { validateBundleYaml } from '../../src/modules/bundles/bundle-validation.js';
@@ -71,5 +72,21 @@ describe('bundle validator pool', () => {
     await v.close();
     await expect(running).rejects.toMatchObject({ statusCode: 503 });
     await expect(v.validate(contracts(2))).rejects.toMatchObject({ statusCode: 503 });
+  });
+
+  it('by default parses anything over 4 KiB off the event loop, within the concurrency limit (issue 10)', async () => {
+    const v = createBundleValidator();
+    try {
+      const text = contracts(40);
+      expect(Buffer.byteLength(text)).toBeGreaterThan(4 * 1024);
+      const first = v.validate(text);
+      const second = v.validate(text);
+      // Refused by its byte length alone, before anything is parsed on the main thread.
+      await expect(v.validate(text)).rejects.toMatchObject({ statusCode: 429 });
+      expect((await first).ok).toBe(true);
+      expect((await second).ok).toBe(true);
+    } finally {
+      await v.close();
+    }
   });
 });
