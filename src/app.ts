@@ -3,8 +3,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import type { AppDeps } from './deps.js';
 import { noopNotifier, type AppContext, type StreamHubView } from './context.js';
-import { installErrorHandler } from './platform/errors.js';
-import { installZod } from './platform/zod-fastify.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './platform/errors.js';
+import { installShutdownGate } from './platform/shutdown-gate.js';
+import { installTextGuard, installZod } from './platform/zod-fastify.js';
 import { installAuth, installAuthGuard } from './platform/auth-hook.js';
 import { createApiKeyCache } from './platform/api-key-cache.js';
 import { acceptEmptyJson, installHttpHardening } from './platform/http-hardening.js';
@@ -28,6 +29,8 @@ export interface RouteInfo {
   method: string;
   url: string;
   auth: string;
+  /** The route's input schemas (zod), for tests that walk every input of every route. */
+  schema?: { params?: unknown; querystring?: unknown; body?: unknown } | undefined;
 }
 
 export interface BuiltApp {
@@ -55,7 +58,10 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
     requestTimeout: 30_000,
     keepAliveTimeout: 72_000,
     connectionTimeout: 0,
-    return503OnClosing: true,
+    // Refused during shutdown by the hook below instead, in the `{detail}` shape with Retry-After.
+    return503OnClosing: false,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     // On close: idle keep-alive sockets are closed at once; in-flight requests finish.
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 512 },
@@ -64,6 +70,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   const connections = trackConnections(app.server);
 
   installErrorHandler(app);
+  const shutdown = installShutdownGate(app);
   installZod(app);
   await app.register(fastifyCookie);
   installHttpHardening(app, deps.config);
@@ -76,10 +83,11 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   app.addHook('onClose', async () => unsubscribeKeys());
   installAuth(app, deps, apiKeyCache);
   installAuthGuard(app);
+  installTextGuard(app);
   const routes: RouteInfo[] = [];
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) {
-      if (method !== 'HEAD') routes.push({ method, url: r.url, auth: r.config?.auth ?? 'none' });
+      if (method !== 'HEAD') routes.push({ method, url: r.url, auth: r.config?.auth ?? 'none', schema: r.schema });
     }
   });
 
@@ -120,13 +128,12 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
 
   // Shutdown: responses still in flight tell the client to close its keep-alive connection (so the
   // server is not held open by it), and streams, which never finish on their own, are ended.
-  let closing = false;
   app.addHook('onSend', async (_request, reply, payload) => {
-    if (closing) void reply.header('connection', 'close');
+    if (shutdown.closing()) void reply.header('connection', 'close');
     return payload;
   });
   app.addHook('preClose', async () => {
-    closing = true;
+    shutdown.close();
     await ctx.hub.closeAll();
     connections.closeIdle();
   });

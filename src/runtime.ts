@@ -6,11 +6,13 @@ import { createDatabase, type Database } from './db/client.js';
 import { resolveSecrets, type ResolvedSecrets } from './platform/secrets.js';
 import { createRedis, type Redis } from './platform/redis.js';
 import { dbAgentKv, dbSessionStore, redisAgentKv, redisSessionStore } from './platform/kv.js';
+import { cachedSessionStore } from './platform/session-store-cached.js';
 import { memoryRateLimiter, redisRateLimiter } from './platform/rate-limit.js';
 import { inProcessBus, redisBus, type PushBus } from './platform/push-bus.js';
 import { apiKeyHasher, createSessions } from './platform/auth.js';
 import { createSigningService } from './modules/signing/signing.service.js';
 import { WorkerRegistry } from './workers/registry.js';
+import { safeError } from './platform/dependency-errors.js';
 
 export function createLogger(config: Pick<Config, 'logLevel'>): FastifyBaseLogger {
   return pino({
@@ -31,6 +33,9 @@ export function createLogger(config: Pick<Config, 'logLevel'>): FastifyBaseLogge
       ],
       censor: '[redacted]',
     },
+    // Every logged error becomes a short summary: no SQL text or parameters (drizzle puts both in
+    // the message), no row values (pg's `detail`), no request data (platform/dependency-errors.ts).
+    serializers: { err: safeError, error: (e: unknown) => (typeof e === 'string' ? e.slice(0, 300) : safeError(e)) },
     timestamp: pino.stdTimeFunctions.isoTime,
   }) as unknown as FastifyBaseLogger;
 }
@@ -65,14 +70,24 @@ export async function createRuntime(
   let bus: PushBus;
   if (config.redisUrl) {
     redis = createRedis(config.redisUrl, 'main', config.redisPrefix);
-    subscriber = createRedis(config.redisUrl, 'sub', config.redisPrefix);
+    subscriber = createRedis(config.redisUrl, 'sub', config.redisPrefix, { subscriber: true });
     for (const r of [redis, subscriber]) r.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
     bus = redisBus(redis, subscriber, (err) => logger.error({ err }, 'push bus error'), config.redisPrefix);
   } else {
     bus = inProcessBus();
   }
 
-  const sessionStore = redis ? redisSessionStore(redis) : dbSessionStore(database.db);
+  // With Redis, sessions are written through to the database (Redis is their cache): they survive
+  // a Redis restart and keep working while Redis is down (platform/session-store-cached.ts).
+  let cacheWarnedAt = 0;
+  const sessionStore = redis
+    ? cachedSessionStore(dbSessionStore(database.db), redisSessionStore(redis), (err) => {
+        // Once per 10 s at most: every dashboard request hits this while Redis is down.
+        if (Date.now() - cacheWarnedAt < 10_000) return;
+        cacheWarnedAt = Date.now();
+        logger.warn({ err: (err as Error)?.message }, 'session cache unavailable; using the database');
+      })
+    : dbSessionStore(database.db);
   const deps: AppDeps = {
     config,
     secrets,

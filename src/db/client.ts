@@ -65,7 +65,11 @@ async function createPostgres(url: string, opts: DatabaseOptions): Promise<Datab
     connectionString: url,
     max: opts.poolSize ?? 20,
     idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 10_000,
+    // Fail fast when the database is unreachable or the pool is exhausted: the request answers
+    // 503 + Retry-After (platform/dependency-errors.ts) instead of hanging. A refused connection
+    // fails at once; this bounds a black-holed host and the wait for a free client.
+    connectionTimeoutMillis: 2_000,
+    keepAlive: true,
     application_name: 'edictum-console',
   });
   pool.on('error', (err) => opts.onPoolError?.(err));

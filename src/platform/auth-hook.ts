@@ -73,18 +73,26 @@ export function installAuth(app: FastifyInstance, deps: AppDeps, cache: ApiKeyCa
     const path = request.url;
     if (!path.startsWith('/api/')) return;
     const auth = request.headers.authorization;
+    const token = request.cookies[SESSION_COOKIE];
 
-    if (MUTATING.has(request.method) && !CSRF_EXEMPT.some((p) => path.startsWith(p)) && !isBearerApiKey(auth)) {
+    // CSRF protects cookie-authenticated writes only: a request without the cookie carries no
+    // ambient credential a third-party page could ride on, and an agent that lost its key must
+    // hear 401 (log in / fix the key), not a CSRF complaint.
+    if (token && MUTATING.has(request.method) && !CSRF_EXEMPT.some((p) => path.startsWith(p)) && !isBearerApiKey(auth)) {
       const xrw = request.headers['x-requested-with'];
       if (!xrw || (Array.isArray(xrw) ? xrw.join('') : xrw).trim() === '') {
         throw forbidden('Missing CSRF header.', 'csrf.missing');
       }
     }
 
+    if (token) request.sessionToken = token;
+    // Public routes (health, setup, login, chat callbacks) never look credentials up: they must
+    // answer with the database or Redis down, whatever the client sends.
+    const need = request.routeOptions.config?.auth;
+    if (!need || need === 'none') return;
+
     if (isBearerApiKey(auth)) return resolveApiKey(request, auth!);
-    const token = request.cookies[SESSION_COOKIE];
     if (token) {
-      request.sessionToken = token;
       const result = await deps.sessions.resolve(token);
       if ('data' in result) {
         const d = result.data;

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { DependencyUnavailableError } from './dependency-errors.js';
 
 export interface RateDecision {
   allowed: boolean;
@@ -78,9 +79,10 @@ export function redisRateLimiter(redis: Redis, now: () => number = Date.now): Ra
         )) as [number, number];
         if (allowed === 1) return { allowed: true, retryAfterSeconds: 0 };
         return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + windowMs - t) / 1000)) };
-      } catch {
-        // Fail closed, as the reference does: an unreachable Redis must not lift the limit.
-        return { allowed: false, retryAfterSeconds: 30 };
+      } catch (err) {
+        // Fail closed: an unreachable Redis must not lift the limit. But the caller is not being
+        // throttled, so it is told the truth: 503 + Retry-After (the reference answered 429).
+        throw new DependencyUnavailableError('redis', err);
       }
     },
     async reset(key) {

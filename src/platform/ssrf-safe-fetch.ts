@@ -192,8 +192,21 @@ const BLOCKED_V6 = cidrs([
   // Local-use NAT64 (RFC 8215): translator may map to internal IPv4.
   '64:ff9b:1::/48',
   'fe80::/10',
+  // Site-local (deprecated by RFC 3879 but still routed inside some networks).
+  'fec0::/10',
   'fc00::/7',
   'ff00::/8',
+  // IPv4-translated (SIIT, RFC 2765 ::ffff:0:a.b.c.d): embeds an IPv4 the v4 check never sees.
+  '::ffff:0:0:0/96',
+  // Discard-only (RFC 6666), Teredo (RFC 4380, an obfuscated IPv4 inside), ORCHID v1/v2,
+  // documentation (RFC 3849, RFC 9637) and SRv6 SIDs (RFC 9602): never a webhook receiver.
+  '100::/64',
+  '2001::/32',
+  '2001:10::/28',
+  '2001:20::/28',
+  '2001:db8::/32',
+  '3fff::/20',
+  '5f00::/16',
 ]);
 
 /** Prefixes whose last 32 bits (or bits 16..47 for 6to4) embed an IPv4 that must pass the v4 check. */

@@ -57,7 +57,7 @@ describe('dashboard session store: peek and sweep', () => {
     });
     afterAll(async () => t?.close());
 
-    it('peek leaves the key TTL alone; resolve refreshes it; no sweep job is scheduled', async () => {
+    it('peek leaves the key TTL alone; resolve refreshes it; the database copy is swept', async () => {
       const redis = t.deps.redis!;
       const token = await t.deps.sessions.create(user);
       const key = `session:${sha256Hex(token)}`;
@@ -66,7 +66,7 @@ describe('dashboard session store: peek and sweep', () => {
       expect(await redis.ttl(key)).toBeLessThanOrEqual(60);
       expect(await t.deps.sessions.resolve(token)).toHaveProperty('data');
       expect(await redis.ttl(key)).toBeGreaterThan(60);
-      expect(t.jobs.some((j) => j.name === 'auth_session_sweep')).toBe(false);
+      expect(t.jobs.some((j) => j.name === 'auth_session_sweep')).toBe(true);
     });
   });
 });

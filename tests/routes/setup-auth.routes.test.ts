@@ -12,7 +12,7 @@ describe('first-run setup and sign-in', () => {
 
   it('reports bootstrap_complete false before setup', async () => {
     const res = await t.request({ url: '/api/v1/health' });
-    expect(res.json()).toEqual({ status: 'ok', bootstrap_complete: false });
+    expect(res.json()).toMatchObject({ status: 'ok', bootstrap_complete: false });
   });
 
   it('demands X-Requested-With on setup', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryRateLimiter, redisRateLimiter, type RateLimiter } from '../../src/platform/rate-limit.js';
 import { createRedis } from '../../src/platform/redis.js';
+import { DependencyUnavailableError, dependencyDown } from '../../src/platform/dependency-errors.js';
 
 async function sliding(make: (clock: () => number) => RateLimiter) {
   let now = 1_000_000;
@@ -36,11 +37,13 @@ describe.runIf(process.env.TEST_REDIS_URL)('rate limiter (Redis)', () => {
     }
   });
 
-  it('fails closed when Redis is unreachable', async () => {
+  it('fails closed when Redis is unreachable, as "unavailable" (503), not as a throttle (429)', async () => {
     const redis = createRedis('redis://127.0.0.1:1', 'dead');
     redis.on('error', () => undefined);
     try {
-      expect(await redisRateLimiter(redis).hit('x', 10, 60)).toEqual({ allowed: false, retryAfterSeconds: 30 });
+      const err = await redisRateLimiter(redis).hit('x', 10, 60).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DependencyUnavailableError);
+      expect(dependencyDown(err)).toBe('redis');
     } finally {
       redis.disconnect();
     }

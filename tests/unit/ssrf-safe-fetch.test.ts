@@ -107,6 +107,18 @@ describe('isBlockedAddress', () => {
     '64:ff9b:1::1',
     '2002:0a00:0001::1',
     '2002:7f00:1::',
+    // site-local fec0::/10 (deprecated), IPv4-translated, discard, Teredo, ORCHID, documentation, SRv6
+    'fec0::1',
+    'feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+    '::ffff:0:7f00:1',
+    '100::1',
+    '2001::1',
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+    '2001:10::1',
+    '2001:20::1',
+    '2001:db8::1',
+    '3fff::1',
+    '5f00::1',
     // brackets and zone ids are tolerated
     '[::1]',
     'fe80::1%eth0',
@@ -142,9 +154,11 @@ describe('isBlockedAddress', () => {
     '2606:4700::1',
     '2001:4860:4860::8888',
     '2a00:1450:4001:80b::200e',
-    'fec0::1', // just above fe80::/10
     'fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', // just below fc00::/7
     'fe00::1', // between fc00::/7 and fe80::/10
+    '2001:1::1', // just past Teredo 2001::/32
+    '2001:db9::1', // just past documentation 2001:db8::/32
+    '100::1:0:0:0:1', // just past 100::/64
     '::ffff:8.8.8.8',
     '::ffff:808:808',
     '64:ff9b::8.8.8.8',

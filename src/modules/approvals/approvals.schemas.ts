@@ -83,8 +83,8 @@ export const ListApprovalsQuery = z.strictObject({
     .min(0, 'must be at least 0')
     .max(1_000_000, 'must be at most 1000000')
     .default(0),
-  agent_id: z.string().min(1).max(255).optional(),
-  tool_name: z.string().min(1).max(255).optional(),
+  agent_id: text(255).pipe(z.string().min(1, 'must not be empty')).optional(),
+  tool_name: text(255).pipe(z.string().min(1, 'must not be empty')).optional(),
   env: envName.optional(),
 });
 export type ListApprovalsInput = z.output<typeof ListApprovalsQuery>;

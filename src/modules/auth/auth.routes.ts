@@ -68,11 +68,11 @@ export function authRoutes(app: FastifyInstance, deps: AppDeps): void {
 export const AUTH_SESSION_SWEEP_INTERVAL_MS = 3600 * 1000;
 
 /**
- * Without Redis, dashboard sessions are rows: expired ones are invisible (every read checks
- * `expires_at`) but stay until this leader job deletes them. Redis expires its keys itself.
+ * Dashboard sessions are rows in every mode (with Redis they are written through, Redis being
+ * their cache): expired ones are invisible (every read checks `expires_at`) but stay until this
+ * leader job deletes them.
  */
 export function authJobs(deps: AppDeps): Job[] {
-  if (deps.redis) return [];
   return [
     {
       name: 'auth_session_sweep',

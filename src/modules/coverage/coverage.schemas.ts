@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envName } from '../../platform/zod-fastify.js';
+import { envName, text } from '../../platform/zod-fastify.js';
 
 const TimeWindow = z.object({ since: z.string(), until: z.string() });
 const Summary = z.object({
@@ -10,9 +10,9 @@ const Summary = z.object({
   coverage_pct: z.number().int(),
 });
 
-export const AgentIdParams = z.strictObject({ agent_id: z.string().min(1).max(255, 'must be at most 255 characters') });
+export const AgentIdParams = z.strictObject({ agent_id: text(255).pipe(z.string().min(1, 'must not be empty')) });
 
-const since = z.string().max(64, 'must be at most 64 characters').optional();
+const since = text(64).optional();
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'must be a boolean' })
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));

@@ -36,7 +36,8 @@ export function eventsRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/api/v1/events',
     {
       bodyLimit: INGEST_BODY_LIMIT,
-      config: { auth: 'apiKey' },
+      // Events repair unstorable text themselves (events.canonical.ts): an agent's batch is kept.
+      config: { auth: 'apiKey', repairsText: true },
       schema: { body: IngestBody, response: { 200: IngestResult, ...errors, 413: ErrorResponse } },
       // Credentials and back-pressure are checked before the (up to 32 MB) body is read.
       preParsing: async (request, _reply, payload) => {

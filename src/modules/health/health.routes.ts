@@ -33,10 +33,29 @@ export interface HealthExtras {
   failingChannels?: (tenantId: string) => Promise<{ id: string; name: string; channel_type: string; last_error: string | null }[]>;
 }
 
+/** A probe never takes longer than this: health must answer while a dependency hangs. */
+const PROBE_TIMEOUT_MS = 1_000;
+
+function withTimeout<T>(p: Promise<T>, ms = PROBE_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('probe timed out')), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+const DependencyState = z.enum(['ok', 'unavailable', 'not_configured']);
+const PublicHealth = z.object({
+  status: z.enum(['ok', 'degraded']),
+  bootstrap_complete: z.boolean(),
+  database: DependencyState,
+  redis: DependencyState,
+});
+
 export function healthRoutes(app: FastifyInstance, deps: AppDeps, extras: HealthExtras): void {
   const probeDb = async () => {
     try {
-      return { connected: true, latency_ms: round(await deps.database.ping()) };
+      return { connected: true, latency_ms: round(await withTimeout(deps.database.ping())) };
     } catch {
       return { connected: false, latency_ms: null };
     }
@@ -44,16 +63,36 @@ export function healthRoutes(app: FastifyInstance, deps: AppDeps, extras: Health
   const probeRedis = async () => {
     if (!deps.redis) return { connected: false, latency_ms: null };
     try {
-      return { connected: true, latency_ms: round(await redisPing(deps.redis)) };
+      return { connected: true, latency_ms: round(await withTimeout(redisPing(deps.redis))) };
     } catch {
       return { connected: false, latency_ms: null };
     }
   };
+  // Once a user exists it always will: the last answer stands in while the database is down.
+  let bootstrapped = false;
+  const bootstrapComplete = async () => {
+    if (bootstrapped) return true;
+    try {
+      bootstrapped = (await withTimeout(authRepository.countUsers(deps.database.db))) > 0;
+    } catch {
+      /* unknown while the database is down: report the last known answer */
+    }
+    return bootstrapped;
+  };
 
-  app.get('/api/v1/health', { schema: { response: { 200: z.object({ status: z.literal('ok'), bootstrap_complete: z.boolean() }) } } }, async () => ({
-    status: 'ok' as const,
-    bootstrap_complete: (await authRepository.countUsers(deps.database.db)) > 0,
-  }));
+  // Public: the reference's `{status, bootstrap_complete}` plus which dependency is down. Always
+  // 200 (it is a status page, not a readiness probe; /health/ready is the one that fails).
+  app.get('/api/v1/health', { schema: { response: { 200: PublicHealth } } }, async () => {
+    const [database, redis, bootstrap] = await Promise.all([probeDb(), probeRedis(), bootstrapComplete()]);
+    const redisState = !deps.redis ? 'not_configured' : redis.connected ? 'ok' : 'unavailable';
+    const down = !database.connected || redisState === 'unavailable';
+    return {
+      status: down ? ('degraded' as const) : ('ok' as const),
+      bootstrap_complete: bootstrap,
+      database: database.connected ? ('ok' as const) : ('unavailable' as const),
+      redis: redisState,
+    };
+  });
 
   app.get('/api/v1/health/live', { schema: { response: { 200: z.object({ status: z.literal('alive') }) } } }, async () => ({
     status: 'alive' as const,
@@ -71,11 +110,12 @@ export function healthRoutes(app: FastifyInstance, deps: AppDeps, extras: Health
     { config: { auth: 'session' }, schema: { response: { 200: Details, 503: Details, 401: ErrorResponse, 403: ErrorResponse } } },
     async (request, reply) => {
       const tenantId = request.principal!.tenantId;
-      const [database, redis, users, failing] = await Promise.all([
+      const [database, redis, bootstrap, failing] = await Promise.all([
         probeDb(),
         probeRedis(),
-        authRepository.countUsers(deps.database.db),
-        extras.failingChannels ? extras.failingChannels(tenantId) : Promise.resolve([]),
+        bootstrapComplete(),
+        // Details must render while the database is down: failing channels are then unknown.
+        extras.failingChannels ? withTimeout(extras.failingChannels(tenantId)).catch(() => []) : Promise.resolve([]),
       ]);
       const workers = deps.workers.snapshot();
       const degraded =
@@ -85,7 +125,7 @@ export function healthRoutes(app: FastifyInstance, deps: AppDeps, extras: Health
         version: VERSION,
         auth_provider: deps.config.authProvider,
         storage_mode: deps.config.storage,
-        bootstrap_complete: users > 0,
+        bootstrap_complete: bootstrap,
         base_url_https: deps.config.baseUrlHttps,
         database: { ...database, kind: deps.database.kind },
         redis: { ...redis, configured: deps.redis !== null },

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError, fieldError, unavailable } from '../../platform/errors.js';
 import { KvIncrementError, type AgentKvStore } from '../../platform/kv.js';
+import { dependencyDown } from '../../platform/dependency-errors.js';
 
 /**
  * The agents' session store over `AgentKvStore` (Redis or database). The SDK fails closed on any
@@ -12,6 +13,8 @@ export function createSessionsService(kv: AgentKvStore, log: FastifyBaseLogger) 
       return await fn();
     } catch (err) {
       if (err instanceof AppError) throw err;
+      // An unreachable store is logged once, by the error handler (503 + Retry-After).
+      if (dependencyDown(err)) throw err;
       log.error({ err, op }, 'session store failed');
       throw unavailable('Session store unavailable. Please retry.', 'sessions.store_unavailable');
     }
