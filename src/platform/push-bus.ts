@@ -19,6 +19,8 @@ export interface BusMessage {
   id: string;
   type: string;
   data: Record<string, unknown>;
+  /** Sent from the outbox after an outage: receivers skip what a catch-up already delivered. */
+  late?: true | undefined;
 }
 
 export interface PushBus {
@@ -81,7 +83,7 @@ export function redisBus(publisher: Redis, subscriber: Redis, onError: (err: unk
   /** Set when the subscription was lost (or never made): the next subscribe is a resume. */
   let gap = false;
   let closed = false;
-  const outbox: string[] = [];
+  const outbox: BusMessage[] = [];
   let flushing: Promise<void> | null = null;
 
   /** Subscribe (again) and confirm it: only after Redis acknowledged is it safe to catch up. */
@@ -124,7 +126,7 @@ export function redisBus(publisher: Redis, subscriber: Redis, onError: (err: unk
     flushing ??= (async () => {
       try {
         while (outbox.length > 0 && !closed) {
-          await publisher.publish(CHANNEL, outbox[0]!);
+          await publisher.publish(CHANNEL, JSON.stringify(outbox[0]!));
           outbox.shift();
         }
       } catch (err) {
@@ -139,8 +141,8 @@ export function redisBus(publisher: Redis, subscriber: Redis, onError: (err: unk
     if (outbox.length > 0) void flush();
   });
 
-  function keep(raw: string): void {
-    outbox.push(raw);
+  function keep(message: BusMessage): void {
+    outbox.push({ ...message, late: true });
     if (outbox.length > OUTBOX_MAX_MESSAGES) {
       outbox.shift();
       onError(new Error('push bus outbox full: the oldest message was dropped (streams catch up on resume)'));
@@ -150,18 +152,17 @@ export function redisBus(publisher: Redis, subscriber: Redis, onError: (err: unk
   return {
     async publish(message) {
       await ready;
-      const raw = JSON.stringify(message);
       // Behind a non-empty outbox a message waits its turn, so order is kept.
       if (outbox.length > 0 || flushing) {
-        keep(raw);
+        keep(message);
         if (publisher.status === 'ready') await flush();
         return;
       }
       try {
-        await publisher.publish(CHANNEL, raw);
+        await publisher.publish(CHANNEL, JSON.stringify(message));
       } catch (err) {
         onError(err);
-        keep(raw);
+        keep(message);
       }
     },
     subscribe(handler) {

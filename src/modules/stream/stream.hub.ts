@@ -95,6 +95,8 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
       if (m.env !== undefined && c.env !== m.env) return;
       if (m.agentId !== undefined && c.agentId !== m.agentId) return;
       if (bundle !== undefined && !c.targets(bundle)) return;
+      // A deploy sent late from an outbox may already have reached this agent through a catch-up.
+      if (m.late && revision !== undefined && c.knownRevision === revision) return;
       frame ??= sseFrame(m.id, m.type, m.data);
       c.deliver(frame, { bundle, revision });
     });
