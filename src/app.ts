@@ -80,7 +80,12 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   const unsubscribeKeys = deps.bus.subscribe((m) => {
     if (m.topic === 'control' && m.type === 'api_key_revoked' && typeof m.data.key_id === 'string') apiKeyCache.evict(m.data.key_id);
   });
-  app.addHook('onClose', async () => unsubscribeKeys());
+  // After a bus gap a revocation may have been missed: nothing cached is trusted.
+  const unsubscribeResume = deps.bus.onResume(() => apiKeyCache.clear());
+  app.addHook('onClose', async () => {
+    unsubscribeKeys();
+    unsubscribeResume();
+  });
   installAuth(app, deps, apiKeyCache);
   installAuthGuard(app);
   installTextGuard(app);

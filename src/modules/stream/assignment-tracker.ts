@@ -132,9 +132,43 @@ export function createAssignmentTracker(opts: { db: Db; bundles: BundlesApi; fle
       conn.enqueue(reresolveStep(conn), log);
     },
 
+    /**
+     * After a bus gap (docs/operations.md): what the live path would have done had every message
+     * arrived. A console-targeted stream re-resolves (explicit assignment, then rules); any stream
+     * whose agent has an explicit assignment to another bundle is retargeted to it with an
+     * `assignment_changed` (the SDK then uses that name on its reconnects, as after a live one);
+     * then the current bundle goes out if its revision differs from what the agent last got.
+     */
+    catchUp(conn: AgentConnection): void {
+      conn.enqueue(async () => {
+        const frames: StepFrame[] = [];
+        let r: Resolution | null = null;
+        try {
+          r = await limit(() => fleet.resolve({ tenantId: conn.tenantId, agentId: conn.agentId, env: conn.env, tags: conn.tags }));
+        } catch (err) {
+          log.warn({ err, agent_id: conn.agentId }, 'could not re-resolve a stream after a bus gap');
+        }
+        const explicit = r?.source === 'explicit' && r.bundle_name !== null;
+        if (r && (conn.bundleSource !== 'agent' || (explicit && r.bundle_name !== conn.bundleName)) && apply(conn, r)) {
+          await persist(conn);
+          if (explicit) {
+            const data = { type: 'assignment_changed', agent_id: conn.agentId, bundle_name: r.bundle_name, source: 'explicit' };
+            frames.push({ frame: sseFrame(newMessageId(), 'assignment_changed', data) });
+          }
+        }
+        return [...frames, ...(await safePush(conn))];
+      }, log);
+    },
+
     /** A deploy or key rotation for the tenant: cached lookups are stale. */
     invalidate(tenantId: string): void {
       generations.set(tenantId, (generations.get(tenantId) ?? 0) + 1);
+    },
+
+    /** After a bus gap nothing cached can be trusted (deploys and rotations may have been missed). */
+    invalidateAll(): void {
+      cache.clear();
+      for (const t of generations.keys()) generations.set(t, (generations.get(t) ?? 0) + 1);
     },
   };
 }

@@ -88,6 +88,17 @@ export function createDashboardStreams(opts: { sessions: Sessions; log: FastifyB
       sink.res.once('close', () => drop(d));
     },
 
+    /**
+     * After a bus gap: events other processes published meanwhile never reached this process, so
+     * no ring here can replay across the gap (a Last-Event-ID from before it gets `resync`), and
+     * every open dashboard is told to refetch now.
+     */
+    resync(): void {
+      rings.clear();
+      const frame = sseFrame(null, 'resync', { type: 'resync' });
+      for (const set of byTenant.values()) for (const d of set) d.sink.write(frame);
+    },
+
     keepalive(): void {
       for (const set of byTenant.values()) for (const d of set) d.sink.write(KEEPALIVE_FRAME);
     },

@@ -1,6 +1,6 @@
-import { and, eq, inArray, lt, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { liveAgentConnections, streamProcesses } from '../../db/schema.js';
+import { apiKeys, liveAgentConnections, streamProcesses } from '../../db/schema.js';
 
 /**
  * Live agent streams across processes (docs/scaling.md): each process writes a row per stream it
@@ -79,6 +79,16 @@ export const liveConnectionsRepository = {
       .from(liveAgentConnections)
       .where(eq(liveAgentConnections.processId, processId));
     return rows.map((r) => r.id);
+  },
+
+  /** Which of these keys are revoked (a bus gap may have hidden the revocation from this process). */
+  async revokedKeyIds(db: DbOrTx, keyIds: string[]): Promise<Set<string>> {
+    if (keyIds.length === 0) return new Set();
+    const rows = await db
+      .select({ id: apiKeys.id })
+      .from(apiKeys)
+      .where(and(inArray(apiKeys.id, keyIds), isNotNull(apiKeys.revokedAt)));
+    return new Set(rows.map((r) => r.id));
   },
 
   /** Rows of processes that stopped heartbeating (or never did), then those processes' rows. */

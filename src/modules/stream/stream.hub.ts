@@ -31,6 +31,18 @@ export interface AgentConnectInput {
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /**
+ * A connect in progress. From before the registration is written until the stream joins the
+ * in-memory set, the bus messages that would have retargeted it are kept here and replayed on
+ * join, so an assignment made at any moment of the connect reaches the agent (issue 10).
+ */
+interface Joining {
+  agentId: string;
+  missed: BusMessage[];
+  /** The bus had a gap meanwhile: the stream catches up from the database once it joins. */
+  gap: boolean;
+}
+
+/**
  * The streams this process holds, fed by the push bus (every process receives every message and
  * delivers it to its own sockets), plus this process's rows in the live-connections table.
  */
@@ -39,6 +51,7 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
   const db = deps.database.db;
   const log = deps.logger;
   const agents = new Map<string, Set<AgentConnection>>();
+  const joining = new Map<string, Set<Joining>>();
   const registry = createLiveRegistry({ db, log, publish });
   const tracker = createAssignmentTracker({ db, bundles: opts.bundles, fleet: opts.fleet, log });
   const dashboards = createDashboardStreams({ sessions: deps.sessions, log });
@@ -58,9 +71,17 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
     if (set) for (const c of set) fn(c);
   }
 
+  function forJoining(tenantId: string, fn: (j: Joining) => void): void {
+    const set = joining.get(tenantId);
+    if (set) for (const j of set) fn(j);
+  }
+
   function routeAgents(m: BusMessage): void {
+    // A deploy needs no replay for a joining stream: its push on join reads the current bundle
+    // after this invalidation, so it sees the deploy.
     if (m.type === 'contract_update') tracker.invalidate(m.tenantId);
     if (m.type === 'assignment_changed' && m.agentId) {
+      forJoining(m.tenantId, (j) => j.agentId === m.agentId && j.missed.push(m));
       forEachAgent(m.tenantId, (c) => c.agentId === m.agentId && tracker.assignmentChanged(c, m.id, m.data));
       return;
     }
@@ -74,29 +95,30 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
       if (m.env !== undefined && c.env !== m.env) return;
       if (m.agentId !== undefined && c.agentId !== m.agentId) return;
       if (bundle !== undefined && !c.targets(bundle)) return;
+      // A deploy sent late from an outbox may already have reached this agent through a catch-up.
+      if (m.late && revision !== undefined && c.knownRevision === revision) return;
       frame ??= sseFrame(m.id, m.type, m.data);
       c.deliver(frame, { bundle, revision });
     });
   }
 
-  function routeControl(m: BusMessage): void {
+  function controlFor(c: AgentConnection, m: BusMessage): void {
     if (m.type === 'api_key_revoked') {
       // A revoked key's streams end at once, in every process.
-      forEachAgent(m.tenantId, (c) => {
-        if (c.keyId !== m.data.key_id) return;
-        c.sink.end();
-        dropAgent(c);
-      });
+      if (c.keyId !== m.data.key_id) return;
+      c.sink.end();
+      dropAgent(c);
     } else if (m.type === 'assignment_rules_changed') {
-      forEachAgent(m.tenantId, (c) => tracker.rulesChanged(c));
-    } else if (m.type === 'agent_tags_changed') {
-      const tags = (m.data.tags ?? {}) as Record<string, unknown>;
-      forEachAgent(m.tenantId, (c) => {
-        if (c.agentId !== m.data.agent_id) return;
-        c.tags = { ...tags, ...c.queryTags };
-        tracker.rulesChanged(c);
-      });
+      tracker.rulesChanged(c);
+    } else if (m.type === 'agent_tags_changed' && c.agentId === m.data.agent_id) {
+      c.tags = { ...((m.data.tags ?? {}) as Record<string, unknown>), ...c.queryTags };
+      tracker.rulesChanged(c);
     }
+  }
+
+  function routeControl(m: BusMessage): void {
+    forJoining(m.tenantId, (j) => j.missed.push(m));
+    forEachAgent(m.tenantId, (c) => controlFor(c, m));
   }
 
   function onMessage(m: BusMessage): void {
@@ -113,6 +135,36 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
     }
   }
   const unsubscribe = deps.bus.subscribe(onMessage);
+
+  /**
+   * The bus is back after a gap (docs/operations.md): whatever other processes published
+   * meanwhile never arrived here. Every stream re-reads its target and current bundle from the
+   * database, dashboards refetch, and streams of keys revoked meanwhile end.
+   */
+  function onResume(): void {
+    if (closing) return;
+    log.info({ agents: agentCount }, 'push bus resumed: streams catch up');
+    tracker.invalidateAll();
+    dashboards.resync();
+    for (const set of joining.values()) for (const j of set) j.gap = true;
+    for (const set of agents.values()) for (const c of set) tracker.catchUp(c);
+    void endRevoked();
+  }
+  const unsubscribeResume = deps.bus.onResume(onResume);
+
+  async function endRevoked(): Promise<void> {
+    const all = [...agents.values()].flatMap((set) => [...set]);
+    try {
+      const revoked = await repo.revokedKeyIds(db, [...new Set(all.map((c) => c.keyId))]);
+      for (const c of all) {
+        if (!revoked.has(c.keyId)) continue;
+        c.sink.end();
+        dropAgent(c);
+      }
+    } catch (err) {
+      log.warn({ err }, 'could not re-check stream keys after a bus gap');
+    }
+  }
 
   /** The database part of a connect. A failure is a 503 (the SDK retries), never a half-open stream. */
   async function prepareAgent(input: AgentConnectInput) {
@@ -170,15 +222,35 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
     },
 
     /**
-     * Connect sequence (console-api.md 2.1, decisions 4-5): registration upsert, bundle resolution,
-     * the live row, then in one synchronous block the in-memory registration and the headers;
-     * the current bundle follows if the agent runs another revision.
+     * Connect sequence (console-api.md 2.1, decisions 4-5): the connect is marked as joining (bus
+     * messages for it are kept from here on), registration upsert, bundle resolution, the live
+     * row, then in one synchronous block the in-memory registration and the headers; what was kept
+     * is replayed, and the current bundle follows if the agent runs another revision. Any
+     * assignment committed before the mark is read by the resolution; any later one was kept.
      */
     async connectAgent(request: FastifyRequest, reply: FastifyReply, input: AgentConnectInput): Promise<void> {
       if (closing) throw unavailable('The console is shutting down.', 'stream.closing');
       if (started) await started;
-      const prepared = await prepareAgent(input);
+      const join: Joining = { agentId: input.agentId, missed: [], gap: false };
+      let js = joining.get(input.tenantId);
+      if (!js) {
+        js = new Set();
+        joining.set(input.tenantId, js);
+      }
+      js.add(join);
+      const leave = () => {
+        const set = joining.get(input.tenantId);
+        if (set?.delete(join) && set.size === 0) joining.delete(input.tenantId);
+      };
+      let prepared: Awaited<ReturnType<typeof prepareAgent>>;
+      try {
+        prepared = await prepareAgent(input);
+      } catch (err) {
+        leave();
+        throw err;
+      }
       if (closing || request.raw.socket.destroyed) {
+        leave();
         registry.settled(prepared.row.id);
         await repo.remove(db, [prepared.row.id]).catch((err: unknown) => log.warn({ err }, 'could not remove live connection'));
         if (closing) throw unavailable('The console is shutting down.', 'stream.closing');
@@ -205,10 +277,17 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
         agents.set(row.tenantId, set);
       }
       set.add(conn);
+      leave();
       agentCount++;
       registry.settled(row.id);
       sink.res.once('close', () => dropAgent(conn));
-      tracker.pushOnConnect(conn);
+      // What arrived for this agent while it was connecting, in order, then the connect push.
+      for (const m of join.missed) {
+        if (m.topic === 'control') controlFor(conn, m);
+        else tracker.assignmentChanged(conn, m.id, m.data);
+      }
+      if (join.gap) tracker.catchUp(conn);
+      else tracker.pushOnConnect(conn);
       await publish.dashboard(row.tenantId, 'agent_connected', {
         agent_id: row.agentId,
         env: row.env,
@@ -237,6 +316,7 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
     closeAll(): Promise<void> {
       closing ??= (async () => {
         unsubscribe();
+        unsubscribeResume();
         for (const t of timers) clearInterval(t);
         for (const set of agents.values()) for (const c of set) c.sink.end();
         agents.clear();
