@@ -7,6 +7,7 @@ export const PUBLIC_ROUTES = new Set([
   'GET /api/v1/health/live',
   'GET /api/v1/health/ready',
   'POST /api/v1/setup',
+  'GET /api/v1/setup/status',
   'POST /api/v1/auth/login',
   'POST /api/v1/auth/logout',
   'GET /api/v1/slack/manifest',
