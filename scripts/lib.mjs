@@ -15,6 +15,7 @@ export function checkNode() {
   const [major, minor] = process.versions.node.split('.').map(Number);
   if (major < 22 || (major === 22 && minor < 12)) {
     say(`Node ${process.versions.node} is too old: edictum console needs Node 22.12 or newer (Node 22 LTS).`);
+    say('Get it with `nvm install` (this repository has an .nvmrc), `fnm use`, or from https://nodejs.org/en/download.');
     process.exit(1);
   }
 }

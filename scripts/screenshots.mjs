@@ -101,11 +101,12 @@ function dayOfEvents(agent, plan, bundle) {
   return events.sort((a, b) => a.timestamp.localeCompare(b.timestamp));
 }
 
-async function seed(baseUrl, receiver) {
+async function seed(server, receiver) {
+  const baseUrl = server.baseUrl;
   const setup = await fetch(`${baseUrl}/api/v1/setup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-requested-with': 'screenshots' },
-    body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password, tenant_name: ADMIN.org }),
+    body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password, tenant_name: ADMIN.org, setup_token: harness.setupTokenOf(server) }),
   });
   if (setup.status !== 201) throw new Error(`setup: ${setup.status} ${await setup.text()}`);
   const admin = await AdminApi.signIn(baseUrl, ADMIN.email, ADMIN.password);
@@ -405,13 +406,14 @@ async function main() {
     for (const theme of THEMES) {
       const ctx = await newContext(browser, server.baseUrl, { theme, viewport: DESKTOP });
       const page = await ctx.newPage();
-      await page.goto('/dashboard/setup');
+      const link = new URL(server.setupUrl);
+      await page.goto(`${link.pathname}${link.search}`);
       await page.getByRole('button', { name: 'Create admin account' }).waitFor();
       await shoot(page, `setup-${theme}.png`);
       await ctx.close();
     }
 
-    const seeded = await seed(server.baseUrl, receiver);
+    const seeded = await seed(server, receiver);
     streams = seeded.streams;
 
     for (const theme of THEMES) {

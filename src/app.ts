@@ -12,7 +12,8 @@ import { acceptEmptyJson, installHttpHardening } from './platform/http-hardening
 import { installDashboard } from './platform/dashboard-static.js';
 import { trackConnections } from './platform/connection-tracker.js';
 import { createPublisher } from './platform/publisher.js';
-import { healthRoutes } from './modules/health/health.routes.js';
+import { installOpenApi } from './platform/openapi.js';
+import { VERSION, healthRoutes } from './modules/health/health.routes.js';
 import { setupRoutes } from './modules/setup/setup.routes.js';
 import { authJobs, authRoutes } from './modules/auth/auth.routes.js';
 import { keysRoutes } from './modules/keys/keys.routes.js';
@@ -95,6 +96,8 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
       if (method !== 'HEAD') routes.push({ method, url: r.url, auth: r.config?.auth ?? 'none', schema: r.schema });
     }
   });
+  // Before any route: it collects every route's schemas as they register.
+  installOpenApi(app, { version: VERSION, serverUrl: deps.config.baseUrl });
 
   const hubRef: { current: StreamHubView } = {
     current: { connectedAgents: () => 0, closeAll: async () => undefined },

@@ -30,19 +30,28 @@ const optionalString = z
 
 const EnvSchema = z.object({
   PORT: intFrom(8000, 0, 65535),
-  EDICTUM_HOST: z.string().default('0.0.0.0'),
+  EDICTUM_HOST: optionalString,
+  HOST: optionalString,
   EDICTUM_DATABASE_URL: optionalString,
   DATABASE_URL: optionalString,
   EDICTUM_REDIS_URL: optionalString,
   REDIS_URL: optionalString,
   EDICTUM_REDIS_PREFIX: z.string().max(64).regex(/^[A-Za-z0-9:_.-]*$/).default(''),
-  EDICTUM_DATA_DIR: z.string().default('./data'),
+  EDICTUM_DATA_DIR: optionalString,
   EDICTUM_SECRET_KEY: optionalString,
   EDICTUM_SIGNING_KEY_SECRET: optionalString,
   EDICTUM_ADMIN_EMAIL: optionalString,
   EDICTUM_ADMIN_PASSWORD: optionalString,
   EDICTUM_AUTH_PROVIDER: z.string().default('local'),
   EDICTUM_BASE_URL: optionalString,
+  EDICTUM_SETUP_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      .max(256, 'must be at most 256 characters')
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+      .optional(),
+  ),
   EDICTUM_SESSION_TTL_HOURS: intFrom(24, 1, 24 * 7),
   EDICTUM_RATE_LIMIT_MAX_ATTEMPTS: intFrom(10, 1, 10_000),
   EDICTUM_RATE_LIMIT_WINDOW_SECONDS: intFrom(300, 1, 86_400),
@@ -78,6 +87,10 @@ export interface Config {
   /** Prefix for every Redis key and channel (several consoles, or test runs, sharing one Redis). */
   redisPrefix: string;
   dataDir: string;
+  /** Whether EDICTUM_DATA_DIR was given (server mode writes files there only then). */
+  dataDirSet: boolean;
+  /** EDICTUM_SETUP_TOKEN: the token that claims a fresh console (else derived; setup.token.ts). */
+  setupToken: string | undefined;
   secretKey: string | undefined;
   signingKeySecret: string | undefined;
   adminEmail: string | undefined;
@@ -128,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } catch (err) {
     throw new ConfigError(`${(err as Error).message} (a comma-separated list of hostnames, IP addresses and CIDRs).`);
   }
+  const storage: StorageMode = databaseUrl ? 'server' : 'embedded';
   const baseUrl = (e.EDICTUM_BASE_URL ?? `http://localhost:${e.PORT || 8000}`).replace(/\/+$/, '');
   try {
     new URL(baseUrl);
@@ -136,12 +150,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return {
     port: e.PORT,
-    host: e.EDICTUM_HOST,
-    storage: databaseUrl ? 'server' : 'embedded',
+    // A fresh embedded console (npm start) listens on loopback only unless told otherwise, so
+    // nobody else on the network reaches it before it is claimed; server mode runs behind a
+    // proxy or in a container and listens on every interface.
+    host: e.EDICTUM_HOST ?? e.HOST ?? (storage === 'embedded' ? '127.0.0.1' : '0.0.0.0'),
+    storage,
     databaseUrl,
     redisUrl,
     redisPrefix: e.EDICTUM_REDIS_PREFIX,
-    dataDir: e.EDICTUM_DATA_DIR,
+    dataDir: e.EDICTUM_DATA_DIR ?? './data',
+    dataDirSet: e.EDICTUM_DATA_DIR !== undefined,
+    setupToken: e.EDICTUM_SETUP_TOKEN,
     secretKey: e.EDICTUM_SECRET_KEY,
     signingKeySecret: e.EDICTUM_SIGNING_KEY_SECRET,
     adminEmail: e.EDICTUM_ADMIN_EMAIL,

@@ -4,6 +4,7 @@ import { createLogger, createRuntime } from './runtime.js';
 import { buildApp } from './app.js';
 import { startScheduler } from './workers/scheduler.js';
 import { backfillSigningKeys, bootstrapFromEnv } from './modules/setup/setup.service.js';
+import { announceSetupLink } from './modules/setup/setup.token.js';
 
 /** Process entry: config -> storage -> app -> workers -> listen; graceful shutdown on SIGTERM. */
 async function main(): Promise<void> {
@@ -54,7 +55,9 @@ async function main(): Promise<void> {
   });
 
   await app.listen({ port: config.port, host: config.host });
-  logger.info({ url: config.baseUrl, dashboard: `${config.baseUrl}/dashboard` }, 'edictum console is up');
+  logger.info({ url: config.baseUrl, dashboard: `${config.baseUrl}/dashboard`, host: config.host }, 'edictum console is up');
+  // Last, so the link is the line an operator sees at the end of `npm start`.
+  await announceSetupLink(deps);
 }
 
 main().catch((err: unknown) => {

@@ -39,6 +39,9 @@ describe('foundation', () => {
     // 1. A brand-new console sends /dashboard to the setup wizard.
     await page.goto('/dashboard');
     await page.waitForURL('**/dashboard/setup');
+    // Claiming it takes the setup link the console logged (its one-time token).
+    const link = new URL(server.setupUrl!);
+    await page.goto(`${link.pathname}${link.search}`);
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Create admin account' }).click();

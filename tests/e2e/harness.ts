@@ -23,6 +23,8 @@ async function freePort(): Promise<number> {
 export interface Console {
   baseUrl: string;
   dataDir: string;
+  /** The setup link the console logs while unclaimed (`<base>/dashboard/setup?token=…`). */
+  setupUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -44,7 +46,11 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  // Wait for the server's own "up" log line (no polling), or its exit, or 90 s.
+  let setupUrl: string | null = null;
+  // Wait for the server's own "up" log line and, on a fresh console, the setup link it logs
+  // right after (no polling), or its exit, or 90 s.
+  const expectLink = !env.EDICTUM_SETUP_TOKEN && !env.EDICTUM_ADMIN_EMAIL;
+  let up = false;
   await new Promise<void>((resolveUp, rejectUp) => {
     const timer = setTimeout(() => rejectUp(new Error('console did not start within 90 s')), 90_000);
     let buffer = '';
@@ -55,7 +61,9 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
         if (process.env.EDICTUM_E2E_LOGS) process.stderr.write(`${line}\n`);
-        if (line.includes('"edictum console is up"')) {
+        if (line.includes('"setup_url"')) setupUrl = (JSON.parse(line) as { setup_url: string }).setup_url;
+        if (line.includes('"edictum console is up"')) up = true;
+        if (up && (setupUrl || !expectLink)) {
           clearTimeout(timer);
           resolveUp();
         }
@@ -69,6 +77,7 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
   return {
     baseUrl,
     dataDir,
+    setupUrl,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -107,11 +116,18 @@ export async function signedInContext(
   return context;
 }
 
-export async function apiSetup(baseUrl: string, email: string, password: string): Promise<void> {
-  const res = await fetch(`${baseUrl}/api/v1/setup`, {
+/** The token in a console's setup link. */
+export function setupTokenOf(server: Console): string {
+  const token = server.setupUrl ? new URL(server.setupUrl).searchParams.get('token') : null;
+  if (!token) throw new Error('the console logged no setup link');
+  return token;
+}
+
+export async function apiSetup(server: Console, email: string, password: string, extra: Record<string, string> = {}): Promise<void> {
+  const res = await fetch(`${server.baseUrl}/api/v1/setup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-requested-with': 'e2e' },
-    body: JSON.stringify({ email, password }),
+    body: JSON.stringify({ email, password, setup_token: setupTokenOf(server), ...extra }),
   });
   if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
 }
@@ -215,10 +231,10 @@ export class AdminApi {
 }
 
 /** Bootstraps a fresh console with a unique admin and returns that admin's API session. */
-export async function bootstrapAdmin(baseUrl: string): Promise<AdminApi> {
+export async function bootstrapAdmin(server: Console): Promise<AdminApi> {
   const email = uniqueEmail();
-  await apiSetup(baseUrl, email, PASSWORD);
-  return AdminApi.signIn(baseUrl, email);
+  await apiSetup(server, email, PASSWORD);
+  return AdminApi.signIn(server.baseUrl, email);
 }
 
 export interface ContextOptions {
@@ -301,7 +317,7 @@ export function useConsole(env: Record<string, string> = {}): Suite {
     const [server, browser] = await Promise.all([startConsole(env), launchBrowser()]);
     suite.server = server;
     suite.browser = browser;
-    suite.admin = await bootstrapAdmin(server.baseUrl);
+    suite.admin = await bootstrapAdmin(server);
   });
   afterAll(async () => {
     await suite.browser?.close();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { WAIT_MS } from '../helpers/wait.js';
 
 export const SMTP_CERT = readFileSync(new URL('./fixtures/smtp-cert.pem', import.meta.url), 'utf8');
 const SMTP_KEY = readFileSync(new URL('./fixtures/smtp-key.pem', import.meta.url), 'utf8');
@@ -73,7 +74,7 @@ export class FakeSmtp {
   }
 
   /** The first mail (received or still to come) that satisfies `pred`. */
-  async waitForMail(pred: (m: ReceivedMail) => boolean, timeoutMs = 8000): Promise<ReceivedMail> {
+  async waitForMail(pred: (m: ReceivedMail) => boolean, timeoutMs = WAIT_MS): Promise<ReceivedMail> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const hit = this.mails.find(pred);
@@ -82,7 +83,7 @@ export class FakeSmtp {
     }
   }
 
-  async waitForCount(n: number, timeoutMs = 8000): Promise<ReceivedMail[]> {
+  async waitForCount(n: number, timeoutMs = WAIT_MS): Promise<ReceivedMail[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.mails.length < n) {
       const left = deadline - Date.now();

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { BusMessage } from '../../src/platform/push-bus.js';
 import type { ApprovalRow, Notifier } from '../../src/context.js';
 import type { TestApp } from './test-app.js';
+import { WAIT_MS } from './wait.js';
 
 /** Helpers shared by the approvals, sessions and SDK-checklist tests. */
 
@@ -71,7 +72,7 @@ export function busRecorder(t: TestApp) {
   return {
     seen,
     stop,
-    next(match: (m: BusMessage) => boolean, timeoutMs = 5_000): Promise<BusMessage> {
+    next(match: (m: BusMessage) => boolean, timeoutMs = WAIT_MS): Promise<BusMessage> {
       const already = seen.find(match);
       if (already) return Promise.resolve(already);
       return new Promise((resolve, reject) => {
@@ -105,7 +106,7 @@ export function recordingNotifier(opts: { fail?: boolean } = {}) {
   return {
     notifier,
     calls,
-    async waitFor(kind: keyof Notifier, timeoutMs = 5_000) {
+    async waitFor(kind: keyof Notifier, timeoutMs = WAIT_MS) {
       if (!calls.some((c) => c.kind === kind)) {
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`notifier.${kind} was not called`)), timeoutMs);

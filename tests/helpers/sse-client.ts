@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ClientRequest } from 'node:http';
 import { SdkSseParser, type SdkEvent } from './sdk-sse-parser.js';
+import { WAIT_MS } from './wait.js';
 
 /** One event as an EventSource sees it (id included), for the dashboard stream. */
 export interface FullEvent {
@@ -85,9 +86,9 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
           req.on('error', () => done('error'));
           res.on('close', () => done('error'));
         }),
-        waitFor: (pred, timeoutMs = 5_000, what = 'event') => waitUntil(() => client.sdkEvents.find(pred), timeoutMs, what),
-        waitForFull: (pred, timeoutMs = 5_000, what = 'event') => waitUntil(() => client.events.find(pred), timeoutMs, what),
-        waitForChunk: (pred, timeoutMs = 5_000, what = 'chunk') =>
+        waitFor: (pred, timeoutMs = WAIT_MS, what = 'event') => waitUntil(() => client.sdkEvents.find(pred), timeoutMs, what),
+        waitForFull: (pred, timeoutMs = WAIT_MS, what = 'event') => waitUntil(() => client.events.find(pred), timeoutMs, what),
+        waitForChunk: (pred, timeoutMs = WAIT_MS, what = 'chunk') =>
           waitUntil(() => client.chunks.map((c) => c.toString('utf8')).find(pred), timeoutMs, what),
         pause: () => res.pause(),
         close: () => {
@@ -134,7 +135,7 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
 }
 
 /** Wait for a stream that is expected to end (server closed it); rejects after `timeoutMs`. */
-export async function expectEnded(client: SseClient, timeoutMs = 5_000): Promise<'end' | 'error'> {
+export async function expectEnded(client: SseClient, timeoutMs = WAIT_MS): Promise<'end' | 'error'> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, fail) => {
     timer = setTimeout(() => fail(new Error(`stream still open after ${timeoutMs} ms`)), timeoutMs);

@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { createTestApp, type TestApp, type TestAppOptions } from './test-app.js';
 import { openSse, type SseClient } from './sse-client.js';
 import type { SdkEvent } from './sdk-sse-parser.js';
+import { WAIT_MS } from './wait.js';
 
 /** A test app whose streams send a keepalive every second (so tests can see one). */
 export function createStreamApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -94,5 +95,5 @@ export async function marker(t: TestApp, tenantId: string, client: SseClient, en
     { approval_id: id, agent_id: 'marker', tool_name: 'marker', message: 'marker' },
     { env, agentId },
   );
-  await client.waitFor((e) => e.event === 'approval_created' && data(e).approval_id === id, 5_000, 'marker');
+  await client.waitFor((e) => e.event === 'approval_created' && data(e).approval_id === id, WAIT_MS, 'marker');
 }

@@ -82,7 +82,9 @@ describe('fuzzing /api/v1/events', () => {
   });
   afterAll(async () => t?.close());
 
-  it('never answers 5xx to a malformed POST, and a refused batch writes nothing', async () => {
+  // Hundreds of requests per property: a second or two alone, much more on a loaded machine;
+  // the deadline is generous on purpose (the property is correctness, not speed).
+  it('never answers 5xx to a malformed POST, and a refused batch writes nothing', { timeout: 180_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(rawBody, contentType, fc.option(printable, { nil: undefined }), fc.oneof({ weight: 9, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }), async (payload, ct, agent, withKey) => {
         const before = await countEvents(t);
@@ -98,7 +100,7 @@ describe('fuzzing /api/v1/events', () => {
     );
   });
 
-  it('never answers 5xx to malformed GET parameters or credentials', async () => {
+  it('never answers 5xx to malformed GET parameters or credentials', { timeout: 180_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(
         query,

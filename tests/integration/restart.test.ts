@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger, createRuntime } from '../../src/runtime.js';
 import { buildApp } from '../../src/app.js';
 import { login } from '../helpers/test-app.js';
+import { announceSetupLink, SETUP_URL_FILE } from '../../src/modules/setup/setup.token.js';
 
 /**
  * The embedded mode is a real product: a console stopped and started again on the same data
@@ -17,6 +18,7 @@ async function start(dataDir: string) {
   await runtime.deps.database.migrate();
   const { app } = await buildApp(runtime.deps);
   await app.ready();
+  await announceSetupLink(runtime.deps); // as main.ts does once listening
   return {
     app,
     async stop() {
@@ -32,13 +34,19 @@ describe('embedded mode survives a restart', () => {
     const dir = mkdtempSync(join(tmpdir(), 'edictum-restart-'));
     try {
       const first = await start(dir);
+      // The unclaimed console left its setup link in the data dir, readable by its owner only.
+      const linkFile = join(dir, SETUP_URL_FILE);
+      expect(statSync(linkFile).mode & 0o777).toBe(0o600);
+      const link = new URL(readFileSync(linkFile, 'utf8').trim());
+      expect(link.pathname).toBe('/dashboard/setup');
       const setup = await first.app.inject({
         method: 'POST',
         url: '/api/v1/setup',
         headers: { 'x-requested-with': '1' },
-        payload: { email: 'owner@example.com', password: 'restart-password-1' },
+        payload: { email: 'owner@example.com', password: 'restart-password-1', setup_token: link.searchParams.get('token') },
       });
       expect(setup.statusCode).toBe(201);
+      expect(existsSync(linkFile)).toBe(false);
       const cookie = await login(first.app, 'owner@example.com', 'restart-password-1');
       const key = await first.app.inject({
         method: 'POST',
@@ -51,6 +59,7 @@ describe('embedded mode survives a restart', () => {
 
       const second = await start(dir);
       try {
+        expect(existsSync(linkFile)).toBe(false); // a claimed console writes no link
         const me = await second.app.inject({ url: '/api/v1/auth/me', headers: { cookie } });
         expect(me.statusCode).toBe(200);
         expect(me.json()).toMatchObject({ email: 'owner@example.com' });

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { RouteInfo } from '../../src/app.js';
 
-/** Routes anyone may call: health, sign-in, first-run setup, and chat callbacks (verified by signature). */
+/** Routes anyone may call: health, sign-in, first-run setup, the API description, and chat callbacks (verified by signature). */
 export const PUBLIC_ROUTES = new Set([
   'GET /api/v1/health',
   'GET /api/v1/health/live',
   'GET /api/v1/health/ready',
   'POST /api/v1/setup',
+  'GET /api/v1/setup/status',
+  'GET /api/v1/openapi.json',
+  'GET /api/docs',
   'POST /api/v1/auth/login',
   'POST /api/v1/auth/logout',
   'GET /api/v1/slack/manifest',

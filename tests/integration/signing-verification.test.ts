@@ -86,11 +86,21 @@ describe('bundle signatures as the SDKs verify them', () => {
     }
   });
 
-  it('after a rotation, what is deployed verifies only under the new key', async () => {
-    const rotated = (await t.request({ method: 'POST', url: '/api/v1/settings/rotate-signing-key', cookie })).json() as {
-      public_key: string;
-      deployments_re_signed: number;
-    };
+  it('after a rotation, what is deployed verifies only under the new key, and is pushed again at once', async () => {
+    const bus = watchBus(t);
+    let rotated: { public_key: string; deployments_re_signed: number };
+    try {
+      rotated = (await t.request({ method: 'POST', url: '/api/v1/settings/rotate-signing-key', cookie })).json() as typeof rotated;
+      // Every current deployment goes out again to its agents, re-signed, with the new key.
+      for (const env of ['production', 'staging']) {
+        const m = await bus.next((x) => x.topic === 'agents' && x.type === 'contract_update' && x.env === env && x.bundleName === 'verified');
+        expect(m.data.public_key).toBe(rotated.public_key);
+        expect(agentAccepts(m.data as { yaml_bytes: string; signature: string }, rotated.public_key)).toEqual({ ts: true, py: true });
+        expect(agentAccepts(m.data as { yaml_bytes: string; signature: string }, pinned)).toEqual({ ts: false, py: false });
+      }
+    } finally {
+      bus.stop();
+    }
     expect(rotated.deployments_re_signed).toBe(2);
     for (const env of ['production', 'staging']) {
       const cur = await current(t, { cookie }, 'verified', env);
@@ -115,7 +125,8 @@ describe('bundle signatures as the SDKs verify them', () => {
       const cur = await current(t, { cookie }, 'old-version', 'production');
       expect(cur.version).toBe(1);
       expect(agentAccepts(cur, rotated.public_key)).toEqual({ ts: true, py: true });
-      const push = await bus.next((x) => x.topic === 'agents' && x.bundleName === 'old-version');
+      // (The rotation's own re-push of v2 may reach a Redis bus subscriber late: wait for v1.)
+      const push = await bus.next((x) => x.topic === 'agents' && x.bundleName === 'old-version' && x.data.version === 1);
       expect(push.data.version).toBe(1);
       expect(agentAccepts(push.data as { yaml_bytes: string; signature: string }, rotated.public_key)).toEqual({
         ts: true,

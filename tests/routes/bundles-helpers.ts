@@ -4,6 +4,7 @@ import nacl from 'tweetnacl';
 import { expect } from 'vitest';
 import type { BusMessage } from '../../src/platform/push-bus.js';
 import type { TestApp } from '../helpers/test-app.js';
+import { WAIT_MS } from '../helpers/wait.js';
 
 /** A valid edictum/v1 bundle; `marker` changes the bytes without changing the shape. */
 export function bundleYaml(name: string, marker = 'v', contracts = 1): string {
@@ -137,7 +138,7 @@ export function watchBus(t: TestApp): BusWatch {
   });
   return {
     messages,
-    next(pred, ms = 5000) {
+    next(pred, ms = WAIT_MS) {
       const seen = messages.find(pred);
       if (seen) return Promise.resolve(seen);
       return new Promise<BusMessage>((resolve, reject) => {

@@ -75,11 +75,11 @@ describe('agent history', () => {
     );
   });
 
-  it('finds the first matching event after a deployment inside a run that began before it', async () => {
+  it('shows no drift for an agent already running the revision a deployment brings (identical revisions never drift)', async () => {
     const h = (await get('/api/v1/agents/hist-2/history')).json() as History;
     expect(h.environment).toBe('staging');
-    expect(h.events.map((e) => e.type)).toEqual(['drift_resolved', 'deployment', 'drift_detected', 'first_seen']);
-    expect(h.events[0]).toMatchObject({ timestamp: us(S1 + 90_000), drift_duration_seconds: 90 });
+    expect(h.events.map((e) => e.type)).toEqual(['deployment', 'first_seen']);
+    for (const e of h.events) if (e.expected_version !== null) expect(e.expected_version).not.toBe(e.actual_version);
   });
 
   it('shows no drift for an agent that never reported a console-deployed version', async () => {

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Principal, type TestApp } from '../helpers/test-app.js';
 import { countEvents, postEvents, pyEvent, tsEvent } from '../helpers/events-fixtures.js';
+import { WAIT_MS } from '../helpers/wait.js';
 
 type Detail = { detail: { loc: (string | number)[]; msg: string }[] };
 const locs = (body: unknown) => (body as Detail).detail.map((d) => d.loc.join('.'));
@@ -193,7 +194,7 @@ describe('POST /api/v1/events', () => {
       await postEvents(t, key, { events: batch });
       await postEvents(t, key, { events: batch });
       await postEvents(t, key, { events: [tsEvent()] });
-      await Promise.race([last, new Promise((_, rej) => setTimeout(() => rej(new Error('no event_created')), 5000))]);
+      await Promise.race([last, new Promise((_, rej) => setTimeout(() => rej(new Error('no event_created')), WAIT_MS))]);
     } finally {
       off();
     }

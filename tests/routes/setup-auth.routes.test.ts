@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, createTestDatabase, type TestApp } from '../helpers/test-app.js';
+import { setupToken } from '../../src/modules/setup/setup.token.js';
 
 const PASSWORD = 'a-long-enough-password';
 
@@ -13,6 +14,24 @@ describe('first-run setup and sign-in', () => {
   it('reports bootstrap_complete false before setup', async () => {
     const res = await t.request({ url: '/api/v1/health' });
     expect(res.json()).toMatchObject({ status: 'ok', bootstrap_complete: false });
+  });
+
+  it('tells the dashboard that setup needs a token until an admin exists', async () => {
+    const res = await t.request({ url: '/api/v1/setup/status' });
+    expect(res.json()).toEqual({ bootstrap_complete: false, setup_token_required: true });
+  });
+
+  it('refuses setup without the token, or with a wrong one, with 403 naming setup_token, and writes nothing', async () => {
+    const missing = await t.request({ method: 'POST', url: '/api/v1/setup', payload: { email: 'a@example.com', password: PASSWORD } });
+    expect(missing.statusCode).toBe(403);
+    expect((missing.json() as { detail: string }).detail).toMatch(/^setup_token is required/);
+    const token = setupToken(t.deps).token;
+    for (const wrong of ['x', `${token}x`, token.slice(0, -1), token.toUpperCase() === token ? token.toLowerCase() : token.toUpperCase()]) {
+      const res = await t.request({ method: 'POST', url: '/api/v1/setup', payload: { email: 'a@example.com', password: PASSWORD, setup_token: wrong } });
+      expect(res.statusCode).toBe(403);
+      expect((res.json() as { detail: string }).detail).toMatch(/^setup_token is wrong/);
+    }
+    expect((await t.request({ url: '/api/v1/health' })).json()).toMatchObject({ bootstrap_complete: false });
   });
 
   it('demands X-Requested-With on setup', async () => {
@@ -38,7 +57,11 @@ describe('first-run setup and sign-in', () => {
   it('creates exactly one admin when setups race (S7 bootstrap lock)', async () => {
     const results = await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
-        t.request({ method: 'POST', url: '/api/v1/setup', payload: { email: `race${i}@example.com`, password: PASSWORD, tenant_name: 'Acme' } }),
+        t.request({
+          method: 'POST',
+          url: '/api/v1/setup',
+          payload: { email: `race${i}@example.com`, password: PASSWORD, tenant_name: 'Acme', setup_token: setupToken(t.deps).token },
+        }),
       ),
     );
     const codes = results.map((r) => r.statusCode).sort();
@@ -47,6 +70,16 @@ describe('first-run setup and sign-in', () => {
     expect(winner.message).toBe('Admin created');
     expect(results.find((r) => r.statusCode === 409)!.json()).toEqual({ detail: 'Server is already set up.' });
     expect((await t.request({ url: '/api/v1/health' })).json()).toMatchObject({ bootstrap_complete: true });
+    expect((await t.request({ url: '/api/v1/setup/status' })).json()).toEqual({ bootstrap_complete: true, setup_token_required: false });
+  });
+
+  it('the token is dead once an admin exists', async () => {
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/v1/setup',
+      payload: { email: 'late@example.com', password: PASSWORD, setup_token: setupToken(t.deps).token },
+    });
+    expect(res.statusCode).toBe(409);
   });
 
   it('signs in with the right password only, with the same message for unknown users', async () => {
@@ -73,7 +106,7 @@ describe('first-run setup and sign-in', () => {
     const ok = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email: admin.email, password: PASSWORD } });
     const cookie = `edictum_session=${ok.cookies[0]!.value}`;
     const me = await t.request({ url: '/api/v1/auth/me', cookie });
-    expect(me.json()).toEqual({ user_id: admin.id, tenant_id: admin.tenantId, email: admin.email, is_admin: true });
+    expect(me.json()).toEqual({ user_id: admin.id, tenant_id: admin.tenantId, tenant_name: 'Acme', email: admin.email, is_admin: true });
     const noCsrf = await t.request({ method: 'POST', url: '/api/v1/auth/logout', cookie, csrf: false });
     expect(noCsrf.statusCode).toBe(403);
     const out = await t.request({ method: 'POST', url: '/api/v1/auth/logout', cookie });
@@ -109,6 +142,45 @@ describe('login rate limit', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('setup token', () => {
+  it('EDICTUM_SETUP_TOKEN sets the token for automated installs; the derived one then fails', async () => {
+    const fixed = 'automated-install-token-0123';
+    const t = await createTestApp({ env: { EDICTUM_SETUP_TOKEN: fixed } });
+    try {
+      expect(setupToken(t.deps)).toEqual({ token: fixed, fromEnv: true });
+      const { token: derived } = setupToken({ config: { ...t.config, setupToken: undefined }, secrets: t.deps.secrets });
+      const wrong = await t.request({ method: 'POST', url: '/api/v1/setup', payload: { email: 'a@example.com', password: PASSWORD, setup_token: derived } });
+      expect(wrong.statusCode).toBe(403);
+      const ok = await t.request({ method: 'POST', url: '/api/v1/setup', payload: { email: 'a@example.com', password: PASSWORD, setup_token: fixed } });
+      expect(ok.statusCode).toBe(201);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('every process of one deployment accepts the same token', async () => {
+    const db = await createTestDatabase();
+    const a = await createTestApp({ database: db });
+    const b = await createTestApp({ database: db });
+    try {
+      const token = setupToken(a.deps).token;
+      expect(setupToken(b.deps).token).toBe(token);
+      const res = await b.request({ method: 'POST', url: '/api/v1/setup', payload: { email: 'a@example.com', password: PASSWORD, setup_token: token } });
+      expect(res.statusCode).toBe(201);
+      expect((await a.request({ url: '/api/v1/setup/status' })).json()).toMatchObject({ setup_token_required: false });
+    } finally {
+      await a.close();
+      await b.close();
+      await db.drop();
+    }
+  });
+
+  it('refuses a short EDICTUM_SETUP_TOKEN at start-up', async () => {
+    const { loadConfig } = await import('../../src/config.js');
+    expect(() => loadConfig({ EDICTUM_SETUP_TOKEN: 'short' })).toThrow(/EDICTUM_SETUP_TOKEN: must be at least 16 characters/);
   });
 });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp, Principal } from '../helpers/test-app.js';
 import { agentStream, createStreamApp, data, marker, refusal, uploadAndDeploy } from '../helpers/stream-kit.js';
 import { openSse, type SseClient } from '../helpers/sse-client.js';
+import { WAIT_MS } from '../helpers/wait.js';
 
 /** The agent stream as the SDK uses it (sdk-contract.md 3 and 12, items 1-4; console-api.md 2.1). */
 describe('agent stream: auth, headers, wire format, push on connect', () => {
@@ -72,7 +73,7 @@ describe('agent stream: auth, headers, wire format, push on connect', () => {
     expect(c.headers['x-accel-buffering']).toBe('no');
     // The first body bytes are the `: connected` comment (so a proxy that holds headers until the
     // body starts passes them on); nothing but comments can have come with the headers.
-    expect(await c.waitForChunk((s) => s === ': connected\n\n', 5_000, 'connected')).toBe(': connected\n\n');
+    expect(await c.waitForChunk((s) => s === ': connected\n\n', WAIT_MS, 'connected')).toBe(': connected\n\n');
     expect(c.chunks[0]!.toString()).toBe(': connected\n\n');
     expect(c.sdkEvents).toEqual([]);
     for (const ch of c.chunks) expect(ch.toString()).toMatch(/^: (connected|keepalive)\n\n$/);
@@ -86,7 +87,7 @@ describe('agent stream: auth, headers, wire format, push on connect', () => {
 
   it('sends a keepalive comment every keepalive interval', async () => {
     const c = track(await agentStream(base, key, { env: 'production' }));
-    expect(await c.waitForChunk((s) => s === ': keepalive\n\n', 5_000, 'keepalive')).toBe(': keepalive\n\n');
+    expect(await c.waitForChunk((s) => s === ': keepalive\n\n', WAIT_MS, 'keepalive')).toBe(': keepalive\n\n');
   });
 
   it('writes each event as one LF-only chunk that the SDK parser reads whole', async () => {
@@ -136,7 +137,7 @@ describe('agent stream: auth, headers, wire format, push on connect', () => {
       );
     }
     await c.waitFor((e) => e.event === 'approval_created' && data(e).approval_id === 'w2');
-    await c.waitForChunk((s) => s === ': keepalive\n\n', 5_000, 'keepalive');
+    await c.waitForChunk((s) => s === ': keepalive\n\n', WAIT_MS, 'keepalive');
     sock.destroy();
     const text = raw.toString('latin1');
     const head = text.indexOf('\r\n\r\n');

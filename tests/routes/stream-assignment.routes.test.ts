@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp, Principal } from '../helpers/test-app.js';
 import { agentStream, createStreamApp, data, marker, uploadAndDeploy } from '../helpers/stream-kit.js';
 import type { SseClient } from '../helpers/sse-client.js';
+import { WAIT_MS } from '../helpers/wait.js';
 
 /** Decision 5: assignment changes retarget live connections; a cleared assignment stops updates. */
 describe('assignment and live streams', () => {
@@ -91,7 +92,7 @@ describe('assignment and live streams', () => {
     await patch('clr-1', { bundle_name: '' });
     await c.waitFor((e) => e.event === 'assignment_changed' && data(e).bundle_name === null);
     // Back on the rule's bundle, which the agent no longer runs: it is pushed again.
-    await c.waitFor(() => updates(c).length === 3, 5_000, 'third contract_update');
+    await c.waitFor(() => updates(c).length === 3, WAIT_MS, 'third contract_update');
     expect(updates(c)).toEqual(['asg-rule', 'asg-old', 'asg-rule']);
     expect(await statusOf('clr-1')).toMatchObject([{ bundle_name: 'asg-rule' }]);
     const next = await uploadAndDeploy(t, admin.cookie, 'asg-rule', 'production', 'asg-rule-2');

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { classifyTools, manifestMatchers, parseSince, patternMatches, summarise, type Matcher } from '../../src/modules/coverage/coverage.matching.js';
 import { TtlCache, driftStatus } from '../../src/modules/coverage/coverage.service.js';
-import { buildTimeline, secondsBetween, versionBefore } from '../../src/modules/coverage/coverage.history.js';
+import { agentBundle, buildTimeline, secondsBetween, versionBefore } from '../../src/modules/coverage/coverage.history.js';
+import { driftStatus as compareRevisions, newestLive, runningRevision } from '../../src/modules/fleet/drift.js';
 
 const m = (contractName: string, mode: string, patterns: string[]): Matcher => ({ contractName, contractType: 'pre', mode, patterns, bundleName: 'b', bundleVersion: 1 });
 
@@ -86,6 +87,28 @@ describe('drift per bundle (decision 10)', () => {
     expect(driftStatus('prod', { bundle_name: 'nope', policy_version: 'h' }, undefined, deployed)).toBe('unknown');
     expect(driftStatus('stage', { bundle_name: 'support', policy_version: 'h-sup' }, undefined, deployed)).toBe('unknown');
   });
+  it('a live connection speaks for a connected agent; its newest event only when it is offline', () => {
+    const live = { env: 'prod', bundleName: 'support', policyVersion: 'h-sup' };
+    // The newest event predates the push the live connection already received.
+    expect(driftStatus('prod', { bundle_name: 'support', policy_version: 'h-old' }, undefined, deployed, live)).toBe('current');
+    expect(driftStatus('prod', { bundle_name: 'support', policy_version: 'h-sup' }, undefined, deployed, { ...live, policyVersion: 'h-old' })).toBe('drift');
+    expect(runningRevision(undefined, { env: 'prod', bundle_name: 'support', policy_version: 'h-old' }, undefined)).toMatchObject({ source: 'event', revision: 'h-old' });
+    expect(runningRevision(live, undefined, undefined)).toMatchObject({ source: 'live', revision: 'h-sup' });
+  });
+  it('identical revisions never drift, whatever their case', () => {
+    expect(compareRevisions('ABCDEF', 'abcdef')).toBe('current');
+    expect(compareRevisions('abc', null)).toBe('unknown');
+    expect(compareRevisions(null, 'abc')).toBe('unknown');
+    expect(compareRevisions('abc', 'abd')).toBe('drift');
+  });
+  it('the newest of several streams of one agent speaks for it', () => {
+    const rows = [
+      { agentId: 'a', connectedAt: new Date(1), v: 1 },
+      { agentId: 'a', connectedAt: new Date(3), v: 2 },
+      { agentId: 'a', connectedAt: new Date(2), v: 3 },
+    ];
+    expect(newestLive(rows).get('a')?.v).toBe(2);
+  });
 });
 
 describe('history timeline', () => {
@@ -102,7 +125,33 @@ describe('history timeline', () => {
   });
   it('skips drift entries when the agent reached the deployed version at the deployment instant', async () => {
     const dep = { bundle_name: 'b', bundle_version: 1, deployed_by: 'x', created: '2026-01-01T01:00:00.000000Z', revision_hash: 'h' };
-    const out = await buildTimeline([dep], [run('h', '2026-01-01T01:00:00.000000Z', '2026-01-01T02:00:00.000000Z')], async () => null);
+    const out = buildTimeline([dep], [run('h', '2026-01-01T01:00:00.000000Z', '2026-01-01T02:00:00.000000Z')]);
     expect(out.map((e) => e.type)).toEqual(['deployment']);
+  });
+  const T = (h: number) => `2026-01-01T${String(h).padStart(2, '0')}:00:00.000000Z`;
+  const dep = (bundle: string, hash: string, at: string) => ({ bundle_name: bundle, bundle_version: 1, deployed_by: 'x', created: at, revision_hash: hash });
+  it('never says "expected X, agent runs X": an agent already running the deployed revision has no drift', () => {
+    // A redeploy of the revision the agent runs, with no event since (the reported bug).
+    const hash = '091d1b1594d7'.padEnd(64, 'a');
+    const out = buildTimeline([dep('b', hash, T(3))], [run('old', T(0), T(1)), run(hash, T(2), T(2))]);
+    expect(out.map((e) => e.type)).toEqual(['deployment']);
+    // The same revision reported in another case is the same revision.
+    expect(buildTimeline([dep('b', hash, T(3))], [run('old', T(0), T(0)), run(hash.toUpperCase(), T(1), T(4))]).map((e) => e.type)).toEqual(['deployment']);
+  });
+  it('drift entries come only from deployments of the agent\'s own bundle', () => {
+    const runs = [run('h-sup', T(0), T(5))];
+    const deps = [dep('ops', 'h-ops', T(3)), dep('support', 'h-sup', T(1))];
+    expect(buildTimeline(deps, runs, 'support').map((e) => e.type)).toEqual(['deployment', 'deployment']);
+    expect(buildTimeline(deps, runs, null).map((e) => e.type)).toEqual(['deployment', 'drift_detected', 'deployment']);
+    expect(agentBundle(null, deps, runs)).toBe('support');
+    expect(agentBundle('named', deps, runs)).toBe('named');
+  });
+  it('a deployment the agent has not picked up yet stays detected, with what the agent runs', () => {
+    const out = buildTimeline([dep('b', 'h2', T(3)), dep('b', 'h1', T(0))], [run('h1', T(0), T(4))]);
+    expect(out.map((e) => [e.type, e.expected_version, e.actual_version])).toEqual([
+      ['deployment', null, null],
+      ['drift_detected', 'h2', 'h1'],
+      ['deployment', null, null],
+    ]);
   });
 });

@@ -19,6 +19,10 @@ export const authRepository = {
     const [row] = await db.insert(users).values(values).returning();
     return row!;
   },
+  async tenantName(db: DbOrTx, tenantId: string): Promise<string | null> {
+    const [row] = await db.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, tenantId)).limit(1);
+    return row?.name ?? null;
+  },
   async listTenantIds(db: DbOrTx): Promise<string[]> {
     const rows = await db.select({ id: tenants.id }).from(tenants);
     return rows.map((r) => r.id);

@@ -60,7 +60,8 @@ export function authRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   app.get('/api/v1/auth/me', { config: { auth: 'session' }, schema: { response: { 200: MeResponse, 401: ErrorResponse, 403: ErrorResponse } } }, async (request) => {
     const p = requireSession(request);
-    return { user_id: p.userId, tenant_id: p.tenantId, email: p.email, is_admin: p.isAdmin };
+    const tenantName = (await authRepository.tenantName(deps.database.db, p.tenantId)) ?? '';
+    return { user_id: p.userId, tenant_id: p.tenantId, tenant_name: tenantName, email: p.email, is_admin: p.isAdmin };
   });
 }
 

@@ -13,6 +13,8 @@ export const MessageResponse = z.object({ message: z.string() });
 export const MeResponse = z.object({
   user_id: z.string(),
   tenant_id: z.string(),
+  /** The organisation name given at setup (shown in the dashboard shell). */
+  tenant_name: z.string(),
   email: z.string(),
   is_admin: z.boolean(),
 });

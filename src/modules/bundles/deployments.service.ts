@@ -26,6 +26,16 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
   const { db } = ctx.deps.database;
   const signing = ctx.deps.signing;
 
+  /** The re-signed current bundle of each deployment, to the agents streaming it. */
+  async function pushReSigned(tenantId: string, current: { env: string; bundleName: string }[]): Promise<void> {
+    for (const d of current) {
+      // Read back after commit: what is served now (a deploy racing this is pushed by the deploy).
+      const found = await signer.current(tenantId, d.env, d.bundleName);
+      if (!found) continue;
+      await ctx.publish.agents(tenantId, 'contract_update', { ...contractUpdatePayload(found.bundle, found.signed) }, { env: d.env, bundleName: d.bundleName });
+    }
+  }
+
   return {
     /** Sign with the active key if needed (outside the transaction), record the deployment, then push. */
     async deploy(tenantId: string, deployedBy: string, name: string, version: number, env: string): Promise<DeploymentResponseT> {
@@ -53,7 +63,9 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
      * New active key; every bundle current in some env is re-signed with it. Signatures are made
      * before the transaction; inside it, under the tenant's signing lock, the set of deployed
      * bundles is read again, and if a deploy added one meanwhile only that one is signed before
-     * the next try (the same new key throughout).
+     * the next try (the same new key throughout). After commit, every current deployment is
+     * pushed again (re-signed, with the new public key) to the agents streaming it, on every
+     * process, so an agent that pins the key learns of the rotation at once.
      */
     async rotate(tenantId: string): Promise<RotateResponseT> {
       const key = signing.prepare();
@@ -64,15 +76,18 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
         }
         const out = await db.transaction(async (tx) => {
           await signing.lockTenant(tx, tenantId);
-          const ids = [...new Set((await bundlesRepository.currentDeployments(tx, tenantId)).map((c) => c.bundleId))];
+          const current = await bundlesRepository.currentDeployments(tx, tenantId);
+          const ids = [...new Set(current.map((c) => c.bundleId))];
           if (ids.some((id) => !signatures.has(id))) return null;
           const row = await signing.install(tx, tenantId, key);
           for (const id of ids) await bundlesRepository.setSignature(tx, tenantId, id, signatures.get(id)!, key.id);
-          return { row, count: ids.length };
+          return { row, current, count: ids.length };
         });
         if (!out) continue;
         const publicKey = toHex(out.row.publicKey);
         await ctx.publish.dashboard(tenantId, 'signing_key_rotated', { public_key: publicKey });
+        await pushReSigned(tenantId, out.current);
+        // Counted per bundle version re-signed (one signature serves every env it is current in).
         return { public_key: publicKey, rotated_at: out.row.createdAt.toISOString(), deployments_re_signed: out.count };
       }
       throw unavailable('Deployments kept changing during the key rotation; try again.', 'signing.rotation_conflict');

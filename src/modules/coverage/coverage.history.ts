@@ -3,6 +3,7 @@ import { notFound } from '../../platform/errors.js';
 import { coverageRepository } from './coverage.repository.js';
 import { COVERAGE_CACHE_MS, TtlCache } from './coverage.service.js';
 import type { AgentHistoryT, HistoryEventT } from './coverage.schemas.js';
+import { sameRevision } from '../fleet/drift.js';
 
 /** A run of consecutive events reporting one policy version. */
 export interface PolicyRun {
@@ -51,31 +52,39 @@ export function versionBefore(runs: PolicyRun[], t: string): string | null {
 }
 
 /**
+ * The agent's bundle for drift (fleet/drift.ts: drift is per bundle): what its newest event or
+ * its registration names, else the bundle of the newest deployed revision it ever reported.
+ */
+export function agentBundle(named: string | null, deployments: Deployment[], runs: PolicyRun[]): string | null {
+  if (named) return named;
+  for (let i = runs.length - 1; i >= 0; i--) {
+    const d = deployments.find((x) => x.revision_hash !== null && sameRevision(x.revision_hash, runs[i]!.pv));
+    if (d) return d.bundle_name;
+  }
+  return null;
+}
+
+/**
  * The timeline (console-api.md 1.12): for each deployment in the agent's env, newest first, a
  * `deployment` entry; when the agent takes part in console versioning (some event ever reported
- * a deployed hash), `drift_detected` at the deployment unless the agent already reported the
- * hash at that instant, and `drift_resolved` when it first did; then `first_seen`.
- * `firstAt(run, from)` finds the first event at or after `from` within a run that straddles it.
+ * a deployed hash) and the deployment is of the agent's bundle, `drift_detected` at the
+ * deployment unless the agent was already running that revision then (identical revisions never
+ * drift), and `drift_resolved` at its first event reporting it afterwards; then `first_seen`.
  */
-export async function buildTimeline(
-  deployments: Deployment[],
-  runs: PolicyRun[],
-  firstAt: (run: PolicyRun, from: string) => Promise<string | null>,
-): Promise<HistoryEventT[]> {
-  const known = new Set(deployments.map((d) => d.revision_hash).filter((h): h is string => h !== null));
-  const tracks = runs.some((r) => known.has(r.pv));
+export function buildTimeline(deployments: Deployment[], runs: PolicyRun[], bundle: string | null = null): HistoryEventT[] {
+  const known = deployments.map((d) => d.revision_hash).filter((h): h is string => h !== null);
+  const tracks = runs.some((r) => known.some((h) => sameRevision(h, r.pv)));
   const out: HistoryEventT[] = [];
   for (const d of deployments) {
     out.push({ ...blank('deployment', d.created), bundle_name: d.bundle_name, bundle_version: d.bundle_version, deployed_by: d.deployed_by, revision_hash: d.revision_hash });
     if (d.revision_hash === null || !tracks) continue;
+    if (bundle !== null && d.bundle_name !== bundle) continue; // another bundle's deployment
     const hash = d.revision_hash;
-    let sync: string | null = null;
-    for (const r of runs) {
-      if (r.pv !== hash || r.last < d.created) continue;
-      sync = r.start >= d.created ? r.start : await firstAt(r, d.created);
-      if (sync !== null) break;
-    }
-    const detected = { ...blank('drift_detected', d.created), expected_version: hash, actual_version: versionBefore(runs, d.created) };
+    const running = versionBefore(runs, d.created);
+    if (running !== null && sameRevision(running, hash)) continue;
+    // Runs are consecutive and this one was not running at d.created: its first event is later.
+    const sync = runs.find((r) => sameRevision(r.pv, hash) && r.start >= d.created)?.start ?? null;
+    const detected = { ...blank('drift_detected', d.created), expected_version: hash, actual_version: running };
     if (sync === null) {
       out.push(detected);
       continue;
@@ -97,10 +106,11 @@ export async function agentHistory(database: Database, tenantId: string, agentId
   if (!env) return { agent_id: agentId, environment: null, events: [firstSeen] };
   const deployments = await coverageRepository.deploymentHistory(database, tenantId, env, limit);
   if (deployments.length === 0) return { agent_id: agentId, environment: env, events: [firstSeen] };
-  const runs = await coverageRepository.policyRuns(database, tenantId, agentId);
-  const timeline = await buildTimeline(deployments, runs, (run, from) =>
-    coverageRepository.firstWithVersion(database, tenantId, agentId, run.pv, from, run.last),
-  );
+  const [runs, [reg]] = await Promise.all([
+    coverageRepository.policyRuns(database, tenantId, agentId),
+    coverageRepository.registrations(database, tenantId, [agentId]),
+  ]);
+  const timeline = buildTimeline(deployments, runs, agentBundle(latest.bundle_name ?? reg?.bundle_name ?? null, deployments, runs));
   timeline.push(firstSeen);
   // Stable: entries sharing a timestamp keep their order (deployment before its drift_detected).
   timeline.sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0));

@@ -123,14 +123,4 @@ export const coverageRepository = {
           ) y GROUP BY run, pv ORDER BY min(t)`,
     );
   },
-
-  /** First event in [from, to] reporting `pv` (bounded to one run, so a short walk). */
-  async firstWithVersion(database: Database, tenantId: string, agentId: string, pv: string, from: string, to: string): Promise<string | null> {
-    const [row] = await database.rows<{ ts: string | null }>(
-      sql`SELECT ${iso(sql`min("timestamp")`)} AS ts FROM events
-          WHERE tenant_id = ${tenantId}::uuid AND agent_id = ${agentId} AND "timestamp" >= ${from}::timestamptz
-            AND "timestamp" <= ${to}::timestamptz AND policy_version = ${pv}`,
-    );
-    return row?.ts ?? null;
-  },
 };

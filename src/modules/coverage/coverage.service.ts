@@ -4,6 +4,16 @@ import { normaliseTimestamp } from '../events/events.canonical.js';
 import { bundleMatchers, classifyTools, manifestMatchers, parseSince, summarise, type Matcher, type ToolRow } from './coverage.matching.js';
 import { coverageRepository, type DeployedBundle } from './coverage.repository.js';
 import type { AgentCoverageT, FleetAgentT, FleetCoverageT } from './coverage.schemas.js';
+import { liveConnectionsRepository } from '../stream/live-connections.repository.js';
+import {
+  driftStatus as computeDrift,
+  newestLive,
+  runningRevision,
+  type DriftStatus,
+  type EventRevision,
+  type LiveRevision,
+  type RegistrationRevision,
+} from '../fleet/drift.js';
 
 /** Coverage answers are cached this long (the reference's 60 s), per process. */
 export const COVERAGE_CACHE_MS = 60_000;
@@ -123,11 +133,13 @@ export function createCoverageService(database: Database, now: () => Date) {
         byAgent.set(r.agent_id, list);
       }
       const agentIds = [...byAgent.keys()];
-      const [latest, regs, deployments] = await Promise.all([
+      const [latest, regs, deployments, liveRows] = await Promise.all([
         coverageRepository.latestEvents(database, tenantId, agentIds, envFilter),
         coverageRepository.registrations(database, tenantId, agentIds),
         coverageRepository.deployedIn(database, tenantId, null),
+        liveConnectionsRepository.listTenant(database.db, tenantId),
       ]);
+      const liveBy = newestLive(liveRows);
       const latestBy = new Map(latest.map((l) => [l.agent_id, l]));
       const regBy = new Map(regs.map((r) => [r.agent_id, r]));
       const envCache = new Map<string, Matcher[]>();
@@ -144,7 +156,7 @@ export function createCoverageService(database: Database, now: () => Date) {
         const env = envFilter ?? last?.env ?? null;
         const matchers = env === null ? [] : await matchersFor(env);
         const { agent, ungovernedTools } = fleetAgent(agentId, env, tools, matchers, reg?.manifest ?? null);
-        agent.drift_status = driftStatus(env, last, reg, deployments);
+        agent.drift_status = driftStatus(env, last, reg, deployments, liveBy.get(agentId));
         agents.push(agent);
         for (const tool of ungovernedTools) (ungoverned.get(tool) ?? ungoverned.set(tool, new Set()).get(tool)!).add(agentId);
       }
@@ -188,21 +200,20 @@ function fleetSummary(agents: FleetAgentT[], ungoverned: Map<string, Set<string>
 }
 
 /**
- * Drift per bundle (decision 10): the version the agent reports against the current deployment
- * of ITS bundle in its env, not whatever was deployed last in that env. The agent's newest event
- * says what it enforces right now (the SDK stamps bundle_name and policy_version on every event,
- * and a hot reload does not reconnect the stream); the registration fills in what events lack.
+ * Drift per bundle (decision 10), by the one definition in fleet/drift.ts: the revision the
+ * agent runs (its live connection's, else its newest event's, else its registration's) against
+ * the current deployment of ITS bundle in ITS env.
  */
 export function driftStatus(
   env: string | null,
-  latest: { bundle_name: string | null; policy_version: string | null } | undefined,
-  reg: { bundle_name: string | null; last_policy_version: string | null } | undefined,
+  latest: Omit<EventRevision, 'env'> & { env?: string | null } | undefined,
+  reg: RegistrationRevision | undefined,
   deployments: DeployedBundle[],
-): 'current' | 'drift' | 'unknown' {
-  const bundle = latest?.bundle_name ?? reg?.bundle_name ?? null;
-  const version = latest?.policy_version ?? reg?.last_policy_version ?? null;
-  if (env === null || bundle === null || version === null) return 'unknown';
-  const current = deployments.find((d) => d.env === env && d.name === bundle);
-  if (!current) return 'unknown';
-  return current.revision_hash === version ? 'current' : 'drift';
+  live?: LiveRevision,
+): DriftStatus {
+  const running = runningRevision(live, latest ? { ...latest, env: latest.env ?? env } : undefined, reg);
+  const runEnv = running.env ?? env;
+  if (runEnv === null || running.bundle === null) return 'unknown';
+  const current = deployments.find((d) => d.env === runEnv && d.name === running.bundle);
+  return computeDrift(running.revision, current?.revision_hash ?? null);
 }

@@ -6,6 +6,7 @@ import { groupCommit } from '../stream/group-commit.js';
 import { fleetRepository, type ConnectUpsert, type RegistrationRow, type RuleRow } from './fleet.repository.js';
 import type { AgentStatusT, RegistrationT, RuleT } from './fleet.schemas.js';
 import { resolveWith } from './resolution.js';
+import { driftStatus } from './drift.js';
 
 export interface PatchInput {
   display_name?: string | null | undefined;
@@ -213,8 +214,8 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
     },
 
     /**
-     * Live agents (any process) with drift per bundle (decision 10): the agent's policy_version
-     * against the revision of ITS bundle's current deployment in ITS env; unknown without either.
+     * Live agents (any process) with drift per bundle (decision 10, fleet/drift.ts): the revision
+     * on the live connection against ITS bundle's current deployment in ITS env.
      */
     async status(tenantId: string, bundleName?: string): Promise<{ agents: AgentStatusT[] }> {
       const rows = await liveConnectionsRepository.listTenant(db, tenantId, bundleName);
@@ -231,7 +232,7 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
       const agents = await Promise.all(
         rows.map(async (r): Promise<AgentStatusT> => {
           const deployed = r.bundleName ? await revisionOf(r.env, r.bundleName) : null;
-          const status = !r.policyVersion || !deployed ? 'unknown' : r.policyVersion === deployed ? 'current' : 'drift';
+          const status = driftStatus(r.policyVersion, deployed);
           return {
             agent_id: r.agentId,
             env: r.env,

@@ -1,11 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../deps.js';
-import { forbidden } from '../../platform/errors.js';
+import { conflict, forbidden } from '../../platform/errors.js';
 import { ErrorResponse } from '../../platform/zod-fastify.js';
-import { SetupBody, SetupResponse } from './setup.schemas.js';
+import { authRepository } from '../auth/auth.repository.js';
+import { SetupBody, SetupResponse, SetupStatusResponse } from './setup.schemas.js';
 import { bootstrapAdmin } from './setup.service.js';
+import { assertSetupToken, forgetSetupLink } from './setup.token.js';
 
 export function setupRoutes(app: FastifyInstance, deps: AppDeps): void {
+  app.get('/api/v1/setup/status', { schema: { response: { 200: SetupStatusResponse } } }, async () => {
+    const done = (await authRepository.countUsers(deps.database.db)) > 0;
+    return { bootstrap_complete: done, setup_token_required: !done };
+  });
+
   app.post(
     '/api/v1/setup',
     {
@@ -18,11 +25,17 @@ export function setupRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     async (request, reply) => {
       const body = request.body as typeof SetupBody._output;
+      // A claimed console says so (as before); only an unclaimed one asks for the token.
+      // bootstrapAdmin re-checks under the bootstrap lock, so a race still makes one admin.
+      if ((await authRepository.countUsers(deps.database.db)) > 0) throw conflict('Server is already set up.', 'setup.already_done');
+      assertSetupToken(deps, body.setup_token);
       const out = await bootstrapAdmin(deps, {
         email: body.email,
         password: body.password,
         tenantName: body.tenant_name ?? 'Default',
       });
+      forgetSetupLink(deps);
+      request.log.info({ event: 'setup.claimed', userId: out.userId }, 'console claimed: first admin created');
       return reply.code(201).send({ message: 'Admin created', user_id: out.userId, tenant_id: out.tenantId });
     },
   );

@@ -17,6 +17,14 @@ export const SetupBody = z.strictObject({
   email: Email,
   password: NewPassword,
   tenant_name: z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters').optional(),
+  /** The one-time token from the setup link (optional here so its absence is a 403 naming it). */
+  setup_token: z.string().max(256, 'must be at most 256 characters').optional(),
 });
 
 export const SetupResponse = z.object({ message: z.string(), user_id: z.string(), tenant_id: z.string() });
+
+export const SetupStatusResponse = z.object({
+  bootstrap_complete: z.boolean(),
+  /** True until the first admin exists: POST /api/v1/setup then needs `setup_token`. */
+  setup_token_required: z.boolean(),
+});

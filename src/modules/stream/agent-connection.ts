@@ -30,6 +30,8 @@ export class AgentConnection implements LiveAgentConnection {
   tags: Record<string, unknown>;
   /** The revision the agent runs as far as we know: reported on connect, then what we sent it. */
   knownRevision: string | null;
+  /** Told when a delivered contract_update changes knownRevision (the hub persists it for drift). */
+  onRevision: ((c: AgentConnection) => void) | null = null;
   private held: Held[] | null = null;
   private steps = 0;
   private chain: Promise<void> | null = null;
@@ -70,7 +72,7 @@ export class AgentConnection implements LiveAgentConnection {
       if (this.held.length > MAX_BACKLOG_EVENTS) this.sink.destroy();
       return;
     }
-    if (meta.revision) this.knownRevision = meta.revision;
+    if (meta.revision) this.learned(meta.revision);
     this.sink.write(frame);
   }
 
@@ -86,7 +88,7 @@ export class AgentConnection implements LiveAgentConnection {
         log.warn({ err, agent_id: this.agentId }, 'stream step failed');
       }
       for (const f of out) {
-        if (f.revision) this.knownRevision = f.revision;
+        if (f.revision) this.learned(f.revision);
         this.sink.write(f.frame);
       }
     };
@@ -103,9 +105,15 @@ export class AgentConnection implements LiveAgentConnection {
     this.held = null;
     for (const h of held) {
       if (h.bundle !== undefined && h.bundle !== this.bundleName) continue;
-      if (h.revision) this.knownRevision = h.revision;
+      if (h.revision) this.learned(h.revision);
       this.sink.write(h.frame);
     }
+  }
+
+  private learned(revision: string): void {
+    if (revision === this.knownRevision) return;
+    this.knownRevision = revision;
+    this.onRevision?.(this);
   }
 
   /** Whether a bus message narrowed to `bundle` is for this connection right now. */

@@ -33,6 +33,11 @@ export const liveConnectionsRepository = {
     await db.update(liveAgentConnections).set({ bundleName, bundleSource }).where(eq(liveAgentConnections.id, id));
   },
 
+  async setRevision(db: DbOrTx, ids: string[], revision: string): Promise<void> {
+    if (ids.length === 0) return;
+    await db.update(liveAgentConnections).set({ policyVersion: revision }).where(inArray(liveAgentConnections.id, ids));
+  },
+
   async remove(db: DbOrTx, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await db.delete(liveAgentConnections).where(inArray(liveAgentConnections.id, ids));

@@ -31,6 +31,9 @@ export function createLiveRegistry(opts: { db: Db; log: FastifyBaseLogger; publi
   const insert = groupCommit((rows: LiveRow[]) => repo.insert(db, rows));
   let removals: Removal[] = [];
   let removeTimer: NodeJS.Timeout | null = null;
+  /** Revisions delivered on this process's streams, written in batches (one UPDATE per revision). */
+  let revisions = new Map<string, string>();
+  let revisionTimer: NodeJS.Timeout | null = null;
   let remoteCount = 0;
   let remoteAt = 0;
   let refreshing = false;
@@ -57,8 +60,33 @@ export function createLiveRegistry(opts: { db: Db; log: FastifyBaseLogger; publi
     for (const r of batch) await publish.dashboard(r.tenantId, 'agent_disconnected', { agent_id: r.agentId, env: r.env });
   }
 
+  async function flushRevisions(): Promise<void> {
+    revisionTimer = null;
+    const byRevision = new Map<string, string[]>();
+    for (const [id, rev] of revisions) (byRevision.get(rev) ?? byRevision.set(rev, []).get(rev)!).push(id);
+    revisions = new Map();
+    for (const [rev, ids] of byRevision) {
+      for (let i = 0; i < ids.length; i += REMOVE_CHUNK) {
+        await repo.setRevision(db, ids.slice(i, i + REMOVE_CHUNK), rev).catch((err: unknown) => log.warn({ err }, 'could not record delivered revisions'));
+      }
+    }
+  }
+
   return {
     processId,
+
+    /**
+     * A stream was sent `revision`: its live row says so (drift reads it from any process, so a
+     * deploy's fan-out does not leave connected agents looking drifted). Batched like removals.
+     */
+    revisionDelivered(connectionId: string, revision: string): void {
+      if (stopped) return;
+      revisions.set(connectionId, revision);
+      if (!revisionTimer) {
+        revisionTimer = setTimeout(() => void flushRevisions(), REMOVE_BATCH_MS);
+        revisionTimer.unref();
+      }
+    },
 
     async heartbeat(): Promise<void> {
       try {
@@ -121,6 +149,7 @@ export function createLiveRegistry(opts: { db: Db; log: FastifyBaseLogger; publi
     async stop(): Promise<void> {
       stopped = true;
       if (removeTimer) clearTimeout(removeTimer);
+      if (revisionTimer) clearTimeout(revisionTimer);
       await repo.removeProcess(db, processId).catch((err: unknown) => log.warn({ err }, 'could not remove live connections'));
     },
   };

@@ -271,6 +271,9 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
         sink,
         target,
       );
+      conn.onRevision = (c) => {
+        if (c.knownRevision) registry.revisionDelivered(c.connectionId, c.knownRevision);
+      };
       let set = agents.get(row.tenantId);
       if (!set) {
         set = new Set();

@@ -1,0 +1,73 @@
+/**
+ * Drift, one definition for every view (the fleet card and table, the agent page, its history;
+ * docs/api.md "Drift"): an agent drifts when the revision it runs differs from the revision of
+ * the current deployment of ITS bundle in ITS env (decision 10, per bundle, never "whatever was
+ * deployed last in the env").
+ *
+ * The revision it runs: while it holds a stream, the one on its live connection (reported on
+ * connect, then each revision the console delivered on it); when offline, its newest event's
+ * policy_version (the SDK stamps it on every event), else its registration's last report.
+ * Unknown when the bundle, the revision or a deployment of that bundle in that env is missing.
+ */
+
+export type DriftStatus = 'current' | 'drift' | 'unknown';
+
+export interface LiveRevision {
+  env: string;
+  bundleName: string | null;
+  policyVersion: string | null;
+}
+
+export interface EventRevision {
+  env: string | null;
+  bundle_name: string | null;
+  policy_version: string | null;
+}
+
+export interface RegistrationRevision {
+  bundle_name: string | null;
+  last_policy_version: string | null;
+}
+
+export interface RunningRevision {
+  env: string | null;
+  bundle: string | null;
+  revision: string | null;
+  source: 'live' | 'event' | 'registration' | 'none';
+}
+
+/** What the agent runs, by the rule above. */
+export function runningRevision(
+  live: LiveRevision | undefined,
+  latest: EventRevision | undefined,
+  reg: RegistrationRevision | undefined,
+): RunningRevision {
+  if (live) return { env: live.env, bundle: live.bundleName, revision: live.policyVersion, source: 'live' };
+  if (latest?.policy_version) {
+    return { env: latest.env, bundle: latest.bundle_name ?? reg?.bundle_name ?? null, revision: latest.policy_version, source: 'event' };
+  }
+  if (reg?.last_policy_version) {
+    return { env: latest?.env ?? null, bundle: latest?.bundle_name ?? reg.bundle_name, revision: reg.last_policy_version, source: 'registration' };
+  }
+  return { env: latest?.env ?? null, bundle: latest?.bundle_name ?? reg?.bundle_name ?? null, revision: null, source: 'none' };
+}
+
+/** Revision hashes are hex: case and surrounding space never make two of them differ. */
+export function sameRevision(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+export function driftStatus(running: string | null, deployed: string | null): DriftStatus {
+  if (!running || !deployed) return 'unknown';
+  return sameRevision(running, deployed) ? 'current' : 'drift';
+}
+
+/** Several streams of one agent: the newest connection speaks for it. */
+export function newestLive<T extends { agentId: string; connectedAt: Date }>(rows: T[]): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const r of rows) {
+    const seen = out.get(r.agentId);
+    if (!seen || seen.connectedAt < r.connectedAt) out.set(r.agentId, r);
+  }
+  return out;
+}
