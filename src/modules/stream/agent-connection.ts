@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AssignmentSource, LiveAgentConnection } from '../protocol-types.js';
 import { MAX_BACKLOG_EVENTS, type SseSink } from './stream.sse.js';
+import type { StreamDialect } from './stream-dialect.js';
 
 /** A frame waiting while an async step (push on connect, retarget) runs, with what it is for. */
 interface Held {
@@ -30,6 +31,8 @@ export class AgentConnection implements LiveAgentConnection {
   tags: Record<string, unknown>;
   /** The revision the agent runs as far as we know: reported on connect, then what we sent it. */
   knownRevision: string | null;
+  /** Which SDK generation and convention the stream speaks (stream-dialect.ts). */
+  dialect: StreamDialect = 'contract_bundle';
   private held: Held[] | null = null;
   private steps = 0;
   private chain: Promise<void> | null = null;
