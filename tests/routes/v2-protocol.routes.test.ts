@@ -238,6 +238,9 @@ describe('current-generation SDK protocol (/v1)', () => {
       });
       expect(byId.get('mid-1')).toMatchObject({ verdict: 'call_denied', payload: { agent_verdict: 'call_denied' } });
       expect(rows.some((r) => r.call_id.startsWith('gate-') && r.verdict === 'call_denied')).toBe(true);
+      // Session fields are kept and filterable.
+      const bySession = await t.request({ method: 'GET', url: '/api/v1/events?session_id=sess-1&limit=50', cookie: admin.cookie });
+      expect((bySession.json() as { call_id: string }[]).map((r) => r.call_id).sort()).toEqual(['call-1', 'call-2']);
     });
 
     it('accepts a 10,000-event batch (the SDK resends its whole buffer)', async () => {
@@ -310,5 +313,30 @@ describe('current-generation SDK protocol (/v1)', () => {
       expect(r.json()).toEqual({ accepted: true });
       expect((await t.request({ method: 'POST', url: '/v1/skill-scan', payload: {} })).statusCode).toBe(401);
     });
+  });
+});
+
+describe('in-between releases on /api/v1 (sdk-contract-v2.md 6)', () => {
+  let t: TestApp;
+  let admin: Principal;
+  let key: string;
+  beforeAll(async () => {
+    t = await createStreamApp({ env: { EDICTUM_API_V1_RULESET_AGENTS: 'py017-*' } });
+    admin = await t.admin();
+    key = await t.apiKey(admin.cookie, 'production');
+  });
+  afterAll(async () => t?.close());
+
+  it('serves `kind: Ruleset` on /api/v1 only to the agents the operator listed', async () => {
+    const up = await t.request({ method: 'POST', url: '/api/v1/bundles', cookie: admin.cookie, payload: { yaml_content: bundleYaml('mid', 'm') } });
+    const b = up.json() as { version: number; revision_hash: string; ruleset_revision_hash: string };
+    await t.request({ method: 'POST', url: `/api/v1/bundles/mid/${b.version}/deploy`, cookie: admin.cookie, payload: { env: 'production' } });
+    const get = (agentId: string) => t.request({ method: 'GET', url: '/api/v1/bundles/mid/current?env=production', apiKey: key, agentId });
+    const listed = (await get('py017-worker')).json() as { yaml_bytes: string; revision_hash: string };
+    const other = (await get('old-worker')).json() as { yaml_bytes: string; revision_hash: string };
+    expect(Buffer.from(listed.yaml_bytes, 'base64').toString('utf8')).toMatch(/^kind: Ruleset$/m);
+    expect(listed.revision_hash).toBe(b.ruleset_revision_hash);
+    expect(Buffer.from(other.yaml_bytes, 'base64').toString('utf8')).toMatch(/^kind: ContractBundle$/m);
+    expect(other.revision_hash).toBe(b.revision_hash);
   });
 });

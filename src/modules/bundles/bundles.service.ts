@@ -6,6 +6,7 @@ import { sha256Hex, toBase64, toHex } from '../../platform/crypto.js';
 import { conflict, notFound, unprocessable, type Problem } from '../../platform/errors.js';
 import type { BundleProblem } from './bundle-validation.js';
 import { canonicalOf, rulesetOf, type RenderProblem } from './bundle-rendering.js';
+import { wantsRulesetOnApiV1 } from '../v2/generation.js';
 import type { BundleValidator } from './bundle-validator.js';
 import type { BundleSigner } from './bundle-signatures.js';
 import { bundlesRepository, isUniqueViolation, type BundleMeta } from './bundles.repository.js';
@@ -153,6 +154,18 @@ export function createBundlesService(ctx: AppContext, validator: BundleValidator
       assertEnvAllowed(p, env, 'access');
       const found = await signer.current(p.tenantId, env, name);
       if (!found) throw notFound(`No deployed bundle '${name}' for env '${env}'`, 'bundles.not_deployed');
+      const r = found.signed.ruleset;
+      // An in-between SDK release the operator listed loads only `kind: Ruleset` (docs/agents.md).
+      if (p.kind === 'apiKey' && r && wantsRulesetOnApiV1(ctx.deps.config.apiV1RulesetAgents, p.agentId)) {
+        return {
+          ...bundleResponse(found.bundle),
+          revision_hash: r.revisionHash,
+          yaml_bytes: toBase64(r.bytes),
+          signature: toBase64(r.signature),
+          signature_hex: toHex(r.signature),
+          public_key: toHex(found.signed.publicKey),
+        };
+      }
       return {
         ...bundleResponse(found.bundle),
         yaml_bytes: toBase64(found.bundle.yamlBytes),

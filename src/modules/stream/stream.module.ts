@@ -16,7 +16,7 @@ export function registerStreams(
   deps: { bundles: BundlesApi; fleet: FleetApi },
 ): { hub: StreamHubView; live: LiveAgentsApi; jobs: Job[] } {
   const hub = createStreamHub({ ctx, bundles: deps.bundles, fleet: deps.fleet });
-  streamRoutes(app, hub);
+  streamRoutes(app, hub, ctx.deps.config.apiV1RulesetAgents);
   streamV2Routes(app, hub, ctx.deps.database.db);
   app.addHook('onReady', async () => {
     await hub.start();
