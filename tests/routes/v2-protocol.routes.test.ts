@@ -176,6 +176,26 @@ describe('current-generation SDK protocol (/v1)', () => {
       }
     });
 
+    it('retargets live streams on an assignment in each convention (Py: assignment_changed, Go: flagged contract_update)', async () => {
+      const v = await upload(bundleYaml('str-live', 'x'));
+      await deploy('str-live', v.version);
+      const py = track(await openSdkStream(base, 'py', key, 'live-py', { env: 'production' }));
+      const go = track(await openSdkStream(base, 'go', key, 'live-go', { env: 'production' }));
+      for (const agent of ['live-py', 'live-go']) {
+        const r = await t.request({ method: 'PATCH', url: `/api/v1/agent-registrations/${agent}`, cookie: admin.cookie, payload: { bundle_name: 'str-live' } });
+        expect(r.statusCode, r.body).toBe(200);
+      }
+      const pe = await py.waitFor((e) => e.event === 'assignment_changed');
+      expect((JSON.parse(pe.data) as { bundle_name: string }).bundle_name).toBe('str-live');
+      const ge = await go.waitFor((e) => e.event === 'contract_update' && e.data.includes('_assignment_changed'));
+      expect(JSON.parse(ge.data)).toEqual({ _assignment_changed: true, bundle_name: 'str-live' });
+      // Then the ruleset itself follows on the retargeted stream.
+      for (const s of [py, go]) {
+        const e = await s.waitFor((x) => x.event === 'contract_update' && x.data.includes('yaml_bytes'));
+        expect((JSON.parse(e.data) as { revision_hash: string }).revision_hash).toBe(v.ruleset_revision_hash);
+      }
+    });
+
     it('writes `event: ` and `data: ` with one space, LF endings, and keepalive comments', async () => {
       const go = track(await openSdkStream(base, 'go', key, 'go-raw', { env: 'production', bundle_name: 'str-a' }));
       await go.waitFor((e) => e.event === 'contract_update');
