@@ -64,6 +64,7 @@ const EnvSchema = z.object({
     .pipe(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])),
   EDICTUM_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   EDICTUM_TRUSTED_PROXIES: csv,
+  EDICTUM_API_V1_RULESET_AGENTS: csv,
   EDICTUM_STATIC_DIR: optionalString,
   EDICTUM_DB_POOL_SIZE: intFrom(20, 1, 500),
   EDICTUM_OUTBOUND_ALLOW: csv,
@@ -106,6 +107,8 @@ export interface Config {
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   logFormat: 'auto' | 'json' | 'pretty';
   trustedProxies: string[];
+  /** Agent-id globs served `kind: Ruleset` on /api/v1 (the in-between SDK releases, docs/agents.md). */
+  apiV1RulesetAgents: string[];
   staticDir: string | undefined;
   dbPoolSize: number;
   outbound: { allow: string[]; timeoutMs: number };
@@ -176,6 +179,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.EDICTUM_LOG_LEVEL,
     logFormat: e.EDICTUM_LOG_FORMAT,
     trustedProxies: e.EDICTUM_TRUSTED_PROXIES,
+    apiV1RulesetAgents: e.EDICTUM_API_V1_RULESET_AGENTS,
     staticDir: e.EDICTUM_STATIC_DIR,
     dbPoolSize: e.EDICTUM_DB_POOL_SIZE,
     outbound: { allow: outboundAllow, timeoutMs: e.EDICTUM_OUTBOUND_TIMEOUT_MS },

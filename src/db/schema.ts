@@ -164,9 +164,17 @@ export const bundles = pgTable(
     compositionSnapshot: jsonb('composition_snapshot'),
     contractCount: integer('contract_count'),
     createdAt: createdAt(),
+    /** Which format the admin uploaded (`contract_bundle` | `ruleset`); `yaml_bytes` is always the ContractBundle form. */
+    uploadedFormat: varchar('uploaded_format', { length: 16 }).notNull().default('contract_bundle'),
+    /** The `kind: Ruleset` rendering served on /v1 (decision 16); null until rendered (older rows). */
+    rulesetBytes: bytea('ruleset_bytes'),
+    rulesetRevisionHash: varchar('ruleset_revision_hash', { length: 64 }),
+    rulesetSignature: bytea('ruleset_signature'),
+    rulesetSigningKeyId: uuid('ruleset_signing_key_id'),
   },
   (t) => [
     unique('uq_bundle_tenant_name_version').on(t.tenantId, t.name, t.version),
+    index('ix_bundles_ruleset_revision_hash').on(t.rulesetRevisionHash),
     foreignKey({
       name: 'fk_bundle_tenant_composition',
       columns: [t.tenantId, t.compositionId],
@@ -245,6 +253,8 @@ export const approvals = pgTable(
     decidedAt: timestamp('decided_at', { withTimezone: true }),
     decisionReason: text('decision_reason'),
     decidedVia: varchar('decided_via', { length: 64 }),
+    /** The agent's session (current SDKs send it, sdk-contract-v2.md 2.4). */
+    sessionId: varchar('session_id', { length: 255 }),
     /** created_at + timeout_seconds, stored so the timeout worker and list queries use an index. */
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     createdAt: createdAt(),

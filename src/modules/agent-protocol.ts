@@ -8,6 +8,7 @@ import { registerStreams } from './stream/stream.module.js';
 import { registerEvents } from './events/events.module.js';
 import { registerApprovals } from './approvals/approvals.module.js';
 import { registerSessions } from './sessions/sessions.module.js';
+import { skillScanRoutes } from './v2/skill-scan.routes.js';
 
 /**
  * The agent protocol (issue 3): bundles, streams, events, approvals, the session store, the
@@ -22,5 +23,6 @@ export function registerAgentProtocol(app: FastifyInstance, ctx: AppContext): { 
   const events = registerEvents(app, ctx);
   const approvals = registerApprovals(app, ctx);
   const sessions = registerSessions(app, ctx);
+  skillScanRoutes(app);
   return { hub: streams.hub, jobs: [...streams.jobs, ...events.jobs, ...approvals.jobs, ...sessions.jobs] };
 }

@@ -17,6 +17,11 @@ export interface ContractUpdatePayload {
   public_key: string | null;
   /** Base64 of the exact stored YAML bytes. */
   yaml_bytes: string;
+  /**
+   * The `kind: Ruleset` rendering for the current SDKs (decision 16), null when the bundle has
+   * none. Travels on the bus only: stream-dialect.ts strips or substitutes it per connection.
+   */
+  _ruleset?: { yaml_bytes: string; revision_hash: string; signature: string; signature_hex: string } | null;
 }
 
 export interface BundlesApi {

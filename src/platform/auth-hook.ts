@@ -71,7 +71,8 @@ export function installAuth(app: FastifyInstance, deps: AppDeps, cache: ApiKeyCa
 
   app.addHook('onRequest', async (request) => {
     const path = request.url;
-    if (!path.startsWith('/api/')) return;
+    // `/v1/`: the current SDKs' paths (sdk-contract-v2.md).
+    if (!path.startsWith('/api/') && !path.startsWith('/v1/')) return;
     const auth = request.headers.authorization;
     const token = request.cookies[SESSION_COOKIE];
 

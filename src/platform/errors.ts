@@ -114,7 +114,7 @@ export function installErrorHandler(app: FastifyInstance): void {
 
   app.setNotFoundHandler((request, reply) => {
     // Unknown API paths stay JSON 404s; any other unknown path goes to the dashboard.
-    if (request.url.startsWith('/api/') || request.method !== 'GET') {
+    if (request.url.startsWith('/api/') || request.url.startsWith('/v1/') || request.method !== 'GET') {
       return reply.code(404).send({ detail: 'Not Found' });
     }
     return reply.redirect('/dashboard', 302);

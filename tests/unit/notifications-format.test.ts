@@ -34,6 +34,7 @@ function row(over: Partial<ApprovalRow>): ApprovalRow {
     decidedAt: null,
     decisionReason: null,
     decidedVia: null,
+    sessionId: null,
     expiresAt: new Date(now.getTime() + 300_000),
     createdAt: now,
     ...over,

@@ -1,10 +1,12 @@
 import { Badge } from './ui/Badge';
 import { classifyVerdict, VERDICT_TONE, verdictLabel } from '../lib/verdict';
 
-export function VerdictBadge({ verdict, mode }: { verdict: string; mode?: string | null }) {
+/** `agentWord`: the agent's own verdict when its SDK generation names it differently (shown on hover). */
+export function VerdictBadge({ verdict, mode, agentWord }: { verdict: string; mode?: string | null; agentWord?: string | null }) {
   const cls = classifyVerdict(verdict, mode);
+  const title = agentWord && agentWord !== verdict ? `${verdict} (the agent sent ${agentWord})` : verdict;
   return (
-    <Badge tone={VERDICT_TONE[cls]} dot title={verdict}>
+    <Badge tone={VERDICT_TONE[cls]} dot title={title}>
       {verdictLabel(verdict)}
     </Badge>
   );

@@ -32,6 +32,7 @@ export interface NewApproval {
   timeoutEffect: string;
   decisionSource: string | null;
   contractName: string | null;
+  sessionId?: string | null;
 }
 
 export interface ListFilter {
@@ -61,6 +62,7 @@ interface RawApproval {
   decided_at: Date | string | null;
   decision_reason: string | null;
   decided_via: string | null;
+  session_id?: string | null;
   expires_at: Date | string;
   created_at: Date | string;
   expired: boolean;
@@ -86,6 +88,7 @@ function fromRaw(r: RawApproval): ApprovalRow {
     decidedAt: r.decided_at === null ? null : toDate(r.decided_at),
     decisionReason: r.decision_reason,
     decidedVia: r.decided_via,
+    sessionId: r.session_id ?? null,
     expiresAt: toDate(r.expires_at),
     createdAt: toDate(r.created_at),
   };

@@ -20,19 +20,8 @@ const NOT_FOUND = 'Approval not found.';
 
 /** console-api.md 1.10, with decision 9: only a human session decides; `decided_by` is the session's. */
 export function approvalsRoutes(app: FastifyInstance, service: ApprovalsService): void {
-  app.post(
-    '/api/v1/approvals',
-    {
-      config: { auth: 'apiKey' },
-      schema: { body: CreateApprovalBody, response: { 201: ApprovalResponse, 429: ErrorResponse, ...errors } },
-    },
-    async (request, reply) => {
-      const p = requireApiKey(request);
-      const agentId = p.agentId ?? `key:${p.prefix}`;
-      const created = await service.create({ tenantId: p.tenantId, env: p.env, agentId }, request.body as CreateApprovalInput);
-      return reply.code(201).send(created);
-    },
-  );
+  // The agent side is served on both generations' paths (sdk-contract-v2.md 2.4).
+  for (const prefix of ['/api/v1', '/v1']) agentRoutes(app, service, prefix);
 
   app.get(
     '/api/v1/approvals',
@@ -48,19 +37,6 @@ export function approvalsRoutes(app: FastifyInstance, service: ApprovalsService)
         limit: q.limit,
         offset: q.offset,
       });
-    },
-  );
-
-  app.get(
-    '/api/v1/approvals/:approval_id',
-    { config: { auth: 'either' }, schema: { params: ApprovalIdParams, response: { 200: ApprovalResponse, ...errors } } },
-    async (request) => {
-      const p = requireEither(request);
-      const { approval_id } = request.params as { approval_id: string };
-      // An API key sees only its own environment's approvals; another env reads as absent.
-      const found = await service.get(p.tenantId, approval_id, p.kind === 'apiKey' ? p.env : undefined);
-      if (!found) throw notFound(NOT_FOUND, 'approvals.not_found');
-      return found;
     },
   );
 
@@ -84,6 +60,36 @@ export function approvalsRoutes(app: FastifyInstance, service: ApprovalsService)
       if (result.ok) return toResponse(result.approval);
       if (result.reason === 'not_found') throw notFound(NOT_FOUND, 'approvals.not_found');
       throw conflict('Approval not found or already decided.', 'approvals.already_decided');
+    },
+  );
+}
+
+/** What an agent calls: create (API key) and poll (key or session). */
+function agentRoutes(app: FastifyInstance, service: ApprovalsService, prefix: string): void {
+  app.post(
+    `${prefix}/approvals`,
+    {
+      config: { auth: 'apiKey' },
+      schema: { body: CreateApprovalBody, response: { 201: ApprovalResponse, 429: ErrorResponse, ...errors } },
+    },
+    async (request, reply) => {
+      const p = requireApiKey(request);
+      const agentId = p.agentId ?? `key:${p.prefix}`;
+      const created = await service.create({ tenantId: p.tenantId, env: p.env, agentId }, request.body as CreateApprovalInput);
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.get(
+    `${prefix}/approvals/:approval_id`,
+    { config: { auth: 'either' }, schema: { params: ApprovalIdParams, response: { 200: ApprovalResponse, ...errors } } },
+    async (request) => {
+      const p = requireEither(request);
+      const { approval_id } = request.params as { approval_id: string };
+      // An API key sees only its own environment's approvals; another env reads as absent.
+      const found = await service.get(p.tenantId, approval_id, p.kind === 'apiKey' ? p.env : undefined);
+      if (!found) throw notFound(NOT_FOUND, 'approvals.not_found');
+      return found;
     },
   );
 }

@@ -62,10 +62,15 @@ export const CreateApprovalBody = z.strictObject({
   tool_name: text(255).pipe(z.string().min(1, 'must not be empty')),
   tool_args: toolArgs,
   message: text(10_000),
-  timeout: z.number().int('must be an integer').min(1, 'must be at least 1').max(86_400, 'must be at most 86400').default(300),
+  // Whole seconds; the TS SDK may send a fraction (sdk-contract-v2.md 2.4), rounded up rather than refused.
+  timeout: z.number().positive('must be positive').max(86_400, 'must be at most 86400').transform(Math.ceil).default(300),
   timeout_effect: z.enum(['deny', 'allow']).default('deny'),
   decision_source: text(255).nullable().optional(),
   contract_name: text(255).nullable().optional(),
+  // Current SDKs (sdk-contract-v2.md 2.4): `timeout_action` is `timeout_effect` renamed, block = deny;
+  // TS server 0.1.2/0.2.0 sent it with `deny` (section 6). When given, it wins over timeout_effect.
+  timeout_action: z.enum(['block', 'deny', 'allow']).nullable().optional(),
+  session_id: text(255).nullable().optional(),
 });
 export type CreateApprovalInput = z.output<typeof CreateApprovalBody>;
 
@@ -117,6 +122,10 @@ export const ApprovalResponse = z.object({
   decided_at: z.string().nullable(),
   decision_reason: z.string().nullable(),
   decided_via: z.string().nullable(),
+  /** The agent's session, when a current SDK sent one. */
+  session_id: z.string().nullable().optional(),
+  /** The same setting under the current SDKs' name (`block` = deny). */
+  timeout_action: z.string().optional(),
   created_at: z.string(),
   /** Not in the reference: when a pending approval stops accepting decisions. */
   expires_at: z.string(),

@@ -29,6 +29,8 @@ export function toResponse(row: ApprovalRow): ApprovalResponseT {
     decided_at: row.decidedAt?.toISOString() ?? null,
     decision_reason: row.decisionReason,
     decided_via: row.decidedVia,
+    session_id: row.sessionId ?? null,
+    timeout_action: row.timeoutEffect === 'allow' ? 'allow' : 'block',
     created_at: row.createdAt.toISOString(),
     expires_at: row.expiresAt.toISOString(),
   };
@@ -133,9 +135,10 @@ export function createApprovalsService(ctx: AppContext) {
         toolArgs: body.tool_args ?? null,
         message: body.message,
         timeoutSeconds: body.timeout,
-        timeoutEffect: body.timeout_effect,
+        timeoutEffect: body.timeout_action ? (body.timeout_action === 'allow' ? 'allow' : 'deny') : body.timeout_effect,
         decisionSource: body.decision_source ?? null,
         contractName: body.contract_name ?? null,
+        sessionId: body.session_id ?? null,
       });
       const response = toResponse(row);
       const brief = { approval_id: row.id, agent_id: row.agentId, tool_name: row.toolName, message: row.message };

@@ -1,16 +1,36 @@
+import { Buffer } from 'node:buffer';
 import type { AppDeps } from '../../deps.js';
 import type { DbOrTx, Tx } from '../../db/client.js';
-import { toBase64, toHex } from '../../platform/crypto.js';
+import { sha256Hex, toBase64, toHex } from '../../platform/crypto.js';
 import { unavailable } from '../../platform/errors.js';
 import type { SigningKeyRow } from '../signing/signing.repository.js';
 import type { ContractUpdatePayload } from '../protocol-types.js';
 import { bundlesRepository, type BundleRow } from './bundles.repository.js';
+import { renderBundle } from './bundle-rendering.js';
+
+/**
+ * The Ruleset bytes of a bundle: stored at upload; rows from before renderings existed are
+ * rendered from their ContractBundle form on first use (then stored with their signature).
+ */
+export function rulesetBytesOf(bundle: Pick<BundleRow, 'yamlBytes' | 'rulesetBytes'>): Uint8Array | null {
+  if (bundle.rulesetBytes) return bundle.rulesetBytes;
+  const out = renderBundle(Buffer.from(bundle.yamlBytes).toString('utf8'), 'contract_bundle', 'ruleset');
+  return out.ok ? new Uint8Array(Buffer.from(out.text, 'utf8')) : null;
+}
 
 /** A signature made by the key that was active when it was written. */
 export interface Signed {
   signature: Uint8Array;
   keyId: string;
   publicKey: Uint8Array;
+  /** The Ruleset rendering (decision 16), signed by the same key; null when it cannot be rendered. */
+  ruleset: SignedRendering | null;
+}
+
+export interface SignedRendering {
+  bytes: Uint8Array;
+  revisionHash: string;
+  signature: Uint8Array;
 }
 
 /** A deploy racing a rotation retries this often before giving up with a 503. */
@@ -26,6 +46,12 @@ export function contractUpdatePayload(bundle: BundleRow, signed: Signed): Contra
     signature_hex: toHex(signed.signature),
     public_key: toHex(signed.publicKey),
     yaml_bytes: toBase64(bundle.yamlBytes),
+    _ruleset: signed.ruleset && {
+      yaml_bytes: toBase64(signed.ruleset.bytes),
+      revision_hash: signed.ruleset.revisionHash,
+      signature: toBase64(signed.ruleset.signature),
+      signature_hex: toHex(signed.ruleset.signature),
+    },
   };
 }
 
@@ -56,16 +82,27 @@ export function createBundleSigner(deps: AppDeps) {
       const key = await activeKey(tenantId);
       const bundle = await load(db);
       if (!bundle) return null;
-      const reuse = bundle.signature !== null && bundle.signingKeyId === key.id;
+      const rulesetBytes = rulesetBytesOf(bundle);
+      const reuseRuleset =
+        bundle.rulesetBytes !== null && bundle.rulesetSignature !== null && bundle.rulesetSigningKeyId === key.id;
+      const reuse = bundle.signature !== null && bundle.signingKeyId === key.id && (reuseRuleset || rulesetBytes === null);
       const signature = reuse ? bundle.signature! : signing.sign(key, bundle.yamlBytes);
-      const signed: Signed = { signature, keyId: key.id, publicKey: key.publicKey };
+      const ruleset: SignedRendering | null = rulesetBytes && {
+        bytes: rulesetBytes,
+        revisionHash: bundle.rulesetRevisionHash ?? sha256Hex(rulesetBytes),
+        signature: reuseRuleset ? bundle.rulesetSignature! : signing.sign(key, rulesetBytes),
+      };
+      const signed: Signed = { signature, keyId: key.id, publicKey: key.publicKey, ruleset };
       const value = await db.transaction(async (tx) => {
         await signing.lockTenant(tx, tenantId);
         if ((await signing.active(tx, tenantId))?.id !== key.id) return { retry: true as const };
-        if (!reuse) await bundlesRepository.setSignature(tx, tenantId, bundle.id, signature, key.id);
+        if (!reuse) await bundlesRepository.setSignature(tx, tenantId, bundle.id, signature, key.id, ruleset);
         return { retry: false as const, value: await write(tx, bundle, signed) };
       });
-      if (!value.retry) return { bundle: { ...bundle, signature, signingKeyId: key.id }, signed, value: value.value };
+      const stored = ruleset
+        ? { rulesetBytes: ruleset.bytes, rulesetRevisionHash: ruleset.revisionHash, rulesetSignature: ruleset.signature, rulesetSigningKeyId: key.id }
+        : {};
+      if (!value.retry) return { bundle: { ...bundle, signature, signingKeyId: key.id, ...stored }, signed, value: value.value };
     }
     throw unavailable('The signing key changed while signing; try again.', 'signing.key_changed');
   }
@@ -78,8 +115,11 @@ export function createBundleSigner(deps: AppDeps) {
   async function current(tenantId: string, env: string, name: string): Promise<{ bundle: BundleRow; signed: Signed } | null> {
     const row = await bundlesRepository.current(db, tenantId, env, name);
     if (!row) return null;
-    if (row.signature && row.activeKeyId && row.activePublicKey && row.signingKeyId === row.activeKeyId) {
-      return { bundle: row, signed: { signature: row.signature, keyId: row.activeKeyId, publicKey: row.activePublicKey } };
+    const rulesetFresh =
+      row.rulesetBytes !== null && row.rulesetRevisionHash !== null && row.rulesetSignature !== null && row.rulesetSigningKeyId === row.activeKeyId;
+    if (row.signature && row.activeKeyId && row.activePublicKey && row.signingKeyId === row.activeKeyId && rulesetFresh) {
+      const ruleset = { bytes: row.rulesetBytes!, revisionHash: row.rulesetRevisionHash!, signature: row.rulesetSignature! };
+      return { bundle: row, signed: { signature: row.signature, keyId: row.activeKeyId, publicKey: row.activePublicKey, ruleset } };
     }
     deps.logger.warn(
       { tenantId, bundle: name, version: row.version },

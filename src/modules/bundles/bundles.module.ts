@@ -7,6 +7,7 @@ import { createBundlesService } from './bundles.service.js';
 import { createDeploymentsService } from './deployments.service.js';
 import { bundlesRoutes } from './bundles.routes.js';
 import { deploymentsRoutes } from './deployments.routes.js';
+import { rulesetsV2Routes } from './rulesets.v2.routes.js';
 
 /**
  * Bundles (upload, versions, the signed current bundle), deployments, and the tenant signing key
@@ -18,6 +19,7 @@ export function registerBundles(app: FastifyInstance, ctx: AppContext): BundlesA
   const deployments = createDeploymentsService(ctx, signer);
   bundlesRoutes(app, createBundlesService(ctx, validator, signer));
   deploymentsRoutes(app, deployments);
+  rulesetsV2Routes(app, signer);
   app.addHook('onClose', async () => validator.close());
   return deployments.api();
 }

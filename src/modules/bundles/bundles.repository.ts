@@ -1,4 +1,4 @@
-import { and, desc, eq, exists, max, sql, count } from 'drizzle-orm';
+import { and, desc, eq, exists, inArray, max, sql, count } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { bundles, deployments, signingKeys } from '../../db/schema.js';
 
@@ -16,10 +16,16 @@ const meta = {
   uploadedBy: bundles.uploadedBy,
   contractCount: bundles.contractCount,
   createdAt: bundles.createdAt,
+  uploadedFormat: bundles.uploadedFormat,
+  rulesetRevisionHash: bundles.rulesetRevisionHash,
+  rulesetSignature: bundles.rulesetSignature,
+  rulesetSigningKeyId: bundles.rulesetSigningKeyId,
 };
+/** Both renderings' bytes (decision 16). */
+const documents = { yamlBytes: bundles.yamlBytes, rulesetBytes: bundles.rulesetBytes };
 
-export type BundleMeta = Omit<typeof bundles.$inferSelect, 'yamlBytes' | 'compositionId' | 'compositionSnapshot'>;
-export type BundleRow = BundleMeta & { yamlBytes: Uint8Array };
+export type BundleMeta = Omit<typeof bundles.$inferSelect, 'yamlBytes' | 'rulesetBytes' | 'compositionId' | 'compositionSnapshot'>;
+export type BundleRow = BundleMeta & { yamlBytes: Uint8Array; rulesetBytes: Uint8Array | null };
 /** A current deployment, its bundle and the tenant's active key (null when it has none). */
 export type CurrentRow = BundleRow & { activeKeyId: string | null; activePublicKey: Uint8Array | null; deployedAt: Date };
 
@@ -52,7 +58,17 @@ export const bundlesRepository = {
    */
   async insertNextVersion(
     db: DbOrTx,
-    v: { tenantId: string; name: string; yamlBytes: Uint8Array; revisionHash: string; uploadedBy: string; contractCount: number },
+    v: {
+      tenantId: string;
+      name: string;
+      yamlBytes: Uint8Array;
+      revisionHash: string;
+      uploadedBy: string;
+      contractCount: number;
+      uploadedFormat?: string;
+      rulesetBytes?: Uint8Array | null;
+      rulesetRevisionHash?: string | null;
+    },
   ): Promise<BundleMeta> {
     const next = sql<number>`(SELECT coalesce(max(${bundles.version}), 0) + 1 FROM ${bundles} WHERE ${bundles.tenantId} = ${v.tenantId} AND ${bundles.name} = ${v.name})`;
     return db.transaction(async (tx) => {
@@ -69,7 +85,7 @@ export const bundlesRepository = {
 
   async get(db: DbOrTx, tenantId: string, name: string, version: number): Promise<BundleRow | null> {
     const [row] = await db
-      .select({ ...meta, yamlBytes: bundles.yamlBytes })
+      .select({ ...meta, ...documents })
       .from(bundles)
       .where(and(eq(bundles.tenantId, tenantId), eq(bundles.name, name), eq(bundles.version, version)))
       .limit(1);
@@ -93,7 +109,7 @@ export const bundlesRepository = {
     const [row] = await db
       .select({
         ...meta,
-        yamlBytes: bundles.yamlBytes,
+        ...documents,
         activeKeyId: signingKeys.id,
         activePublicKey: signingKeys.publicKey,
         deployedAt: deployments.createdAt,
@@ -177,12 +193,37 @@ export const bundlesRepository = {
     return rows.map((r) => ({ ...r, latestVersion: r.latestVersion ?? 0, lastUpdated: asDate(r.lastUpdated) }));
   },
 
-  /** Store a signature and the key that made it. */
-  async setSignature(db: DbOrTx, tenantId: string, bundleId: string, signature: Uint8Array, keyId: string): Promise<void> {
+  /** Store a signature and the key that made it (and the Ruleset rendering's, when given). */
+  async setSignature(
+    db: DbOrTx,
+    tenantId: string,
+    bundleId: string,
+    signature: Uint8Array,
+    keyId: string,
+    ruleset?: { bytes: Uint8Array; revisionHash: string; signature: Uint8Array } | null,
+  ): Promise<void> {
+    const extra = ruleset
+      ? { rulesetBytes: ruleset.bytes, rulesetRevisionHash: ruleset.revisionHash, rulesetSignature: ruleset.signature, rulesetSigningKeyId: keyId }
+      : {};
     await db
       .update(bundles)
-      .set({ signature, signingKeyId: keyId })
+      .set({ signature, signingKeyId: keyId, ...extra })
       .where(and(eq(bundles.tenantId, tenantId), eq(bundles.id, bundleId)));
+  },
+
+  /**
+   * The ContractBundle revision hash of each given hash, whichever rendering it names (a current
+   * SDK reports the Ruleset rendering's hash as policy_version). Unknown hashes are left out.
+   */
+  async canonicalRevisions(db: DbOrTx, tenantId: string, hashes: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (hashes.length === 0) return out;
+    const rows = await db
+      .selectDistinct({ revisionHash: bundles.revisionHash, rulesetRevisionHash: bundles.rulesetRevisionHash })
+      .from(bundles)
+      .where(and(eq(bundles.tenantId, tenantId), inArray(bundles.rulesetRevisionHash, hashes)));
+    for (const r of rows) if (r.rulesetRevisionHash) out.set(r.rulesetRevisionHash, r.revisionHash);
+    return out;
   },
 
   /** Ids and bytes of the bundle rows current in some env (what a rotation re-signs), minus `except`. */
@@ -190,14 +231,14 @@ export const bundlesRepository = {
     db: DbOrTx,
     tenantId: string,
     except: ReadonlyMap<string, unknown>,
-  ): Promise<{ id: string; yamlBytes: Uint8Array }[]> {
+  ): Promise<{ id: string; yamlBytes: Uint8Array; rulesetBytes: Uint8Array | null }[]> {
     const current = await bundlesRepository.currentDeployments(db, tenantId);
     const ids = [...new Set(current.map((c) => c.bundleId))].filter((id) => !except.has(id));
-    const out: { id: string; yamlBytes: Uint8Array }[] = [];
+    const out: { id: string; yamlBytes: Uint8Array; rulesetBytes: Uint8Array | null }[] = [];
     // One row at a time: a tenant may have many large documents deployed.
     for (const id of ids) {
       const [row] = await db
-        .select({ id: bundles.id, yamlBytes: bundles.yamlBytes })
+        .select({ id: bundles.id, ...documents })
         .from(bundles)
         .where(and(eq(bundles.tenantId, tenantId), eq(bundles.id, id)));
       if (row) out.push(row);

@@ -44,6 +44,10 @@ export const BundleResponse = z.object({
   version: z.number().int(),
   revision_hash: z.string(),
   signature_hex: z.string().nullable(),
+  /** Which format was uploaded; both are served (decision 16). */
+  uploaded_format: z.string().optional(),
+  /** revision_hash of the `kind: Ruleset` rendering (what current SDKs report as policy_version). */
+  ruleset_revision_hash: z.string().nullable().optional(),
   source_hub_slug: z.string().nullable(),
   source_hub_revision: z.string().nullable(),
   uploaded_by: z.string(),

@@ -5,6 +5,8 @@ import { assertEnvAllowed } from '../../platform/auth.js';
 import { sha256Hex, toBase64, toHex } from '../../platform/crypto.js';
 import { conflict, notFound, unprocessable, type Problem } from '../../platform/errors.js';
 import type { BundleProblem } from './bundle-validation.js';
+import { canonicalOf, rulesetOf, type RenderProblem } from './bundle-rendering.js';
+import { wantsRulesetOnApiV1 } from '../v2/generation.js';
 import type { BundleValidator } from './bundle-validator.js';
 import type { BundleSigner } from './bundle-signatures.js';
 import { bundlesRepository, isUniqueViolation, type BundleMeta } from './bundles.repository.js';
@@ -21,11 +23,18 @@ export function bundleResponse(b: BundleMeta): BundleResponseT {
     version: b.version,
     revision_hash: b.revisionHash,
     signature_hex: b.signature ? toHex(b.signature) : null,
+    uploaded_format: b.uploadedFormat,
+    ruleset_revision_hash: b.rulesetRevisionHash,
     source_hub_slug: b.sourceHubSlug,
     source_hub_revision: b.sourceHubRevision,
     uploaded_by: b.uploadedBy,
     created_at: b.createdAt.toISOString(),
   };
+}
+
+/** A rendering problem (a construct with no equivalent in the other generation) as a 422 entry. */
+function renderProblem(p: RenderProblem): Problem {
+  return { loc: ['body', 'yaml_content', ...p.path.split('.')], msg: `${p.path}: ${p.msg}`, path: p.path };
 }
 
 /** A validator problem as a 422 entry the dashboard can put on its line. */
@@ -52,9 +61,15 @@ export function createBundlesService(ctx: AppContext, validator: BundleValidator
 
   return {
     async upload(tenantId: string, uploadedBy: string, yamlContent: string): Promise<BundleResponseT> {
-      const result = await validator.validate(yamlContent);
+      // Either generation's format (decision 16): the ContractBundle form is validated and stored.
+      const canonical = canonicalOf(yamlContent);
+      if (!canonical.ok) throw unprocessable(canonical.problems.map(renderProblem), 'bundles.not_renderable');
+      const result = await validator.validate(canonical.text);
       if (!result.ok) throw unprocessable(result.problems.map(wireProblem), 'bundles.invalid');
-      const yamlBytes = new Uint8Array(Buffer.from(yamlContent, 'utf8'));
+      const ruleset = rulesetOf(yamlContent, canonical.format, canonical.text);
+      if (!ruleset.ok) throw unprocessable(ruleset.problems.map(renderProblem), 'bundles.not_renderable');
+      const yamlBytes = new Uint8Array(Buffer.from(canonical.text, 'utf8'));
+      const rulesetBytes = new Uint8Array(Buffer.from(ruleset.text, 'utf8'));
       const values = {
         tenantId,
         name: result.name,
@@ -62,6 +77,9 @@ export function createBundlesService(ctx: AppContext, validator: BundleValidator
         revisionHash: sha256Hex(yamlBytes),
         uploadedBy,
         contractCount: result.contractCount,
+        uploadedFormat: canonical.format,
+        rulesetBytes,
+        rulesetRevisionHash: sha256Hex(rulesetBytes),
       };
       let row: BundleMeta | null = null;
       for (let attempt = 0; attempt < VERSION_ATTEMPTS && !row; attempt++) {
@@ -136,6 +154,18 @@ export function createBundlesService(ctx: AppContext, validator: BundleValidator
       assertEnvAllowed(p, env, 'access');
       const found = await signer.current(p.tenantId, env, name);
       if (!found) throw notFound(`No deployed bundle '${name}' for env '${env}'`, 'bundles.not_deployed');
+      const r = found.signed.ruleset;
+      // An in-between SDK release the operator listed loads only `kind: Ruleset` (docs/agents.md).
+      if (p.kind === 'apiKey' && r && wantsRulesetOnApiV1(ctx.deps.config.apiV1RulesetAgents, p.agentId)) {
+        return {
+          ...bundleResponse(found.bundle),
+          revision_hash: r.revisionHash,
+          yaml_bytes: toBase64(r.bytes),
+          signature: toBase64(r.signature),
+          signature_hex: toHex(r.signature),
+          public_key: toHex(found.signed.publicKey),
+        };
+      }
       return {
         ...bundleResponse(found.bundle),
         yaml_bytes: toBase64(found.bundle.yamlBytes),

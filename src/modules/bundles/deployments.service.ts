@@ -1,8 +1,8 @@
 import type { AppContext } from '../../context.js';
-import { toHex } from '../../platform/crypto.js';
+import { sha256Hex, toHex } from '../../platform/crypto.js';
 import { notFound, unavailable } from '../../platform/errors.js';
 import type { BundlesApi } from '../protocol-types.js';
-import { contractUpdatePayload, type BundleSigner } from './bundle-signatures.js';
+import { contractUpdatePayload, rulesetBytesOf, type BundleSigner, type SignedRendering } from './bundle-signatures.js';
 import { bundlesRepository } from './bundles.repository.js';
 import type { DeploymentResponseT, RotateResponseT, SigningKeyResponseT } from './bundles.schemas.js';
 
@@ -32,7 +32,9 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
       // Read back after commit: what is served now (a deploy racing this is pushed by the deploy).
       const found = await signer.current(tenantId, d.env, d.bundleName);
       if (!found) continue;
-      await ctx.publish.agents(tenantId, 'contract_update', { ...contractUpdatePayload(found.bundle, found.signed) }, { env: d.env, bundleName: d.bundleName });
+      const { _ruleset: ruleset, ...payload } = contractUpdatePayload(found.bundle, found.signed);
+      // Both generations, as a deploy: one bus message, rendered per stream (stream-dialect.ts).
+      await ctx.publish.agents(tenantId, 'contract_update', { ...payload, _ruleset: ruleset ?? null }, { env: d.env, bundleName: d.bundleName });
     }
   }
 
@@ -45,9 +47,10 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
         (tx) => bundlesRepository.insertDeployment(tx, { tenantId, env, bundleName: name, bundleVersion: version, deployedBy }),
       );
       if (!done) throw notFound(`Bundle '${name}' version ${version} not found`, 'bundles.version_not_found');
-      const payload = { ...contractUpdatePayload(done.bundle, done.signed) };
-      await ctx.publish.agents(tenantId, 'contract_update', payload, { env, bundleName: name });
-      await ctx.publish.dashboard(tenantId, 'contract_update', payload);
+      const { _ruleset: ruleset, ...payload } = contractUpdatePayload(done.bundle, done.signed);
+      // Agents of both generations: one bus message, rendered per stream (stream-dialect.ts).
+      await ctx.publish.agents(tenantId, 'contract_update', { ...payload, _ruleset: ruleset ?? null }, { env, bundleName: name });
+      await ctx.publish.dashboard(tenantId, 'contract_update', { ...payload, ruleset_revision_hash: ruleset?.revision_hash ?? null });
       await ctx.publish.dashboard(tenantId, 'bundle_deployed', { bundle_name: name, version, env, deployed_by: deployedBy });
       return deploymentResponse(done.value);
     },
@@ -70,9 +73,13 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
     async rotate(tenantId: string): Promise<RotateResponseT> {
       const key = signing.prepare();
       const signatures = new Map<string, Uint8Array>();
+      const rulesets = new Map<string, SignedRendering | null>();
       for (let attempt = 0; attempt < ROTATE_ATTEMPTS; attempt++) {
         for (const b of await bundlesRepository.deployedBundles(db, tenantId, signatures)) {
           signatures.set(b.id, signing.sign(key, b.yamlBytes));
+          // Both renderings are re-signed with the new key (decision 16).
+          const bytes = rulesetBytesOf(b);
+          rulesets.set(b.id, bytes && { bytes, revisionHash: sha256Hex(bytes), signature: signing.sign(key, bytes) });
         }
         const out = await db.transaction(async (tx) => {
           await signing.lockTenant(tx, tenantId);
@@ -80,7 +87,7 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
           const ids = [...new Set(current.map((c) => c.bundleId))];
           if (ids.some((id) => !signatures.has(id))) return null;
           const row = await signing.install(tx, tenantId, key);
-          for (const id of ids) await bundlesRepository.setSignature(tx, tenantId, id, signatures.get(id)!, key.id);
+          for (const id of ids) await bundlesRepository.setSignature(tx, tenantId, id, signatures.get(id)!, key.id, rulesets.get(id));
           return { row, current, count: ids.length };
         });
         if (!out) continue;

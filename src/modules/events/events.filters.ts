@@ -16,6 +16,9 @@ export interface EventFilter {
   env?: string[] | undefined;
   /** decision_name */
   contract?: string[] | undefined;
+  /** payload.session_id and payload.workflow.name (current SDKs, sdk-contract-v2.md 2.3). */
+  sessionId?: string[] | undefined;
+  workflow?: string[] | undefined;
   /** Normalised ISO timestamps; since inclusive, until inclusive unless `untilExclusive`. */
   since?: string | undefined;
   until?: string | undefined;
@@ -46,6 +49,8 @@ export function baseConditions(f: EventFilter): SQL[] {
   const out: SQL[] = [sql`tenant_id = ${f.tenantId}::uuid`];
   if (f.scopeEnv !== null) out.push(sql`env = ${f.scopeEnv}`);
   if (f.since) out.push(sql`"timestamp" >= ${f.since}::timestamptz`);
+  if (f.sessionId?.length) out.push(inList(sql`(payload->>'session_id')`, f.sessionId));
+  if (f.workflow?.length) out.push(inList(sql`(payload->'workflow'->>'name')`, f.workflow));
   if (f.until) out.push(f.untilExclusive ? sql`"timestamp" < ${f.until}::timestamptz` : sql`"timestamp" <= ${f.until}::timestamptz`);
   return out;
 }

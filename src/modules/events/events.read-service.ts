@@ -36,7 +36,8 @@ export function decodeCursor(cursor: string): Position {
   return { ts, id };
 }
 
-type Filters = Pick<EventsQueryT, 'agent_id' | 'tool_name' | 'verdict' | 'mode' | 'env' | 'contract' | 'since' | 'until'>;
+type Filters = Pick<EventsQueryT, 'agent_id' | 'tool_name' | 'verdict' | 'mode' | 'env' | 'contract' | 'since' | 'until'> &
+  Partial<Pick<EventsQueryT, 'session_id' | 'workflow'>>;
 
 export function toFilter(p: Principal, q: Filters): EventFilter {
   return {
@@ -48,6 +49,8 @@ export function toFilter(p: Principal, q: Filters): EventFilter {
     mode: q.mode,
     env: q.env,
     contract: q.contract,
+    sessionId: q.session_id,
+    workflow: q.workflow,
     since: q.since?.iso,
     until: q.until?.iso,
   };
@@ -141,7 +144,13 @@ export function createEventsReadService(database: Database) {
 
 /** Whether the rollup has what a histogram request filters and buckets on. */
 const rollupCovers = (f: EventFilter, q: string | null, bucketSeconds: number) =>
-  q === null && !f.agentId?.length && !f.toolName?.length && !f.contract?.length && bucketSeconds % 60 === 0;
+  q === null &&
+  !f.agentId?.length &&
+  !f.toolName?.length &&
+  !f.contract?.length &&
+  !f.sessionId?.length &&
+  !f.workflow?.length &&
+  bucketSeconds % 60 === 0;
 
 export type HistogramClass = 'allowed' | 'denied' | 'pending' | 'observed';
 const DENIED = new Set(['denied', 'call_denied', 'would_deny', 'call_would_deny']);

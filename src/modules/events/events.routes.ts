@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { requireAdmin, requireApiKey, requireEither, requireSession } from '../../platform/auth.js';
 import { ErrorResponse } from '../../platform/zod-fastify.js';
+import { bundlesRepository } from '../bundles/bundles.repository.js';
+import { mapPolicyVersions, normaliseIngestBody } from '../v2/agent-events.js';
 import { createEventsReadService } from './events.read-service.js';
 import { createIngestService } from './events.ingest-service.js';
 import {
@@ -32,8 +34,11 @@ export function eventsRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (holding.delete(request)) ingest.gate.leave();
   };
 
+  // Both generations post here (sdk-contract-v2.md 2.3): `/v1` is the current SDKs' path, and
+  // every shape is accepted on either path because the in-between releases mix them (section 6).
+  for (const url of ['/api/v1/events', '/v1/events'])
   app.post(
-    '/api/v1/events',
+    url,
     {
       bodyLimit: INGEST_BODY_LIMIT,
       // Events repair unstorable text themselves (events.canonical.ts): an agent's batch is kept.
@@ -46,10 +51,16 @@ export function eventsRoutes(app: FastifyInstance, ctx: AppContext): void {
         holding.add(request);
         return payload;
       },
+      preValidation: async (request) => normaliseIngestBody(request.body, requireApiKey(request).agentId ?? 'gate-cli'),
       onResponse: async (request) => release(request),
       onRequestAbort: async (request) => release(request),
     },
-    async (request) => ingest.ingest(requireApiKey(request), request.body as IngestBodyT),
+    async (request) => {
+      const p = requireApiKey(request);
+      const body = request.body as IngestBodyT;
+      await mapPolicyVersions(body.events, (h) => bundlesRepository.canonicalRevisions(ctx.deps.database.db, p.tenantId, h));
+      return ingest.ingest(p, body);
+    },
   );
 
   app.get(

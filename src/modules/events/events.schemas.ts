@@ -102,6 +102,8 @@ const filterFields = {
   mode: multi(64),
   env: z.union([envName, z.array(envName).max(50)]).transform((v) => (Array.isArray(v) ? v : [v])).optional(),
   contract: multi(255),
+  session_id: multi(255),
+  workflow: multi(255),
   q: text(MAX_Q_LENGTH).optional(),
   since: queryTimestamp.optional(),
   until: queryTimestamp.optional(),

@@ -39,14 +39,15 @@ export function sessionsRoutes(root: FastifyInstance, sessions: SessionsService)
   // Both SDKs send `Content-Type: application/json` on a body-less DELETE too: the app-wide
   // JSON parser (platform/http-hardening.ts `acceptEmptyJson`) takes an empty body as no body.
   void root.register(async (app) => {
-    routes(app, sessions);
+    // The current SDKs use `/v1` with the same semantics (sdk-contract-v2.md 2.5).
+    for (const prefix of ['/api/v1', '/v1']) routes(app, sessions, prefix);
   });
 }
 
-function routes(app: FastifyInstance, sessions: SessionsService): void {
+function routes(app: FastifyInstance, sessions: SessionsService, prefix: string): void {
   // Registered as a static route, so `batch` is never taken for a key.
   app.post(
-    '/api/v1/sessions/batch',
+    `${prefix}/sessions/batch`,
     opts({ body: BatchBody, response: { 200: BatchResponse, ...errors } }),
     async (request, reply) => {
       const p = requireApiKey(request);
@@ -56,7 +57,7 @@ function routes(app: FastifyInstance, sessions: SessionsService): void {
     },
   );
 
-  app.get('/api/v1/sessions/*', opts({ response: { 200: ValueResponse, ...errors } }), async (request) => {
+  app.get(`${prefix}/sessions/*`, opts({ response: { 200: ValueResponse, ...errors } }), async (request) => {
     const p = requireApiKey(request);
     const value = await sessions.get(p.tenantId, pathKey(request));
     if (value === null) throw notFound('Key not found', 'sessions.not_found');
@@ -64,7 +65,7 @@ function routes(app: FastifyInstance, sessions: SessionsService): void {
   });
 
   app.put(
-    '/api/v1/sessions/*',
+    `${prefix}/sessions/*`,
     opts({ body: PutValueBody, response: { 200: ValueResponse, ...errors } }, { bodyLimit: SESSION_PUT_BODY_LIMIT }),
     async (request) => {
       const p = requireApiKey(request);
@@ -74,14 +75,14 @@ function routes(app: FastifyInstance, sessions: SessionsService): void {
     },
   );
 
-  app.delete('/api/v1/sessions/*', opts({ response: { 200: NullResponse, ...errors } }), async (request) => {
+  app.delete(`${prefix}/sessions/*`, opts({ response: { 200: NullResponse, ...errors } }), async (request) => {
     const p = requireApiKey(request);
     await sessions.delete(p.tenantId, pathKey(request));
     return { value: null };
   });
 
   // POST `<key>/increment`; the body is checked here, after the path, so a POST to anything else is a 404.
-  app.post('/api/v1/sessions/*', opts({ response: { 200: NumberResponse, ...errors } }), async (request) => {
+  app.post(`${prefix}/sessions/*`, opts({ response: { 200: NumberResponse, ...errors } }), async (request) => {
     const p = requireApiKey(request);
     const rest = (request.params as Record<string, string>)['*'] ?? '';
     if (!rest.endsWith(INCREMENT_SUFFIX)) throw notFound('Not Found');

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AssignmentSource, LiveAgentConnection } from '../protocol-types.js';
 import { MAX_BACKLOG_EVENTS, type SseSink } from './stream.sse.js';
+import type { StreamDialect } from './stream-dialect.js';
 
 /** A frame waiting while an async step (push on connect, retarget) runs, with what it is for. */
 interface Held {
@@ -32,6 +33,8 @@ export class AgentConnection implements LiveAgentConnection {
   knownRevision: string | null;
   /** Told when a delivered contract_update changes knownRevision (the hub persists it for drift). */
   onRevision: ((c: AgentConnection) => void) | null = null;
+  /** Which SDK generation and convention the stream speaks (stream-dialect.ts). */
+  dialect: StreamDialect = 'contract_bundle';
   private held: Held[] | null = null;
   private steps = 0;
   private chain: Promise<void> | null = null;

@@ -4,7 +4,7 @@ import { newMessageId } from '../../platform/push-bus.js';
 import type { BundlesApi, ContractUpdatePayload, FleetApi, Resolution } from '../protocol-types.js';
 import type { AgentConnection, StepFrame } from './agent-connection.js';
 import { liveConnectionsRepository } from './live-connections.repository.js';
-import { sseFrame } from './stream.sse.js';
+import { assignmentFrameFor, connectAssignmentFrame, updateFrameFor } from './stream-dialect.js';
 
 /** How long a looked-up current bundle is reused (a reconnect storm asks for the same one). */
 const CURRENT_TTL_MS = 5_000;
@@ -53,8 +53,10 @@ export function createAssignmentTracker(opts: { db: Db; bundles: BundlesApi; fle
   async function pushFrame(conn: AgentConnection): Promise<StepFrame[]> {
     if (!conn.bundleName || conn.closed) return [];
     const payload = await current(conn.tenantId, conn.env, conn.bundleName);
-    if (!payload || payload.revision_hash === conn.knownRevision) return [];
-    return [{ frame: sseFrame(newMessageId(), 'contract_update', payload), revision: payload.revision_hash }];
+    if (!payload || conn.dialect === 'ruleset_ts') return [];
+    const out = updateFrameFor(conn.dialect, newMessageId(), payload as unknown as Record<string, unknown>);
+    if (!out || out.revision === conn.knownRevision) return [];
+    return [out];
   }
 
   /** Inside a retarget, a failed lookup must not swallow the frames already decided on. */
@@ -104,25 +106,29 @@ export function createAssignmentTracker(opts: { db: Db; bundles: BundlesApi; fle
   return {
     /** Decision 4: after registering, send the current bundle if the agent runs another revision. */
     pushOnConnect(conn: AgentConnection): void {
-      conn.enqueue(() => pushFrame(conn), log);
+      const assigned = conn.bundleSource === 'assignment' && conn.bundleName ? connectAssignmentFrame(conn.dialect, newMessageId(), conn.bundleName) : null;
+      // A current Py/Go agent waiting for an assignment fetches the bundle itself once told its name.
+      if (assigned) conn.enqueue(async () => [{ frame: assigned }], log);
+      else conn.enqueue(() => pushFrame(conn), log);
     },
 
     /** A bus `assignment_changed` for this agent (explicit assignment set or cleared). */
     assignmentChanged(conn: AgentConnection, messageId: string, data: Record<string, unknown>): void {
-      const forward: StepFrame = { frame: sseFrame(messageId, 'assignment_changed', data) };
+      const forwardFrame = assignmentFrameFor(conn.dialect, messageId, data);
+      const forward: StepFrame[] = forwardFrame ? [{ frame: forwardFrame }] : [];
       const bundle = typeof data.bundle_name === 'string' && data.bundle_name !== '' ? data.bundle_name : null;
       if (bundle) {
         // The SDK switches to the assigned bundle itself; the stream follows at once.
         apply(conn, { bundle_name: bundle, source: 'explicit', rule_id: null, rule_pattern: null });
         conn.enqueue(async () => {
           await persist(conn);
-          return [forward, ...(await safePush(conn))];
+          return [...forward, ...(await safePush(conn))];
         }, log);
       } else if (conn.bundleSource === 'agent') {
         // The agent named its bundle itself; a cleared console assignment does not touch it.
-        conn.enqueue(async () => [forward], log);
+        conn.enqueue(async () => forward, log);
       } else {
-        conn.enqueue(reresolveStep(conn, [forward]), log);
+        conn.enqueue(reresolveStep(conn, forward), log);
       }
     },
 
@@ -153,7 +159,8 @@ export function createAssignmentTracker(opts: { db: Db; bundles: BundlesApi; fle
           await persist(conn);
           if (explicit) {
             const data = { type: 'assignment_changed', agent_id: conn.agentId, bundle_name: r.bundle_name, source: 'explicit' };
-            frames.push({ frame: sseFrame(newMessageId(), 'assignment_changed', data) });
+            const frame = assignmentFrameFor(conn.dialect, newMessageId(), data);
+            if (frame) frames.push({ frame });
           }
         }
         return [...frames, ...(await safePush(conn))];

@@ -11,6 +11,7 @@ import { liveConnectionsRepository as repo } from './live-connections.repository
 import { createLiveRegistry } from './live-registry.js';
 import { openEventStream } from './open-stream.js';
 import { KEEPALIVE_FRAME, sseFrame } from './stream.sse.js';
+import { updateFrameFor, wantsEveryBundle, type DialectFrame, type StreamDialect } from './stream-dialect.js';
 
 /** Process heartbeat; the live-connections table trusts rows of processes seen within a minute. */
 const HEARTBEAT_MS = 20_000;
@@ -26,6 +27,10 @@ export interface AgentConnectInput {
   bundleName: string | null;
   policyVersion: string | null;
   queryTags: Record<string, unknown>;
+  /** The stream's convention (default: the pre-rename SDKs on /api/v1). */
+  dialect?: StreamDialect;
+  /** The revision the agent reports in the rendering it loads, when that differs from policyVersion (/v1). */
+  knownRevision?: string | null;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -89,16 +94,25 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
     const bundle = m.bundleName ?? (isUpdate ? str(m.data.bundle_name) : undefined);
     // Connections with no bundle get no contract updates (console-api.md 2.1).
     if (isUpdate && !bundle) return;
-    const revision = isUpdate ? str(m.data.revision_hash) : undefined;
     let frame: Buffer | null = null;
+    // contract_update is rendered per generation and convention, once per message each.
+    const updates = new Map<StreamDialect, DialectFrame | null>();
     forEachAgent(m.tenantId, (c) => {
       if (m.env !== undefined && c.env !== m.env) return;
       if (m.agentId !== undefined && c.agentId !== m.agentId) return;
-      if (bundle !== undefined && !c.targets(bundle)) return;
+      const every = isUpdate && wantsEveryBundle(c.dialect);
+      if (bundle !== undefined && !every && !c.targets(bundle)) return;
+      if (!isUpdate) {
+        frame ??= sseFrame(m.id, m.type, m.data);
+        c.deliver(frame, { bundle });
+        return;
+      }
+      if (!updates.has(c.dialect)) updates.set(c.dialect, updateFrameFor(c.dialect, m.id, m.data));
+      const out = updates.get(c.dialect);
+      if (!out) return;
       // A deploy sent late from an outbox may already have reached this agent through a catch-up.
-      if (m.late && revision !== undefined && c.knownRevision === revision) return;
-      frame ??= sseFrame(m.id, m.type, m.data);
-      c.deliver(frame, { bundle, revision });
+      if (m.late && out.revision !== undefined && c.knownRevision === out.revision) return;
+      c.deliver(out.frame, { bundle: every ? undefined : bundle, revision: out.revision });
     });
   }
 
@@ -274,6 +288,8 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
       conn.onRevision = (c) => {
         if (c.knownRevision) registry.revisionDelivered(c.connectionId, c.knownRevision);
       };
+      conn.dialect = input.dialect ?? 'contract_bundle';
+      if (input.knownRevision !== undefined) conn.knownRevision = input.knownRevision;
       let set = agents.get(row.tenantId);
       if (!set) {
         set = new Set();

@@ -4,6 +4,7 @@ import type { Job } from '../../workers/scheduler.js';
 import type { BundlesApi, FleetApi, LiveAgentsApi } from '../protocol-types.js';
 import { createStreamHub } from './stream.hub.js';
 import { streamRoutes } from './stream.routes.js';
+import { streamV2Routes } from './stream.v2.routes.js';
 
 /** Every 5 minutes, in every process (each sweeps its own sockets; any may sweep dead processes). */
 export const CONNECTION_CLEANUP_INTERVAL_MS = 5 * 60_000;
@@ -15,7 +16,8 @@ export function registerStreams(
   deps: { bundles: BundlesApi; fleet: FleetApi },
 ): { hub: StreamHubView; live: LiveAgentsApi; jobs: Job[] } {
   const hub = createStreamHub({ ctx, bundles: deps.bundles, fleet: deps.fleet });
-  streamRoutes(app, hub);
+  streamRoutes(app, hub, ctx.deps.config.apiV1RulesetAgents);
+  streamV2Routes(app, hub, ctx.deps.database.db);
   app.addHook('onReady', async () => {
     await hub.start();
   });

@@ -6,6 +6,7 @@ import { ErrorResponse, envName } from '../../platform/zod-fastify.js';
 import { agentIdSchema, BUNDLE_NAME_RE, CONTROL, tagsSchema } from '../fleet/fleet.schemas.js';
 import type { StreamHub } from './stream.hub.js';
 import { isSafeEventId } from './stream.sse.js';
+import { wantsRulesetOnApiV1 } from '../v2/generation.js';
 
 /**
  * The agent stream's query. Unknown parameters are ignored rather than refused: a 4xx on the
@@ -46,7 +47,7 @@ const errors = { 401: ErrorResponse, 403: ErrorResponse, 422: ErrorResponse, 503
  * `GET /api/v1/stream` (API key) and `GET /api/v1/stream/dashboard` (session), console-api.md 2.
  * No HEAD twins: a stream writes its body straight to the socket, which a HEAD answer must not have.
  */
-export function streamRoutes(app: FastifyInstance, hub: StreamHub): void {
+export function streamRoutes(app: FastifyInstance, hub: StreamHub, rulesetAgents: readonly string[] = []): void {
   app.get(
     '/api/v1/stream',
     { exposeHeadRoute: false, config: { auth: 'apiKey' }, schema: { querystring: AgentStreamQuery, response: errors } },
@@ -68,6 +69,8 @@ export function streamRoutes(app: FastifyInstance, hub: StreamHub): void {
         bundleName: q.bundle_name ?? null,
         policyVersion: q.policy_version ?? null,
         queryTags: q.tags ?? {},
+        // In-between releases (sdk-contract-v2.md 6) listen like Python does but load `kind: Ruleset`.
+        ...(wantsRulesetOnApiV1(rulesetAgents, agentId) ? { dialect: 'ruleset_py' as const } : {}),
       });
     },
   );

@@ -88,6 +88,8 @@ export function ApprovalTable({ items, focusedId, highlightId, selected, onSelec
                           <dd className="font-mono">{a.contract_name ?? '—'}</dd>
                           <dt className="text-slate-500">Decision source</dt>
                           <dd className="font-mono">{a.decision_source ?? '—'}</dd>
+                          <dt className="text-slate-500">Session</dt>
+                          <dd className="font-mono">{a.session_id ?? '—'}</dd>
                         </dl>
                         <DeliveryStatus approvalId={a.id} />
                       </div>

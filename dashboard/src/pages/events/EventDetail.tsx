@@ -48,7 +48,8 @@ const mono = (s: unknown) => (s === null || s === undefined || s === '' ? null :
 export function EventDetail({ event, onClose, onShowCall }: { event: AuditEvent; onClose: () => void; onShowCall: (callId: string) => void }) {
   const p = event.payload ?? {};
   const { tool_args: args, principal, ...rest } = p;
-  const known = ['side_effect', 'environment', 'decision_source', 'decision_name', 'reason', 'policy_version', 'bundle_name'];
+  const known = ['side_effect', 'environment', 'decision_source', 'decision_name', 'reason', 'policy_version', 'bundle_name', 'agent_verdict', 'session_id'];
+  const agentWord = typeof p.agent_verdict === 'string' && p.agent_verdict !== event.verdict ? p.agent_verdict : null;
   const extra = Object.entries(rest).filter(([k]) => !known.includes(k));
   const contracts = Array.isArray(p.contracts_evaluated) ? (p.contracts_evaluated as Record<string, unknown>[]) : null;
 
@@ -58,7 +59,7 @@ export function EventDetail({ event, onClose, onShowCall }: { event: AuditEvent;
         <div className="min-w-0">
           <h2 className="truncate font-mono text-sm font-semibold">{event.tool_name}</h2>
           <div className="mt-1 flex flex-wrap items-center gap-1.5">
-            <VerdictBadge verdict={event.verdict} mode={event.mode} />
+            <VerdictBadge verdict={event.verdict} mode={event.mode} agentWord={agentWord} />
             <ModeBadge mode={event.mode} />
             <EnvBadge env={eventEnv(event) || null} />
           </div>
@@ -75,7 +76,17 @@ export function EventDetail({ event, onClose, onShowCall }: { event: AuditEvent;
       <div className="min-h-0 flex-1 overflow-y-auto">
         <Section title="Decision">
           <dl>
-            <Row label="Verdict">{event.verdict}</Row>
+            <Row label="Verdict">
+              {event.verdict}
+              {agentWord && <span className="ml-1 text-xs text-slate-500" title="The agent's own word (current SDK generation)">(sent as {agentWord})</span>}
+            </Row>
+            {typeof p.session_id === 'string' && (
+              <Row label="Session">
+                <Link to={`/events?q=${encodeURIComponent(p.session_id)}`} title="Events mentioning this session" className="font-mono text-xs text-amber-600 hover:underline dark:text-amber-400">
+                  {p.session_id}
+                </Link>
+              </Row>
+            )}
             <Row label="Contract">
               {p.decision_name ? (
                 <Link to={`/events?contract=${encodeURIComponent(String(p.decision_name))}`} title="All events decided by this contract" className="font-mono text-xs text-amber-600 hover:underline dark:text-amber-400">

@@ -157,7 +157,7 @@ const EventRow = memo(function EventRow({ e, index, top, selected, onSelect }: {
         {e.tool_name}
       </div>
       <div role="gridcell" className="truncate px-3">
-        <VerdictBadge verdict={e.verdict} mode={e.mode} />
+        <VerdictBadge verdict={e.verdict} mode={e.mode} agentWord={typeof e.payload?.agent_verdict === 'string' ? e.payload.agent_verdict : null} />
       </div>
       <div role="gridcell" className={cn('truncate px-3 text-xs', e.mode === 'observe' ? 'text-blue-600 dark:text-blue-400' : 'text-slate-500')}>
         {e.mode}
