@@ -29,6 +29,8 @@ export interface BundlesApi {
   currentUpdate(tenantId: string, env: string, bundleName: string): Promise<ContractUpdatePayload | null>;
   /** revision_hash of the current deployment of `bundleName` in `env`, or null (drift, decision 10). */
   deployedRevision(tenantId: string, env: string, bundleName: string): Promise<string | null>;
+  /** Both renderings' hashes of that deployment: a current-generation agent reports the Ruleset one. */
+  deployedRevisions(tenantId: string, env: string, bundleName: string): Promise<{ revision: string; ruleset: string | null } | null>;
 }
 
 export type AssignmentSource = 'explicit' | 'rule' | 'agent_provided' | 'none';

@@ -135,6 +135,18 @@ export const bundlesRepository = {
     return row?.revisionHash ?? null;
   },
 
+  /** Both renderings' hashes of the current deployment of `name` in `env` (drift, decision 16). */
+  async currentRevisions(db: DbOrTx, tenantId: string, env: string, name: string): Promise<{ revision: string; ruleset: string | null } | null> {
+    const [row] = await db
+      .select({ revision: bundles.revisionHash, ruleset: bundles.rulesetRevisionHash })
+      .from(deployments)
+      .innerJoin(bundles, deployedBundle)
+      .where(and(eq(deployments.tenantId, tenantId), eq(deployments.env, env), eq(deployments.bundleName, name)))
+      .orderBy(desc(deployments.createdAt))
+      .limit(1);
+    return row ?? null;
+  },
+
   /** The latest deployment per (env, bundle name), optionally for one env or one name. */
   currentDeployments(db: DbOrTx, tenantId: string, filter: { env?: string; name?: string } = {}) {
     return db

@@ -113,6 +113,7 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
           return found && contractUpdatePayload(found.bundle, found.signed);
         },
         deployedRevision: (tenantId, env, bundleName) => bundlesRepository.currentRevision(db, tenantId, env, bundleName),
+        deployedRevisions: (tenantId, env, bundleName) => bundlesRepository.currentRevisions(db, tenantId, env, bundleName),
       };
     },
   };

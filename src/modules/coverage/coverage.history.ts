@@ -3,7 +3,7 @@ import { notFound } from '../../platform/errors.js';
 import { coverageRepository } from './coverage.repository.js';
 import { COVERAGE_CACHE_MS, TtlCache } from './coverage.service.js';
 import type { AgentHistoryT, HistoryEventT } from './coverage.schemas.js';
-import { sameRevision } from '../fleet/drift.js';
+import { canonicalRevision, sameRevision } from '../fleet/drift.js';
 
 /** A run of consecutive events reporting one policy version. */
 export interface PolicyRun {
@@ -106,10 +106,13 @@ export async function agentHistory(database: Database, tenantId: string, agentId
   if (!env) return { agent_id: agentId, environment: null, events: [firstSeen] };
   const deployments = await coverageRepository.deploymentHistory(database, tenantId, env, limit);
   if (deployments.length === 0) return { agent_id: agentId, environment: env, events: [firstSeen] };
-  const [runs, [reg]] = await Promise.all([
+  const [reported, [reg], aliases] = await Promise.all([
     coverageRepository.policyRuns(database, tenantId, agentId),
     coverageRepository.registrations(database, tenantId, [agentId]),
+    coverageRepository.revisionAliases(database, tenantId),
   ]);
+  // A current-generation agent reports its Ruleset rendering's hash: the same deployment (fleet/drift.ts).
+  const runs = aliases.size === 0 ? reported : reported.map((r) => ({ ...r, pv: canonicalRevision(r.pv, aliases) ?? r.pv }));
   const timeline = buildTimeline(deployments, runs, agentBundle(latest.bundle_name ?? reg?.bundle_name ?? null, deployments, runs));
   timeline.push(firstSeen);
   // Stable: entries sharing a timestamp keep their order (deployment before its drift_detected).

@@ -95,6 +95,15 @@ export const coverageRepository = {
     );
   },
 
+  /** Ruleset-rendering hash -> canonical revision hash, for every bundle of the tenant (fleet/drift.ts). */
+  async revisionAliases(database: Database, tenantId: string): Promise<Map<string, string>> {
+    const rows = await database.rows<{ ruleset: string; revision: string }>(
+      sql`SELECT lower(ruleset_revision_hash) AS ruleset, revision_hash AS revision FROM bundles
+          WHERE tenant_id = ${tenantId}::uuid AND ruleset_revision_hash IS NOT NULL`,
+    );
+    return new Map(rows.map((r) => [r.ruleset, r.revision]));
+  },
+
   /** Deployments in an env, newest first, with the bundle's revision hash when it still exists. */
   deploymentHistory(database: Database, tenantId: string, env: string, limit: number) {
     return database.rows<{ bundle_name: string; bundle_version: number; deployed_by: string; created: string; revision_hash: string | null }>(

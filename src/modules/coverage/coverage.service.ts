@@ -6,6 +6,7 @@ import { coverageRepository, type DeployedBundle } from './coverage.repository.j
 import type { AgentCoverageT, FleetAgentT, FleetCoverageT } from './coverage.schemas.js';
 import { liveConnectionsRepository } from '../stream/live-connections.repository.js';
 import {
+  canonicalRevision,
   driftStatus as computeDrift,
   newestLive,
   runningRevision,
@@ -13,6 +14,7 @@ import {
   type EventRevision,
   type LiveRevision,
   type RegistrationRevision,
+  type RevisionAliases,
 } from '../fleet/drift.js';
 
 /** Coverage answers are cached this long (the reference's 60 s), per process. */
@@ -133,11 +135,12 @@ export function createCoverageService(database: Database, now: () => Date) {
         byAgent.set(r.agent_id, list);
       }
       const agentIds = [...byAgent.keys()];
-      const [latest, regs, deployments, liveRows] = await Promise.all([
+      const [latest, regs, deployments, liveRows, aliases] = await Promise.all([
         coverageRepository.latestEvents(database, tenantId, agentIds, envFilter),
         coverageRepository.registrations(database, tenantId, agentIds),
         coverageRepository.deployedIn(database, tenantId, null),
         liveConnectionsRepository.listTenant(database.db, tenantId),
+        coverageRepository.revisionAliases(database, tenantId),
       ]);
       const liveBy = newestLive(liveRows);
       const latestBy = new Map(latest.map((l) => [l.agent_id, l]));
@@ -156,7 +159,7 @@ export function createCoverageService(database: Database, now: () => Date) {
         const env = envFilter ?? last?.env ?? null;
         const matchers = env === null ? [] : await matchersFor(env);
         const { agent, ungovernedTools } = fleetAgent(agentId, env, tools, matchers, reg?.manifest ?? null);
-        agent.drift_status = driftStatus(env, last, reg, deployments, liveBy.get(agentId));
+        agent.drift_status = driftStatus(env, last, reg, deployments, liveBy.get(agentId), aliases);
         agents.push(agent);
         for (const tool of ungovernedTools) (ungoverned.get(tool) ?? ungoverned.set(tool, new Set()).get(tool)!).add(agentId);
       }
@@ -210,10 +213,11 @@ export function driftStatus(
   reg: RegistrationRevision | undefined,
   deployments: DeployedBundle[],
   live?: LiveRevision,
+  aliases: RevisionAliases = new Map(),
 ): DriftStatus {
   const running = runningRevision(live, latest ? { ...latest, env: latest.env ?? env } : undefined, reg);
   const runEnv = running.env ?? env;
   if (runEnv === null || running.bundle === null) return 'unknown';
   const current = deployments.find((d) => d.env === runEnv && d.name === running.bundle);
-  return computeDrift(running.revision, current?.revision_hash ?? null);
+  return computeDrift(canonicalRevision(running.revision, aliases), current?.revision_hash ?? null);
 }

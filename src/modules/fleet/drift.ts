@@ -71,3 +71,16 @@ export function newestLive<T extends { agentId: string; connectedAt: Date }>(row
   }
   return out;
 }
+
+/**
+ * A current-generation agent reports the revision of the `Ruleset` rendering it was served
+ * (decision 16: each rendering has its own hash). Drift compares against the canonical
+ * (`ContractBundle`) revision, so every reported revision is first mapped through the tenant's
+ * rendering aliases (ruleset hash -> bundle hash); a hash that is no alias is kept as is.
+ */
+export type RevisionAliases = ReadonlyMap<string, string>;
+
+export function canonicalRevision(revision: string | null, aliases: RevisionAliases): string | null {
+  if (revision === null) return null;
+  return aliases.get(revision.trim().toLowerCase()) ?? revision;
+}

@@ -6,7 +6,7 @@ import { groupCommit } from '../stream/group-commit.js';
 import { fleetRepository, type ConnectUpsert, type RegistrationRow, type RuleRow } from './fleet.repository.js';
 import type { AgentStatusT, RegistrationT, RuleT } from './fleet.schemas.js';
 import { resolveWith } from './resolution.js';
-import { driftStatus } from './drift.js';
+import { driftStatus, sameRevision } from './drift.js';
 
 export interface PatchInput {
   display_name?: string | null | undefined;
@@ -219,12 +219,12 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
      */
     async status(tenantId: string, bundleName?: string): Promise<{ agents: AgentStatusT[] }> {
       const rows = await liveConnectionsRepository.listTenant(db, tenantId, bundleName);
-      const revisions = new Map<string, Promise<string | null>>();
+      const revisions = new Map<string, Promise<{ revision: string; ruleset: string | null } | null>>();
       const revisionOf = (env: string, bundle: string) => {
         const key = `${env}\u0000${bundle}`;
         let p = revisions.get(key);
         if (!p) {
-          p = bundles.deployedRevision(tenantId, env, bundle);
+          p = bundles.deployedRevisions(tenantId, env, bundle);
           revisions.set(key, p);
         }
         return p;
@@ -232,7 +232,9 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
       const agents = await Promise.all(
         rows.map(async (r): Promise<AgentStatusT> => {
           const deployed = r.bundleName ? await revisionOf(r.env, r.bundleName) : null;
-          const status = driftStatus(r.policyVersion, deployed);
+          // A current-generation agent runs the Ruleset rendering: its hash is the same deployment.
+          const runsRuleset = deployed?.ruleset != null && r.policyVersion !== null && sameRevision(r.policyVersion, deployed.ruleset);
+          const status = runsRuleset ? 'current' : driftStatus(r.policyVersion, deployed?.revision ?? null);
           return {
             agent_id: r.agentId,
             env: r.env,
