@@ -136,7 +136,11 @@ function checkRules(state: CompiledState, s: PhaseState): Failure | null {
   return null;
 }
 
-const builtin = (id: string, message: string): Failure => ({ id, type: 'session', message, tags: [], metadata: {}, policyError: false, approval: null });
+/** A built-in limit (max_attempts, max_tool_calls, max_calls_per_tool:<tool>), traced like a contract. */
+function builtin(s: PhaseState, id: string, message: string, reason: string): Failure {
+  s.trace.push(entry(id, 'session', { passed: false, effect: 'deny', message, reason }));
+  return { id, type: 'session', message, tags: [], metadata: {}, policyError: false, approval: null };
+}
 
 function checkSessions(state: CompiledState, s: PhaseState, n: Counts): Failure | null {
   for (let i = 0; i < state.sessions.length; i++) {
@@ -148,10 +152,13 @@ function checkSessions(state: CompiledState, s: PhaseState, n: Counts): Failure 
     if (over !== null) return failureOf(t, null);
   }
   const { limits } = state;
-  if (n.executions >= limits.maxToolCalls) return builtin('max_tool_calls', `Execution limit reached (${limits.maxToolCalls} calls). Summarize progress and stop.`);
+  if (n.executions >= limits.maxToolCalls) {
+    return builtin(s, 'max_tool_calls', `Execution limit reached (${limits.maxToolCalls} calls). Summarize progress and stop.`, `${n.executions} executions >= ${limits.maxToolCalls}`);
+  }
   const perTool = limits.perTool[s.ctx.tool];
   if (perTool !== undefined && n.toolExecutions >= perTool) {
-    return builtin(`max_calls_per_tool:${s.ctx.tool}`, `Per-tool limit: ${s.ctx.tool} called ${n.toolExecutions} times (limit: ${perTool}).`);
+    const id = `max_calls_per_tool:${s.ctx.tool}`;
+    return builtin(s, id, `Per-tool limit: ${s.ctx.tool} called ${n.toolExecutions} times (limit: ${perTool}).`, `${n.toolExecutions} executions of ${s.ctx.tool} >= ${perTool}`);
   }
   return null;
 }
@@ -173,7 +180,8 @@ function runCandidates(state: CompiledState, s: PhaseState): void {
 /** The pre phase; the first enforced failure, or null when the call may run. */
 export function prePhase(state: CompiledState, s: PhaseState, n: Counts): Failure | null {
   if (n.attempts >= state.limits.maxAttempts) {
-    return builtin('max_attempts', `Attempt limit reached (${state.limits.maxAttempts}). Agent may be stuck in a retry loop. Stop and reassess.`);
+    const msg = `Attempt limit reached (${state.limits.maxAttempts}). Agent may be stuck in a retry loop. Stop and reassess.`;
+    return builtin(s, 'max_attempts', msg, `attempt ${n.attempts} >= ${state.limits.maxAttempts} (this call counts)`);
   }
   const failure = checkRules(state, s) ?? (s.timedOut ? null : checkSessions(state, s, n));
   if (failure === null && !s.timedOut) runCandidates(state, s);

@@ -70,6 +70,12 @@ describe('evaluate', () => {
     expect(v.trace.find((t) => t.id === 'no-etc')?.reason).toContain('needs a string');
   });
 
+  it('traces a built-in limit like a contract', () => {
+    const v = evaluate(bundle, { tool: 'x', args: {}, session: { attempts: 499 } });
+    expect(v).toMatchObject({ outcome: 'denied', decidingContract: 'max_attempts' });
+    expect(v.trace.at(-1)).toMatchObject({ id: 'max_attempts', type: 'session', passed: false, reason: 'attempt 500 >= 500 (this call counts)' });
+  });
+
   it('refuses a bad tool name before any contract runs', () => {
     expect(evaluate(bundle, { tool: 'fs/read', args: {} })).toMatchObject({ outcome: 'error', trace: [] });
   });
