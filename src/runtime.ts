@@ -14,8 +14,9 @@ import { createSigningService } from './modules/signing/signing.service.js';
 import { WorkerRegistry } from './workers/registry.js';
 import { safeError } from './platform/dependency-errors.js';
 
-export function createLogger(config: Pick<Config, 'logLevel'>): FastifyBaseLogger {
-  return pino({
+/** `destination` is for tests that read the log; stdout otherwise. */
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): FastifyBaseLogger {
+  const options: pino.LoggerOptions = {
     level: config.logLevel,
     base: { service: 'edictum-console' },
     // Never log credentials: cookies, bearer keys, chat signatures, passwords in bodies.
@@ -37,7 +38,8 @@ export function createLogger(config: Pick<Config, 'logLevel'>): FastifyBaseLogge
     // the message), no row values (pg's `detail`), no request data (platform/dependency-errors.ts).
     serializers: { err: safeError, error: (e: unknown) => (typeof e === 'string' ? e.slice(0, 300) : safeError(e)) },
     timestamp: pino.stdTimeFunctions.isoTime,
-  }) as unknown as FastifyBaseLogger;
+  };
+  return (destination ? pino(options, destination) : pino(options)) as unknown as FastifyBaseLogger;
 }
 
 export interface RuntimeHandles {

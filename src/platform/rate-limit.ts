@@ -14,6 +14,8 @@ export interface RateDecision {
  */
 export interface RateLimiter {
   hit(key: string, max: number, windowSeconds: number): Promise<RateDecision>;
+  /** Whether `key` has reached `max` hits within the window, without recording one. */
+  full(key: string, max: number, windowSeconds: number): Promise<boolean>;
   reset(key: string): Promise<void>;
 }
 
@@ -37,6 +39,10 @@ export function memoryRateLimiter(now: () => number = Date.now): RateLimiter {
       list.push(t);
       hits.set(key, list);
       return { allowed: true, retryAfterSeconds: 0 };
+    },
+    async full(key, max, windowSeconds) {
+      const t = now();
+      return (hits.get(key) ?? []).filter((h) => h > t - windowSeconds * 1000).length >= max;
     },
     async reset(key) {
       hits.delete(key);
@@ -85,8 +91,19 @@ export function redisRateLimiter(redis: Redis, now: () => number = Date.now): Ra
         throw new DependencyUnavailableError('redis', err);
       }
     },
+    async full(key, max, windowSeconds) {
+      try {
+        return (await redis.zcount(`rate_limit:${key}`, `(${now() - windowSeconds * 1000}`, '+inf')) >= max;
+      } catch (err) {
+        throw new DependencyUnavailableError('redis', err);
+      }
+    },
     async reset(key) {
-      await redis.del(`rate_limit:${key}`);
+      try {
+        await redis.del(`rate_limit:${key}`);
+      } catch (err) {
+        throw new DependencyUnavailableError('redis', err);
+      }
     },
   };
 }

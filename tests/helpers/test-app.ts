@@ -54,6 +54,8 @@ export interface TestAppOptions {
   database?: { database: Database; url: string | undefined };
   /** Run the background jobs on their timers, with leader election, as main.ts does. */
   scheduler?: boolean;
+  /** Where the log goes (a test that reads the log); stdout otherwise. */
+  logStream?: { write(line: string): void };
 }
 
 export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -72,7 +74,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     EDICTUM_REDIS_PREFIX: `t${randomBytes(4).toString('hex')}:`,
     ...opts.env,
   });
-  const logger = createLogger(config);
+  const logger = createLogger(config, opts.logStream);
   const runtime = await createRuntime(config, logger, { database: db.database });
   let scheduler: Scheduler | null = null;
   const built = await buildApp(runtime.deps, { isLeader: () => scheduler?.isLeader() ?? true });

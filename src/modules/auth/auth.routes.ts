@@ -5,6 +5,7 @@ import { badRequest, tooManyRequests, unauthorized } from '../../platform/errors
 import { ErrorResponse } from '../../platform/zod-fastify.js';
 import { SESSION_COOKIE, requireSession, verifyPassword } from '../../platform/auth.js';
 import { authRepository } from './auth.repository.js';
+import { sha256Hex } from '../../platform/crypto.js';
 import { LoginBody, MeResponse, MessageResponse } from './auth.schemas.js';
 
 export function authRoutes(app: FastifyInstance, deps: AppDeps): void {
@@ -25,17 +26,25 @@ export function authRoutes(app: FastifyInstance, deps: AppDeps): void {
     async (request, reply) => {
       const { email, password } = request.body as typeof LoginBody._output;
       if (!request.ip) throw badRequest('Cannot determine client address.');
+      const { max, windowSeconds } = config.loginRateLimit;
       // Every attempt counts, success or failure (console-api.md 1.3).
-      const rate = await deps.rateLimiter.hit(`login:${request.ip}`, config.loginRateLimit.max, config.loginRateLimit.windowSeconds);
+      const rate = await deps.rateLimiter.hit(`login:${request.ip}`, max, windowSeconds);
       if (!rate.allowed) {
         throw tooManyRequests('Too many login attempts. Please try again later.', rate.retryAfterSeconds);
       }
+      // Per account too (failed attempts only), so one account cannot be tried from many
+      // addresses. A locked account answers exactly as a wrong password does, after the same
+      // bcrypt work, and unlocks by itself once its failures leave the window.
+      const account = `login-account:${sha256Hex(email.trim().toLowerCase())}`;
+      const locked = await deps.rateLimiter.full(account, max, windowSeconds);
       const user = await authRepository.findUserByEmail(deps.database.db, email);
       const ok = await verifyPassword(password, user?.passwordHash ?? null);
-      if (!user || !ok) {
-        request.log.info({ event: 'login.failed' }, 'login failed');
+      if (!user || !ok || locked) {
+        if (!locked) await deps.rateLimiter.hit(account, max, windowSeconds);
+        request.log.info({ event: locked ? 'login.locked' : 'login.failed' }, 'login failed');
         throw unauthorized('Invalid email or password.', 'auth.invalid_credentials');
       }
+      await deps.rateLimiter.reset(account);
       const token = await deps.sessions.create({
         user_id: user.id,
         tenant_id: user.tenantId,
