@@ -47,7 +47,8 @@ export async function startConsole(name: string, env: Record<string, string>): P
         EDICTUM_ADMIN_EMAIL: ADMIN_EMAIL,
         EDICTUM_ADMIN_PASSWORD: ADMIN_PASSWORD,
         EDICTUM_SSE_KEEPALIVE_SECONDS: '2',
-        EDICTUM_SHUTDOWN_GRACE_SECONDS: '10',
+        // Generous: on a loaded CI machine a clean stop can take seconds; only a hang should hit it.
+        EDICTUM_SHUTDOWN_GRACE_SECONDS: '60',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

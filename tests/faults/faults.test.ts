@@ -179,7 +179,7 @@ describe.runIf(enabled)('fault injection: two consoles, private Postgres and Red
 
   it('loses no acknowledged event and moves every agent to A when B is killed with SIGKILL', { timeout: SLOW }, async () => {
     const clients = await underIngest(async () => {
-      expect(await B.kill('SIGKILL')).toBe(null);
+      expect(await B.kill('SIGKILL'), B.logs.slice(-20).join('\n')).toBe(null);
       await pollUntil(() => agents.every((a) => a.current?.base === A.baseUrl), { timeoutMs: 60_000, what: 'every agent on A' });
     });
     await expectStoredOnce(clients);
@@ -188,7 +188,8 @@ describe.runIf(enabled)('fault injection: two consoles, private Postgres and Red
 
   it('loses no acknowledged event and moves every agent to B when A stops on SIGTERM', { timeout: SLOW }, async () => {
     const clients = await underIngest(async () => {
-      expect(await A.kill('SIGTERM')).toBe(0);
+      const code = await A.kill('SIGTERM');
+      expect(code, A.logs.slice(-40).join('\n')).toBe(0);
       await pollUntil(() => agents.every((a) => a.current?.base === B.baseUrl), { timeoutMs: 60_000, what: 'every agent on B' });
     });
     await expectStoredOnce(clients);
