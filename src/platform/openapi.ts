@@ -79,7 +79,8 @@ function operation(r: Collected): Json {
   }
   if (Object.keys(responses).length === 0) responses.default = { description: 'See docs/api.md (streams, redirects and static files have no JSON schema).' };
   const segments = r.url.split('/').filter(Boolean);
-  const tag = segments[0] === 'api' && segments[1] === 'v1' ? (segments[2] ?? 'api') : (segments[0] ?? 'root');
+  const area = segments[1] === 'v1' ? (segments[2] ?? 'api') : 'api';
+  const tag = area === 'openapi.json' || r.url === DOCS_PATH ? 'openapi' : area;
   return {
     operationId: `${r.method.toLowerCase()}${openApiPath(r.url).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
     tags: [tag],
@@ -124,12 +125,16 @@ export function buildOpenApiDocument(routes: Collected[], info: { version: strin
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Collect routes as they register; serve the document and the reference page built from them. */
+/**
+ * Collect routes as they register; serve the document and the reference page built from them.
+ * Every route under /api/ is described; the dashboard's static files and the `/` redirect are
+ * not part of the API.
+ */
 export function installOpenApi(app: FastifyInstance, info: { version: string; serverUrl: string }): void {
   const routes: Collected[] = [];
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) {
-      if (METHODS.has(method)) routes.push({ method, url: r.url, auth: r.config?.auth ?? 'none', schema: r.schema });
+      if (METHODS.has(method) && r.url.startsWith('/api/')) routes.push({ method, url: r.url, auth: r.config?.auth ?? 'none', schema: r.schema });
     }
   });
   let doc: Json | null = null;

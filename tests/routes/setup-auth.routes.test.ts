@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestDatabase, type TestApp } from '../helpers/test-app.js';
-import { setupToken } from '../../src/modules/setup/setup.token.js';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AppDeps } from '../../src/deps.js';
+import { announceSetupLink, SETUP_URL_FILE, setupToken } from '../../src/modules/setup/setup.token.js';
 
 const PASSWORD = 'a-long-enough-password';
 
@@ -175,6 +178,32 @@ describe('setup token', () => {
       await a.close();
       await b.close();
       await db.drop();
+    }
+  });
+
+  it('announces the link on one log line and in the data dir (0600); server mode without a data dir logs only', async () => {
+    const t = await createTestApp();
+    try {
+      const lines: { obj: Record<string, unknown>; msg: string }[] = [];
+      const logger = { warn: (obj: Record<string, unknown>, msg: string) => lines.push({ obj, msg }) } as unknown as AppDeps['logger'];
+      const file = join(t.config.dataDir, SETUP_URL_FILE);
+      const link = `${t.config.baseUrl}/dashboard/setup?token=${setupToken(t.deps).token}`;
+      await announceSetupLink({ ...t.deps, logger });
+      expect(lines).toEqual([{ obj: { setup_url: link }, msg: `No admin yet: claim this console at ${link}` }]);
+      expect(readFileSync(file, 'utf8')).toBe(`${link}\n`);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+
+      rmSync(file);
+      await announceSetupLink({ ...t.deps, logger, config: { ...t.config, storage: 'server', dataDirSet: false } });
+      expect(lines).toHaveLength(2);
+      expect(existsSync(file)).toBe(false);
+
+      // A token from the environment is not echoed into the log.
+      await announceSetupLink({ ...t.deps, logger, config: { ...t.config, setupToken: 'from-the-environment-123' } });
+      expect(JSON.stringify(lines[2])).not.toContain('from-the-environment-123');
+      expect(lines[2]!.msg).toContain('EDICTUM_SETUP_TOKEN');
+    } finally {
+      await t.close();
     }
   });
 

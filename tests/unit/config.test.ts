@@ -12,6 +12,20 @@ describe('configuration', () => {
     expect(c.signingKeySecret).toBeUndefined();
   });
 
+  it('listens on loopback in embedded mode and on every interface in server mode, unless told', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ EDICTUM_DATABASE_URL: 'postgresql://x@db/e' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '::', EDICTUM_HOST: '192.0.2.1' }).host).toBe('192.0.2.1');
+  });
+
+  it('knows whether the data dir was given, and takes a setup token for automated installs', () => {
+    expect(loadConfig({}).dataDirSet).toBe(false);
+    expect(loadConfig({ EDICTUM_DATA_DIR: '/data' })).toMatchObject({ dataDir: '/data', dataDirSet: true });
+    expect(loadConfig({ EDICTUM_SETUP_TOKEN: 'a-token-of-20-chars!' }).setupToken).toBe('a-token-of-20-chars!');
+    expect(() => loadConfig({ EDICTUM_SETUP_TOKEN: 'has a space in it ....' })).toThrow(/EDICTUM_SETUP_TOKEN: must be printable ASCII/);
+  });
+
   it('falls back to DATABASE_URL and REDIS_URL and normalises the reference URL form', () => {
     const c = loadConfig({ DATABASE_URL: 'postgresql+asyncpg://u@h/db', REDIS_URL: 'redis://r:6379' });
     expect(c.storage).toBe('server');
