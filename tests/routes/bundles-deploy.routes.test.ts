@@ -75,7 +75,8 @@ describe('deploy', () => {
       expect(push).toMatchObject({ tenantId: a.tenantId, env: 'staging', bundleName: 'svc', type: 'contract_update' });
       expect(push.agentId).toBeUndefined();
       const cur = await current(t, { cookie: a.cookie }, 'svc', 'staging');
-      expect(push.data).toEqual({
+      const { _ruleset: ruleset, ...oldGeneration } = push.data as Record<string, unknown> & { _ruleset: { revision_hash: string } };
+      expect(oldGeneration).toEqual({
         type: 'contract_update',
         bundle_name: 'svc',
         version: 2,
@@ -85,9 +86,11 @@ describe('deploy', () => {
         public_key: cur.public_key,
         yaml_bytes: cur.yaml_bytes,
       });
+      // The same message carries the Ruleset rendering for current-generation streams (decision 16).
+      expect(Object.keys(ruleset).sort()).toEqual(['revision_hash', 'signature', 'signature_hex', 'yaml_bytes']);
       const dash = bus.messages.filter((m) => m.topic === 'dashboard' && m.data.version === 2);
       expect(dash.map((m) => m.type)).toEqual(['contract_update', 'bundle_deployed']);
-      expect(dash[0]!.data).toEqual(push.data);
+      expect(dash[0]!.data).toEqual({ ...oldGeneration, ruleset_revision_hash: ruleset.revision_hash });
       expect(dash[1]!.data).toEqual({
         type: 'bundle_deployed',
         bundle_name: 'svc',

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal, TestApp } from '../helpers/test-app.js';
 import { bundleYaml, createStreamApp } from '../helpers/stream-kit.js';
@@ -114,6 +115,27 @@ describe('current-generation SDK protocol (/v1)', () => {
       expect(cb).toMatch(/^kind: ContractBundle$/m);
       expect(cb).toMatch(/effect: approve/);
       expect(cb).toMatch(/timeout_effect: allow/);
+    });
+
+    it('re-signs both renderings on key rotation, and renders rows stored before renderings existed', async () => {
+      const up = await upload(bundleYaml('cur-rot', 'r'));
+      await deploy('cur-rot', up.version);
+      // A row from before this release: no Ruleset columns.
+      await t.deps.database.db.execute(
+        sql`UPDATE bundles SET ruleset_bytes = NULL, ruleset_revision_hash = NULL, ruleset_signature = NULL, ruleset_signing_key_id = NULL WHERE name = 'cur-rot'`,
+      );
+      const healed = (await agentGet('/v1/rulesets/cur-rot/current')).json() as { yaml: string; signature: string; revision_hash: string };
+      expect(healed.revision_hash).toBe(up.ruleset_revision_hash);
+      expect(verifiesAs('py', Buffer.from(healed.yaml), healed.signature, publicKey)).toBe(true);
+      const rot = await t.request({ method: 'POST', url: '/api/v1/settings/rotate-signing-key', cookie: admin.cookie });
+      expect(rot.statusCode, rot.body).toBe(201);
+      const newKey = (rot.json() as { public_key: string }).public_key;
+      const after = (await agentGet('/v1/rulesets/cur-rot/current')).json() as { yaml: string; signature: string; public_key: string };
+      expect(after.public_key).toBe(newKey);
+      expect(verifiesAs('go', Buffer.from(after.yaml), after.signature, newKey)).toBe(true);
+      const old = (await agentGet('/api/v1/bundles/cur-rot/current?env=production')).json() as { yaml_bytes: string; signature: string };
+      expect(verifiesAs('py', Buffer.from(old.yaml_bytes, 'base64'), old.signature, newKey)).toBe(true);
+      publicKey = newKey;
     });
 
     it('refuses at upload what cannot be rendered for both generations, naming it', async () => {

@@ -193,5 +193,7 @@ contracts:
     expect(parse(canonical.text).contracts[0].then.effect).toBe('deny');
     expect(rulesetOf(rs, 'ruleset', canonical.text)).toEqual({ ok: true, text: rs });
     expect(detectFormat('kind: Other\n')).toBeNull();
+    expect(detectFormat('{apiVersion: edictum/v1, kind: Ruleset}\n')).toBe('ruleset');
+    expect(detectFormat('kind: "ContractBundle" # old\n')).toBe('contract_bundle');
   });
 });

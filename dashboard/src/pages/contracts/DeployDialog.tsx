@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { deployBundle, getBundleYaml, useDeployments } from '../../api/bundles';
+import { deployBundle, getBundleYaml, useBundleVersions, useDeployments } from '../../api/bundles';
 import { errorMessage } from '../../api/client';
 import { useQuery, useQueryClient } from '../../api/query';
 import { EnvBadge } from '../../components/EnvBadge';
@@ -35,6 +35,7 @@ export function DeployDialog({ bundle, versions, initialVersion, onClose, onDepl
   const toast = useToast();
 
   const running = current.get(env.trim()) ?? null;
+  const meta = useBundleVersions(bundle).data?.find((b) => b.version === version);
   const target = useQuery(`bundles:yaml:${bundle}:${version}`, () => getBundleYaml(bundle, version));
   const base = useQuery(`bundles:yaml:${bundle}:${running?.bundle_version ?? 0}`, () => getBundleYaml(bundle, running!.bundle_version), { enabled: !!running });
 
@@ -116,6 +117,13 @@ export function DeployDialog({ bundle, versions, initialVersion, onClose, onDepl
                   <>nothing from this bundle yet → <strong>v{version}</strong> (first deploy here)</>
                 )}
               </p>
+              {meta && (
+                <p className="text-xs text-slate-500" data-testid="deploy-generations">
+                  {meta.ruleset_revision_hash
+                    ? 'Both SDK generations get it: kind: ContractBundle on /api/v1 and kind: Ruleset on /v1, each with its own hash and signature.'
+                    : 'Pre-rename SDKs (/api/v1) get it; the kind: Ruleset rendering for current SDKs (/v1) is made at deploy if this version can be rendered (docs/agents.md).'}
+                </p>
+              )}
               {same ? (
                 <p className="text-amber-700 dark:text-amber-400">v{version} already runs here. Deploying again re-signs and re-sends it to connected agents.</p>
               ) : summary ? (
