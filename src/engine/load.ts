@@ -2,7 +2,8 @@
 import type { BundleProblem, CompiledBundle, EvaluateOptions, EvaluationInput, LoadOptions, LoadResult, Sdk, Verdict } from './engine.js';
 import type { CompiledState } from './compiled.js';
 import { compileLayer, mergeLayers, sha256Hex, type Layer } from './compile.js';
-import { Problems, type Loc } from './problems.js';
+import { Problems, formatPath, type Loc } from './problems.js';
+import { isRuleset, rulesetAsContractBundle, rulesetLoc } from './ruleset.js';
 import { parseSource } from './yaml-source.js';
 import { DEFAULT_DEADLINE_MS, errorVerdict, runEvaluation } from './evaluate.js';
 
@@ -46,9 +47,24 @@ function compileAll(inputs: Input[], sdk: Sdk, strict: boolean): Attempt {
         return;
       }
     } else hashes.push(sha256Hex(JSON.stringify(value) ?? ''));
+    let extra: BundleProblem[] = [];
+    let rename = (list: (BundleProblem & { loc: Loc })[]): BundleProblem[] => list;
+    if (isRuleset(value)) {
+      // The current generation's words (sdk-contract-v2.md 3); problems keep the Ruleset's paths.
+      const mapped = rulesetAsContractBundle(value);
+      value = mapped.doc;
+      const prefix: Loc = i === 0 ? [] : ['compose', i - 1];
+      const at = (loc: Loc): Loc => [...prefix, ...rulesetLoc(loc.slice(prefix.length))];
+      rename = (list) => list.map((q) => ({ ...q, loc: at(q.loc), path: formatPath(at(q.loc)) }));
+      extra = mapped.problems.map((q) => {
+        const loc = [...prefix, ...q.loc];
+        return { loc, path: formatPath(loc), message: q.message, line: null, severity: 'error' as const, rule: 'ruleset-words' };
+      });
+    }
     const layer = compileLayer(value, sdk, strict, problems);
-    errors.push(...withLines(problems.errors, lineOf));
-    warnings.push(...withLines(problems.warnings, lineOf));
+    errors.push(...withLines([...extra, ...rename(problems.errors)], lineOf));
+    warnings.push(...withLines(rename(problems.warnings), lineOf));
+    if (extra.length > 0) return;
     if (layer) layers.push(layer);
   });
   if (errors.length > 0 || layers.length !== inputs.length) return { state: null, errors, warnings };

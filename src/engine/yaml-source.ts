@@ -9,6 +9,28 @@ import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { Sdk } from './engine.js';
 import type { Loc, Problems } from './problems.js';
 
+/**
+ * The yaml package's 1.1 schema reads more plain scalars as numbers than PyYAML's resolver does
+ * (the Python SDK's reader): `e0`, `1e5`, `.` and `09` are numbers there and strings in PyYAML,
+ * so an id like `e0` would wrongly be refused. Its float and decimal-int tests are replaced by
+ * PyYAML 6's (`resolver.py`); sexagesimal numbers (`1:20`) stay strings here, a PyYAML oddity
+ * no bundle relies on.
+ */
+const PY_FLOAT = /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)$/;
+const PY_FLOAT_EXP = /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)[eE][-+][0-9]+$/;
+const PY_INT = /^[-+]?(?:0|[1-9][0-9_]*)$/;
+type ScalarTag = { tag: string; format?: string; test?: RegExp };
+function pyyamlScalars<T>(tags: T[]): T[] {
+  return tags.map((t) => {
+    const s = t as unknown as ScalarTag;
+    if (!(s.test instanceof RegExp)) return t;
+    if (s.tag === 'tag:yaml.org,2002:float' && s.format === 'EXP') return { ...s, test: PY_FLOAT_EXP } as T;
+    if (s.tag === 'tag:yaml.org,2002:float' && s.format === undefined && !s.test.source.includes('inf')) return { ...s, test: PY_FLOAT } as T;
+    if (s.tag === 'tag:yaml.org,2002:int' && s.format === undefined) return { ...s, test: PY_INT } as T;
+    return t;
+  });
+}
+
 export const MAX_BUNDLE_BYTES = 1_048_576;
 /** Alias expansion budget per anchor handed to yaml's toJS. */
 const MAX_ALIAS_COUNT = 100;
@@ -94,6 +116,7 @@ export function parseSource(text: string, sdk: Sdk, problems: Problems): ParsedS
       version: sdk === 'python' ? '1.1' : '1.2',
       schema: sdk === 'python' ? 'yaml-1.1' : 'core',
       merge: sdk === 'python',
+      ...(sdk === 'python' ? { customTags: pyyamlScalars } : {}),
       lineCounter: lines,
       prettyErrors: false,
       uniqueKeys: true,

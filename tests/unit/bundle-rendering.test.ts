@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { canonicalOf, detectFormat, renderBundle, rulesetOf } from '../../src/modules/bundles/bundle-rendering.js';
 import { validateBundleYaml } from '../../src/modules/bundles/bundle-validation.js';
+import { evaluate, loadBundle, type Verdict } from '../../src/engine/engine.js';
 
 /**
  * The mapping table of sdk-contract-v2.md section 3, written a second time on plain data (not on
@@ -36,8 +37,10 @@ function expectedRuleset(cb: Obj): Obj {
   return out;
 }
 
-const id = fc.stringMatching(/^[a-z][a-z0-9_-]{0,12}$/);
-const message = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 .,:{}-]{0,40}$/);
+// YAML 1.1 (the Python SDK's reading) takes y/n/yes/no/on/off as booleans: not an id or a name.
+const YAML11_WORDS = new Set(['y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false', 'null']);
+const id = fc.stringMatching(/^[a-z][a-z0-9_-]{0,12}$/).filter((w) => !YAML11_WORDS.has(w));
+const message = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 .,:{}-]{0,40}$/).filter((w) => !YAML11_WORDS.has(w.toLowerCase()));
 const when = fc.constantFrom<Obj>(
   { 'args.path': { ends_with: '.env' } },
   { any: [{ 'args.amount': { gt: 500 } }, { 'tool.name': { equals: 'deny' } }] },
@@ -78,7 +81,7 @@ const contract = fc.oneof(
 const bundle = fc
   .uniqueArray(contract, { minLength: 1, maxLength: 8, selector: (c) => c.id })
   .chain((contracts) =>
-    fc.record({ mode: fc.constantFrom('enforce', 'observe'), name: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/) }).map(({ mode, name }): Obj => ({
+    fc.record({ mode: fc.constantFrom('enforce', 'observe'), name: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/).filter((w) => !YAML11_WORDS.has(w)) }).map(({ mode, name }): Obj => ({
       apiVersion: 'edictum/v1',
       kind: 'ContractBundle',
       metadata: { name, description: 'generated: effect deny approve' },
@@ -115,9 +118,79 @@ describe('bundle rendering (ContractBundle <-> Ruleset)', () => {
     );
   });
 
-  // TODO(lead, after merging h-engine): add the property "the contract engine's evaluator gives the
-  // same verdict on both renderings" (issue 11, Tests): compile the ContractBundle and the Ruleset
-  // rendering of each generated bundle with src/engine and compare verdicts on generated calls.
+  it('the engine gives the same verdict on both renderings, for either SDK (fast-check)', () => {
+    const call = fc.record({
+      tool: fc.constantFrom('read_file', 'refund', 'send_email'),
+      args: fc.record({
+        path: fc.constantFrom('/work/a.txt', '/etc/.env', 'notes.env', '/work/sub/x'),
+        amount: fc.integer({ min: 0, max: 1000 }),
+        mode: fc.constantFrom('deny', 'approve', 'read'),
+      }),
+      result: fc.option(fc.constantFrom('all fine', 'the secret is 42'), { nil: undefined }),
+      session: fc.record({ attempts: fc.integer({ min: 0, max: 600 }), tool_calls: fc.integer({ min: 0, max: 600 }) }),
+    });
+    const summary = (v: Verdict) => ({
+      outcome: v.outcome,
+      phase: v.phase,
+      decidingContract: v.decidingContract,
+      message: v.message,
+      policyError: v.policyError,
+      observed: v.observed,
+      approval: v.approval,
+      output: v.output,
+      dryRun: v.dryRun,
+    });
+    fc.assert(
+      fc.property(bundle, fc.array(call, { minLength: 1, maxLength: 5 }), (obj, calls) => {
+        const text = stringify(obj);
+        const rs = renderBundle(text, 'contract_bundle', 'ruleset');
+        if (!rs.ok) throw new Error(JSON.stringify(rs.problems));
+        for (const sdk of ['python', 'typescript'] as const) {
+          const a = loadBundle(text, { sdk });
+          const b = loadBundle(rs.text, { sdk });
+          if (!a.ok) throw new Error(JSON.stringify(a.errors));
+          if (!b.ok) throw new Error(JSON.stringify(b.errors));
+          for (const c of calls) {
+            expect(summary(evaluate(b.bundle, c, { sdk }))).toEqual(summary(evaluate(a.bundle, c, { sdk })));
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('the engine reads a Ruleset in its own words and names its paths', () => {
+    const ok = loadBundle(`apiVersion: edictum/v1
+kind: Ruleset
+metadata: { name: words }
+defaults: { mode: enforce }
+rules:
+  - id: ask-refunds
+    type: pre
+    tool: refund
+    when: { args.amount: { gt: 500 } }
+    then: { action: ask, message: "needs a human", timeout: 60, timeout_action: allow }
+`);
+    if (!ok.ok) throw new Error(JSON.stringify(ok.errors));
+    const v = evaluate(ok.bundle, { tool: 'refund', args: { amount: 900 } });
+    expect(v.outcome).toBe('approval_required');
+    expect(v.approval).toEqual({ timeoutSeconds: 60, timeoutEffect: 'allow' });
+    const bad = loadBundle(`apiVersion: edictum/v1
+kind: Ruleset
+metadata: { name: words }
+defaults: { mode: enforce }
+rules:
+  - id: old-word
+    type: pre
+    tool: refund
+    when: { args.amount: { gt: 500 } }
+    then: { effect: deny, message: "no" }
+`);
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.errors.map((e) => e.path)).toContain('rules[0].then.effect');
+    expect(bad.errors.find((e) => e.path === 'rules[0].then.effect')?.line).toBe(10);
+  });
 
   it('keeps comments, quoting and untouched values (a `deny` inside `when` stays `deny`)', () => {
     const text = `# support bundle
