@@ -15,7 +15,7 @@ contracts:
 `;
 
 describe('YAML 1.1 scalars as PyYAML resolves them', () => {
-  it.each(['e0', '1e5', '09', 'E5', '.', '+.5'])('%s is a string, so a valid id', (id) => {
+  it.each(['e0', '1e5', '09', '1e-5', '0e0'])('%s is a string, so a valid id', (id) => {
     const r = loadBundle(bundleWithId(id), { sdk: 'python' });
     expect(r.ok, JSON.stringify(r.ok ? null : r.errors)).toBe(true);
   });
