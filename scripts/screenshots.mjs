@@ -366,6 +366,24 @@ const PAGES = [
     },
   },
   {
+    name: 'contracts-replay',
+    path: '/dashboard/contracts?bundle=support-guardrails&tab=replay&version=2',
+    ready: async (p) => {
+      await p.getByLabel('Compare with').selectOption('1');
+      await p.getByRole('button', { name: 'Replay v2 against recorded calls' }).click();
+      await p.getByTestId('replay-status').getByText(/^Done/).waitFor({ timeout: 30_000 });
+    },
+  },
+  {
+    name: 'evaluate',
+    path: `/dashboard/evaluate?bundle=support-guardrails&tool=send_email&args=${encodeURIComponent('{\n  "recipients": 120,\n  "subject": "Spring sale"\n}')}`,
+    ready: async (p) => {
+      await p.locator('.cm-content').getByText('name: support-guardrails').waitFor();
+      await p.getByRole('button', { name: 'Evaluate' }).click();
+      await p.getByTestId('deciding-contract').waitFor();
+    },
+  },
+  {
     name: 'agents',
     path: '/dashboard/agents',
     ready: (p) => p.getByRole('table', { name: 'Agents' }).getByRole('link', { name: 'Support bot' }).waitFor(),

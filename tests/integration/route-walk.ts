@@ -25,7 +25,8 @@ export const apiRoutes = (routes: RouteInfo[]) => routes.filter((r) => r.url.sta
 /** Fill a route's path parameters from `values` (by parameter name), with safe defaults. */
 export function fillPath(url: string, values: Record<string, string> = {}): string {
   return url
-    .replace(/:([a-z_]+)/g, (_m, name: string) => encodeURIComponent(values[name] ?? defaultParam(name)))
+    // A parameter may carry a pattern (`:id(<regex>)`): the pattern goes with it.
+    .replace(/:([a-z_]+)(\([^)]*\))?/g, (_m, name: string) => encodeURIComponent(values[name] ?? defaultParam(name)))
     .replace(/\*$/, values['*'] ?? 'some-key');
 }
 

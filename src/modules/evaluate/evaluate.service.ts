@@ -1,5 +1,4 @@
 import { Buffer } from 'node:buffer';
-import { performance } from 'node:perf_hooks';
 import type { AppContext } from '../../context.js';
 import type { Sdk, Verdict } from '../../engine/engine.js';
 import { sha256Hex } from '../../platform/crypto.js';
@@ -124,7 +123,6 @@ export function createEvaluateService(ctx: AppContext, pool: EvaluationPool, lim
         ...(body.result !== undefined ? { result: body.result } : {}),
         ...(body.session ? { session: body.session } : {}),
       };
-      const started = performance.now();
       let run: { value: PlaygroundResult } | null;
       try {
         run = await pool.run<PlaygroundResult>(
@@ -140,7 +138,6 @@ export function createEvaluateService(ctx: AppContext, pool: EvaluationPool, lim
         throw unavailable('Evaluation failed unexpectedly; try again.', 'evaluate.failed');
       }
       if (!run) throw tooManyRequests('Too many concurrent evaluations. Try again shortly.', 1, 'evaluate.busy');
-      const ms = performance.now() - started;
       const primary = run.value[body.sdk];
       if (!primary) throw unavailable('Evaluation failed unexpectedly; try again.', 'evaluate.failed');
       if (!primary.load.ok || !primary.verdict) {
@@ -157,7 +154,7 @@ export function createEvaluateService(ctx: AppContext, pool: EvaluationPool, lim
         const e = run.value[s];
         return e ? [{ sdk: s, evaluation: e }] : [];
       });
-      return respond(yaml, body.sdk, primary, primary.verdict, others, ms, bundle);
+      return respond(yaml, body.sdk, primary, primary.verdict, others, primary.ms, bundle);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { evaluate, loadBundle, type BundleProblem, type CompiledBundle, type EvaluationInput, type Sdk, type Verdict } from '../../engine/engine.js';
 
 /**
@@ -15,6 +16,8 @@ export type LoadSummary =
 export interface SdkEvaluation {
   load: LoadSummary;
   verdict: Verdict | null;
+  /** Load + evaluation time in the worker (the reference's `evaluation_time_ms`; no thread start or queueing). */
+  ms: number;
 }
 
 export interface PlaygroundRequest {
@@ -32,13 +35,14 @@ export type PlaygroundResult = Partial<Record<Sdk, SdkEvaluation>>;
 export function runPlayground(req: PlaygroundRequest): PlaygroundResult {
   const out: PlaygroundResult = {};
   for (const sdk of req.sdks) {
+    const started = performance.now();
     const loaded = loadBundle(req.yaml, { sdk, ...(req.compose ? { compose: req.compose } : {}) });
     if (!loaded.ok) {
-      out[sdk] = { load: { ok: false, errors: loaded.errors, warnings: loaded.warnings }, verdict: null };
+      out[sdk] = { load: { ok: false, errors: loaded.errors, warnings: loaded.warnings }, verdict: null, ms: performance.now() - started };
       continue;
     }
     const verdict = evaluate(loaded.bundle, req.input, { sdk, deadlineMs: req.deadlineMs });
-    out[sdk] = { load: { ok: true, contractCount: loaded.bundle.contracts.length, warnings: loaded.warnings }, verdict };
+    out[sdk] = { load: { ok: true, contractCount: loaded.bundle.contracts.length, warnings: loaded.warnings }, verdict, ms: performance.now() - started };
   }
   return out;
 }

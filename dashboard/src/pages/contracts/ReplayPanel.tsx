@@ -103,6 +103,15 @@ export function ReplayPanel({ bundle, version, versions, env: envProp }: { bundl
   );
 }
 
+/** "key (n changed)" for the keys with changes, most first (the server sorts them). */
+function changedBy(rows: ReplaySummary['by_contract']): string[] {
+  return rows
+    .map((c) => ({ key: c.key, n: c.newly_denied + c.newly_allowed + c.newly_approval + c.newly_observed }))
+    .filter((c) => c.n > 0)
+    .slice(0, 6)
+    .map((c) => `${c.key} (${c.n})`);
+}
+
 function ReplayResult({ summary: s }: { summary: ReplaySummary }) {
   return (
     <div className="flex flex-col gap-3">
@@ -121,10 +130,16 @@ function ReplayResult({ summary: s }: { summary: ReplaySummary }) {
           <p className="text-xs text-slate-500">Unchanged</p>
         </li>
       </ul>
-      {s.by_contract.length > 0 && (
+      {changedBy(s.by_contract).length > 0 && (
         <p className="text-xs">
           <span className="text-slate-500">By contract: </span>
-          {s.by_contract.slice(0, 6).map((c) => `${c.key} (${c.newly_denied + c.newly_allowed + c.newly_approval + c.newly_observed})`).join(', ')}
+          {changedBy(s.by_contract).join(', ')}
+        </p>
+      )}
+      {changedBy(s.by_agent).length > 0 && (
+        <p className="text-xs">
+          <span className="text-slate-500">By agent: </span>
+          {changedBy(s.by_agent).join(', ')}
         </p>
       )}
       {KINDS.filter((k) => s.examples[k.kind].length > 0).map((k) => (
