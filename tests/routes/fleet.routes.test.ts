@@ -3,6 +3,8 @@ import type { LightMyRequestResponse } from 'fastify';
 import type { TestApp, Principal } from '../helpers/test-app.js';
 import { agentStream, createStreamApp, uploadAndDeploy } from '../helpers/stream-kit.js';
 import type { SseClient } from '../helpers/sse-client.js';
+import { postEvents, tsEvent } from '../helpers/events-fixtures.js';
+import { WAIT_MS } from '../helpers/wait.js';
 
 const locs = (res: LightMyRequestResponse) =>
   (res.json() as { detail: { loc: (string | number)[] }[] }).detail.map((d) => d.loc.join('.'));
@@ -275,6 +277,10 @@ describe('fleet routes', () => {
       revB = (await uploadAndDeploy(t, admin.cookie, 'drift-b', 'production', 'b1')).revision;
       await connect('st-current', { bundle_name: 'drift-a', policy_version: revA });
       await connect('st-drift', { bundle_name: 'drift-a', policy_version: revB });
+      // It was sent revA on connect but, as its next event says, still runs revB (it refused the
+      // push, as an agent pinning an old key would): events newer than the connection win.
+      const ev = tsEvent({ agent_id: 'st-drift', timestamp: new Date(Date.now() + 60_000).toISOString() });
+      expect((await postEvents(t, key, { events: [{ ...ev, payload: { ...ev.payload, bundle_name: 'drift-a', policy_version: revB } }] })).statusCode).toBe(200);
       await connect('st-noversion', { bundle_name: 'drift-b' });
       await connect('st-undeployed', { bundle_name: 'never-deployed', policy_version: revA });
     });
@@ -290,7 +296,16 @@ describe('fleet routes', () => {
         policy_version: revA,
       });
       expect(byId.get('st-drift')?.status).toBe('drift');
-      expect(byId.get('st-noversion')?.status).toBe('unknown');
+      // It reported no revision, then was sent revB on connect: once that delivery is recorded
+      // (batched, on any process), it is current.
+      const deadline = Date.now() + WAIT_MS;
+      let noVersion = byId.get('st-noversion')?.status;
+      while (noVersion !== 'current' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 25));
+        const again = (await t.request({ url: '/api/v1/agents/status', cookie: admin.cookie })).json() as { agents: { agent_id: string; status: string }[] };
+        noVersion = again.agents.find((a) => a.agent_id === 'st-noversion')?.status;
+      }
+      expect(noVersion).toBe('current');
       expect(byId.get('st-undeployed')?.status).toBe('unknown');
       expect(typeof (byId.get('st-current') as unknown as { connected_at: string }).connected_at).toBe('string');
     });

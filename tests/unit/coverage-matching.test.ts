@@ -94,6 +94,11 @@ describe('drift per bundle (decision 10)', () => {
     expect(driftStatus('prod', { bundle_name: 'support', policy_version: 'h-sup' }, undefined, deployed, { ...live, policyVersion: 'h-old' })).toBe('drift');
     expect(runningRevision(undefined, { env: 'prod', bundle_name: 'support', policy_version: 'h-old' }, undefined)).toMatchObject({ source: 'event', revision: 'h-old' });
     expect(runningRevision(live, undefined, undefined)).toMatchObject({ source: 'live', revision: 'h-sup' });
+    // An event newer than the connection says what the agent really runs (it refused a push).
+    const at = new Date('2026-01-01T00:00:00Z');
+    const ev = (ts: string) => ({ ts, env: 'prod', bundle_name: 'support', policy_version: 'h-old' });
+    expect(runningRevision({ ...live, connectedAt: at }, ev('2026-01-01T00:00:01.000000Z'), undefined)).toMatchObject({ source: 'event', revision: 'h-old' });
+    expect(runningRevision({ ...live, connectedAt: at }, ev('2025-12-31T23:59:59.000000Z'), undefined)).toMatchObject({ source: 'live', revision: 'h-sup' });
   });
   it('identical revisions never drift, whatever their case', () => {
     expect(compareRevisions('ABCDEF', 'abcdef')).toBe('current');

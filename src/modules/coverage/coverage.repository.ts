@@ -17,6 +17,8 @@ export interface DeployedBundle {
 
 export interface LatestEvent {
   agent_id: string;
+  /** The event's own timestamp (ISO, UTC). */
+  ts: string;
   env: string | null;
   bundle_name: string | null;
   policy_version: string | null;
@@ -48,10 +50,10 @@ export const coverageRepository = {
   latestEvents(database: Database, tenantId: string, agentIds: string[], env: string | null): Promise<LatestEvent[]> {
     if (agentIds.length === 0) return Promise.resolve([]);
     return database.rows<LatestEvent>(
-      sql`SELECT a.agent_id, l.env, l.bundle_name, l.policy_version
+      sql`SELECT a.agent_id, l.ts, l.env, l.bundle_name, l.policy_version
           FROM unnest(${sql.param(agentIds)}::text[]) AS a(agent_id)
           CROSS JOIN LATERAL (
-            SELECT e.env, e.payload->>'bundle_name' AS bundle_name, e.policy_version
+            SELECT ${iso(sql`e."timestamp"`)} AS ts, e.env, e.payload->>'bundle_name' AS bundle_name, e.policy_version
             FROM events e WHERE e.tenant_id = ${tenantId}::uuid AND e.agent_id = a.agent_id AND ${envCond(env)}
             ORDER BY e."timestamp" DESC LIMIT 1
           ) l`,

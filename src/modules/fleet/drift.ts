@@ -5,8 +5,10 @@
  * deployed last in the env").
  *
  * The revision it runs: while it holds a stream, the one on its live connection (reported on
- * connect, then each revision the console delivered on it); when offline, its newest event's
- * policy_version (the SDK stamps it on every event), else its registration's last report.
+ * connect, then each revision the console delivered on it), unless an event newer than the
+ * connection reports another (the SDK stamps the revision it enforces on every event, so an
+ * agent that refused a delivery, e.g. one pinning an old signing key, shows it); when offline,
+ * its newest event's policy_version, else its registration's last report.
  * Unknown when the bundle, the revision or a deployment of that bundle in that env is missing.
  */
 
@@ -16,9 +18,12 @@ export interface LiveRevision {
   env: string;
   bundleName: string | null;
   policyVersion: string | null;
+  connectedAt?: Date;
 }
 
 export interface EventRevision {
+  /** The event's timestamp (ISO). */
+  ts?: string;
   env: string | null;
   bundle_name: string | null;
   policy_version: string | null;
@@ -42,7 +47,11 @@ export function runningRevision(
   latest: EventRevision | undefined,
   reg: RegistrationRevision | undefined,
 ): RunningRevision {
-  if (live) return { env: live.env, bundle: live.bundleName, revision: live.policyVersion, source: 'live' };
+  if (live) {
+    const newer = latest?.policy_version && latest.ts && live.connectedAt && Date.parse(latest.ts) > live.connectedAt.getTime();
+    if (newer) return { env: live.env, bundle: live.bundleName, revision: latest.policy_version, source: 'event' };
+    return { env: live.env, bundle: live.bundleName, revision: live.policyVersion, source: 'live' };
+  }
   if (latest?.policy_version) {
     return { env: latest.env, bundle: latest.bundle_name ?? reg?.bundle_name ?? null, revision: latest.policy_version, source: 'event' };
   }

@@ -6,7 +6,8 @@ import { groupCommit } from '../stream/group-commit.js';
 import { fleetRepository, type ConnectUpsert, type RegistrationRow, type RuleRow } from './fleet.repository.js';
 import type { AgentStatusT, RegistrationT, RuleT } from './fleet.schemas.js';
 import { resolveWith } from './resolution.js';
-import { driftStatus, sameRevision } from './drift.js';
+import { driftStatus, runningRevision, sameRevision } from './drift.js';
+import { coverageRepository } from '../coverage/coverage.repository.js';
 
 export interface PatchInput {
   display_name?: string | null | undefined;
@@ -229,12 +230,16 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
         }
         return p;
       };
+      const latest = new Map(
+        (await coverageRepository.latestEvents(ctx.deps.database, tenantId, [...new Set(rows.map((r) => r.agentId))], null)).map((e) => [e.agent_id, e]),
+      );
       const agents = await Promise.all(
         rows.map(async (r): Promise<AgentStatusT> => {
           const deployed = r.bundleName ? await revisionOf(r.env, r.bundleName) : null;
+          const running = runningRevision(r, latest.get(r.agentId), undefined);
           // A current-generation agent runs the Ruleset rendering: its hash is the same deployment.
-          const runsRuleset = deployed?.ruleset != null && r.policyVersion !== null && sameRevision(r.policyVersion, deployed.ruleset);
-          const status = runsRuleset ? 'current' : driftStatus(r.policyVersion, deployed?.revision ?? null);
+          const runsRuleset = deployed?.ruleset != null && running.revision !== null && sameRevision(running.revision, deployed.ruleset);
+          const status = runsRuleset ? 'current' : driftStatus(running.revision, deployed?.revision ?? null);
           return {
             agent_id: r.agentId,
             env: r.env,
