@@ -19,7 +19,10 @@ export interface BusMessage {
   id: string;
   type: string;
   data: Record<string, unknown>;
-  /** Sent from the outbox after an outage: receivers skip what a catch-up already delivered. */
+  /**
+   * Sent from the outbox after an outage. A newer message may have overtaken it, so receivers
+   * take a late deploy or assignment as a hint and re-read the current state from the database.
+   */
   late?: true | undefined;
 }
 
@@ -64,6 +67,7 @@ export function inProcessBus(): PushBus {
 
 /** Messages kept while Redis cannot take them; past this the oldest go (catch-up covers state). */
 export const OUTBOX_MAX_MESSAGES = 10_000;
+const OUTBOX_RETRY_MS = 1_000;
 
 /**
  * Redis pub/sub. Pub/sub delivers only to subscribers connected at that moment, so an outage
@@ -140,6 +144,12 @@ export function redisBus(publisher: Redis, subscriber: Redis, onError: (err: unk
   publisher.on('ready', () => {
     if (outbox.length > 0) void flush();
   });
+  // A publish can fail after the connection is already back (its retries ran out meanwhile), so
+  // `ready` alone would leave it waiting for the next outage: retry on a timer while anything waits.
+  const retry = setInterval(() => {
+    if (outbox.length > 0 && publisher.status === 'ready') void flush();
+  }, OUTBOX_RETRY_MS);
+  retry.unref();
 
   function keep(message: BusMessage): void {
     outbox.push({ ...message, late: true });
@@ -147,6 +157,7 @@ export function redisBus(publisher: Redis, subscriber: Redis, onError: (err: unk
       outbox.shift();
       onError(new Error('push bus outbox full: the oldest message was dropped (streams catch up on resume)'));
     }
+    if (publisher.status === 'ready') void flush();
   }
 
   return {
@@ -155,7 +166,6 @@ export function redisBus(publisher: Redis, subscriber: Redis, onError: (err: unk
       // Behind a non-empty outbox a message waits its turn, so order is kept.
       if (outbox.length > 0 || flushing) {
         keep(message);
-        if (publisher.status === 'ready') await flush();
         return;
       }
       try {
@@ -176,6 +186,7 @@ export function redisBus(publisher: Redis, subscriber: Redis, onError: (err: unk
     healthy: () => subscribed && publisher.status === 'ready',
     async close() {
       closed = true;
+      clearInterval(retry);
       emitter.removeAllListeners();
       await subscriber.unsubscribe(CHANNEL).catch(() => undefined);
     },

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis } from '../../src/platform/redis.js';
 import { newMessageId, redisBus, type BusMessage, type PushBus } from '../../src/platform/push-bus.js';
 import { ADMIN_PASSWORD, login, type TestApp } from '../helpers/test-app.js';
-import { agentStream, createStreamApp, dashboardStream, data, uploadAndDeploy } from '../helpers/stream-kit.js';
+import { agentStream, createStreamApp, dashboardStream, data, marker, uploadAndDeploy } from '../helpers/stream-kit.js';
 import type { SseClient } from '../helpers/sse-client.js';
 import { pollUntil } from '../helpers/poll.js';
 import { redisServerPath, startProxy, startRedis, type CuttableProxy, type PrivateRedis } from '../faults/servers.js';
@@ -35,25 +35,42 @@ describe.runIf(haveRedisServer)('push bus outbox and resume (private redis-serve
   }
   const msg = (n: number): BusMessage => ({ topic: 'dashboard', tenantId: 't', id: newMessageId(), type: 'event_created', data: { n } });
 
-  it('delivers, in order, what was published while Redis was down, and tells subscribers they resumed', async () => {
-    const sender = bus(redis.url);
+  it('delivers everything a process published while it could not reach Redis, once it can', async () => {
+    // The sender reaches Redis through a proxy the test cuts; the receiver stays subscribed, so
+    // whatever it misses could only have been lost by the sender.
+    const proxy = await startProxy(redis.port);
+    closers.push(() => proxy.close());
+    const sender = bus(proxy.url);
     const receiver = bus(redis.url);
     const got: number[] = [];
     receiver.subscribe((m) => got.push(m.data.n as number));
-    let resumed = 0;
-    receiver.onResume(() => resumed++);
+    await pollUntil(() => sender.healthy() && receiver.healthy(), { what: 'both buses healthy' });
     await sender.publish(msg(0));
     await pollUntil(() => got.length === 1, { what: 'the first message' });
-    await pollUntil(() => sender.healthy() && receiver.healthy(), { what: 'both buses healthy' });
 
-    await redis.kill();
-    await pollUntil(() => !sender.healthy() && !receiver.healthy(), { what: 'both buses to notice' });
-    // While Redis is down: none of these may be lost or reordered.
+    proxy.cut();
+    await pollUntil(() => !sender.healthy(), { what: 'the sender to notice' });
     await Promise.all([1, 2, 3].map((n) => sender.publish(msg(n))));
-    await redis.start();
-    await pollUntil(() => got.length === 4, { timeoutMs: 20_000, what: 'the messages published during the outage' });
-    expect(got).toEqual([0, 1, 2, 3]);
-    expect(resumed).toBe(1);
+    proxy.restore();
+    await pollUntil(() => got.length >= 4, { timeoutMs: 20_000, what: 'the messages published during the outage' });
+    // A retried message may be overtaken by a later one; receivers treat late deploys and
+    // assignments as hints and re-read the state (stream.hub.ts), so only loss matters here.
+    expect([...got].sort()).toEqual([0, 1, 2, 3]);
+  });
+
+  it('tells a subscriber that lost Redis that it resumed, once it is subscribed again', async () => {
+    const proxy = await startProxy(redis.port);
+    closers.push(() => proxy.close());
+    const receiver = bus(proxy.url);
+    let resumed = 0;
+    receiver.onResume(() => resumed++);
+    await pollUntil(() => receiver.healthy(), { what: 'the receiver healthy' });
+    expect(resumed).toBe(0);
+    proxy.cut();
+    await pollUntil(() => !receiver.healthy(), { what: 'the receiver to notice' });
+    proxy.restore();
+    await pollUntil(() => resumed === 1, { timeoutMs: 20_000, what: 'the resume signal' });
+    expect(receiver.healthy()).toBe(true);
   });
 });
 
@@ -127,5 +144,41 @@ describe.runIf(haveRedisServer && process.env.TEST_DATABASE_URL)('a process that
     await dash.waitFor((e) => e.event === 'resync', 20_000);
     // Each agent got the deploy once: the catch-up sends only what differs from what it last got.
     expect(named.sdkEvents.filter((e) => e.event === 'contract_update' && data(e).revision_hash === revision)).toHaveLength(1);
+  });
+});
+
+describe('a deploy sent late from an outbox', () => {
+  it('is not sent again to an agent that already runs that revision, and still reaches one that does not', async () => {
+    const t = await createStreamApp({ redis: false });
+    const open: SseClient[] = [];
+    try {
+      const admin = await t.admin();
+      const key = await t.apiKey(admin.cookie, 'production');
+      const base = await t.listen();
+      const { revision } = await uploadAndDeploy(t, admin.cookie, 'late-bundle', 'production', 'late');
+      const current = await agentStream(base, key, { env: 'production', bundle_name: 'late-bundle', policy_version: revision }, 'late-1');
+      const behind = await agentStream(base, key, { env: 'production', bundle_name: 'late-bundle', policy_version: 'old' }, 'late-2');
+      open.push(current, behind);
+      await behind.waitFor((e) => e.event === 'contract_update');
+      const payload = { type: 'contract_update', bundle_name: 'late-bundle', revision_hash: revision };
+      await t.deps.bus.publish({
+        topic: 'agents',
+        tenantId: admin.tenantId,
+        env: 'production',
+        bundleName: 'late-bundle',
+        id: newMessageId(),
+        type: 'contract_update',
+        data: payload,
+        late: true,
+      });
+      await marker(t, admin.tenantId, current, 'production');
+      expect(current.sdkEvents.filter((e) => e.event === 'contract_update')).toHaveLength(0);
+      // The agent that was behind got it on connect; the late copy is dropped for it too now.
+      await marker(t, admin.tenantId, behind, 'production');
+      expect(behind.sdkEvents.filter((e) => e.event === 'contract_update')).toHaveLength(1);
+    } finally {
+      for (const c of open) c.close();
+      await t.close();
+    }
   });
 });

@@ -85,6 +85,7 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
     // A deploy needs no replay for a joining stream: its push on join reads the current bundle
     // after this invalidation, so it sees the deploy.
     if (m.type === 'contract_update') tracker.invalidate(m.tenantId);
+    if (m.late && (m.type === 'assignment_changed' || m.type === 'contract_update')) return routeLate(m);
     if (m.type === 'assignment_changed' && m.agentId) {
       forJoining(m.tenantId, (j) => j.agentId === m.agentId && j.missed.push(m));
       forEachAgent(m.tenantId, (c) => c.agentId === m.agentId && tracker.assignmentChanged(c, m.id, m.data));
@@ -110,9 +111,21 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
       if (!updates.has(c.dialect)) updates.set(c.dialect, updateFrameFor(c.dialect, m.id, m.data));
       const out = updates.get(c.dialect);
       if (!out) return;
-      // A deploy sent late from an outbox may already have reached this agent through a catch-up.
-      if (m.late && out.revision !== undefined && c.knownRevision === out.revision) return;
       c.deliver(out.frame, { bundle: every ? undefined : bundle, revision: out.revision });
+    });
+  }
+
+  /**
+   * A deploy or assignment sent late from an outbox (after an outage) may have been overtaken by
+   * a newer one, so its payload is not trusted: the streams it concerns re-read their target and
+   * current bundle, and get only what differs from what they run.
+   */
+  function routeLate(m: BusMessage): void {
+    forJoining(m.tenantId, (j) => (m.agentId === undefined || j.agentId === m.agentId) && (j.gap = true));
+    forEachAgent(m.tenantId, (c) => {
+      if (m.env !== undefined && c.env !== m.env) return;
+      if (m.agentId !== undefined && c.agentId !== m.agentId) return;
+      tracker.catchUp(c);
     });
   }
 
