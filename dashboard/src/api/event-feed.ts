@@ -7,6 +7,13 @@ import type { AuditEvent, EventQuery } from './types';
 
 const PAGE = 500;
 const LIVE_THROTTLE_MS = 1500;
+/**
+ * Requests one step back may make. A search page covers a bounded slice of the window and may
+ * come back empty with a cursor; one step keeps going until it finds a row or spends this many
+ * requests, then the list continues by itself while its end is in view (EventTable) or, with no
+ * rows yet, while the page is visible.
+ */
+const BURST = 6;
 
 export interface EventFeed {
   rows: AuditEvent[];
@@ -15,9 +22,71 @@ export interface EventFeed {
   loadingMore: boolean;
   error: unknown;
   hasMore: boolean;
+  /** While `hasMore`: the timestamp the list has searched back to (null when the server does not say). */
+  searchedUntil: string | null;
   loadMore: () => void;
   mergeBuffered: () => void;
   reload: () => void;
+}
+
+interface Position {
+  /** The server's cursor; null before the first page and with servers that page by time. */
+  cursor: string | null;
+  /** The oldest timestamp loaded (paging by `until` when there is no cursor). */
+  oldest: string | null;
+}
+
+interface Step extends Position {
+  fresh: AuditEvent[];
+  exhausted: boolean;
+  searchedUntil: string | null;
+}
+
+/**
+ * Pages back from `from` until a page brings a row not seen yet, the end, or `burst` requests;
+ * `onReach` hears how far back each request got (the list shows it while it searches).
+ */
+async function stepBack(
+  base: EventQuery,
+  from: Position,
+  seen: Set<string>,
+  signal: AbortSignal,
+  burst: number,
+  onReach: (searchedUntil: string | null) => void,
+): Promise<Step> {
+  const fresh: AuditEvent[] = [];
+  let { cursor, oldest } = from;
+  let searchedUntil: string | null = null;
+  for (let i = 0; i < burst && fresh.length === 0; i++) {
+    const q: EventQuery = cursor ? { ...base, cursor, limit: PAGE } : oldest ? { ...base, until: oldest, limit: PAGE } : { ...base, limit: PAGE };
+    const page = await listEvents(q, signal);
+    let added = 0;
+    for (const e of page.events) {
+      if (seen.has(e.id)) continue;
+      seen.add(e.id);
+      fresh.push(e);
+      added++;
+    }
+    oldest = page.events[page.events.length - 1]?.timestamp ?? oldest;
+    cursor = page.nextCursor;
+    searchedUntil = page.searchedUntil ?? oldest;
+    // Only a missing cursor ends the list (an empty search page with a cursor is not the end);
+    // a server without cursors pages by time and ends on a short page or one with nothing new.
+    if (!cursor && (page.events.length < PAGE || added === 0)) return { fresh, cursor, oldest, exhausted: true, searchedUntil: null };
+    if (!signal.aborted) onReach(searchedUntil);
+  }
+  return { fresh, cursor, oldest, exhausted: false, searchedUntil };
+}
+
+/** Whether the tab is shown: paging back by itself stops while it is hidden. */
+function usePageVisible(): boolean {
+  const [visible, setVisible] = useState(() => typeof document === 'undefined' || !document.hidden);
+  useEffect(() => {
+    const on = () => setVisible(!document.hidden);
+    document.addEventListener('visibilitychange', on);
+    return () => document.removeEventListener('visibilitychange', on);
+  }, []);
+  return visible;
 }
 
 export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { live: boolean }): EventFeed {
@@ -26,9 +95,11 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
   const [loading, setLoading] = useState(true);
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
-  const [cursor, setCursor] = useState<string | null>(null);
+  const [position, setPosition] = useState<Position>({ cursor: null, oldest: null });
   const [exhausted, setExhausted] = useState(false);
+  const [searchedUntil, setSearchedUntil] = useState<string | null>(null);
   const [reloadTick, setReloadTick] = useState(0);
+  const visible = usePageVisible();
 
   const ids = useRef(new Set<string>());
   const baseQuery = useRef<EventQuery>({});
@@ -39,23 +110,35 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
   const liveBusy = useRef(false);
   const newest = useRef<string | null>(null);
 
+  const apply = useCallback((step: Step) => {
+    setRows((r) => (step.fresh.length ? [...r, ...step.fresh] : r));
+    setPosition({ cursor: step.cursor, oldest: step.oldest });
+    setExhausted(step.exhausted);
+    setSearchedUntil(step.searchedUntil);
+  }, []);
+
   useEffect(() => {
     abort.current?.abort();
     const ac = new AbortController();
     abort.current = ac;
     const q = makeQueryRef.current();
     baseQuery.current = q;
+    ids.current = new Set();
     setLoading(true);
+    setLoadingMore(false);
     setError(undefined);
     setBuffered([]);
-    listEvents({ ...q, limit: PAGE }, ac.signal)
-      .then(({ events, nextCursor }) => {
+    setRows([]);
+    setPosition({ cursor: null, oldest: null });
+    setExhausted(false);
+    setSearchedUntil(null);
+    // The first page alone (the page shows as soon as it is in); an empty search page with a
+    // cursor continues below, showing how far back it has searched.
+    stepBack(q, { cursor: null, oldest: null }, ids.current, ac.signal, 1, () => undefined)
+      .then((step) => {
         if (ac.signal.aborted) return;
-        ids.current = new Set(events.map((e) => e.id));
-        newest.current = events[0]?.timestamp ?? q.since ?? null;
-        setRows(events);
-        setCursor(nextCursor);
-        setExhausted(!nextCursor && events.length < PAGE);
+        newest.current = step.fresh[0]?.timestamp ?? q.since ?? null;
+        apply(step);
         setLoading(false);
       })
       .catch((e: unknown) => {
@@ -64,29 +147,30 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
         setLoading(false);
       });
     return () => ac.abort();
-  }, [key, reloadTick]);
+  }, [key, reloadTick, apply]);
 
   const loadMore = useCallback(() => {
-    if (loading || loadingMore || exhausted || rows.length === 0) return;
-    setLoadingMore(true);
-    const oldest = rows[rows.length - 1]!;
-    // Our server pages with X-Next-Cursor; without one, step back by the oldest timestamp.
-    const q: EventQuery = cursor ? { ...baseQuery.current, cursor, limit: PAGE } : { ...baseQuery.current, until: oldest.timestamp, limit: PAGE };
+    if (loading || loadingMore || exhausted || !visible || error) return;
     const ac = abort.current;
-    listEvents(q, ac?.signal)
-      .then(({ events, nextCursor }) => {
-        if (ac?.signal.aborted) return;
-        const fresh = events.filter((e) => !ids.current.has(e.id));
-        for (const e of fresh) ids.current.add(e.id);
-        setRows((r) => [...r, ...fresh]);
-        setCursor(nextCursor);
-        setExhausted((!nextCursor && events.length < PAGE) || fresh.length === 0);
+    if (!ac) return;
+    setLoadingMore(true);
+    stepBack(baseQuery.current, position, ids.current, ac.signal, BURST, setSearchedUntil)
+      .then((step) => {
+        if (!ac.signal.aborted) apply(step);
       })
       .catch((e: unknown) => {
-        if (!ac?.signal.aborted) setError(e);
+        if (!ac.signal.aborted) setError(e);
       })
-      .finally(() => setLoadingMore(false));
-  }, [loading, loadingMore, exhausted, rows, cursor]);
+      .finally(() => {
+        if (!ac.signal.aborted) setLoadingMore(false);
+      });
+  }, [loading, loadingMore, exhausted, visible, error, position, apply]);
+
+  // Nothing found yet but the window is not done: keep searching back while the page is shown
+  // (with rows, the table asks for more when its end comes into view).
+  useEffect(() => {
+    if (rows.length === 0 && !error) loadMore();
+  }, [rows.length, error, loadMore]);
 
   const fetchNew = useCallback(() => {
     if (liveBusy.current) return;
@@ -133,5 +217,5 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
 
   const reload = useCallback(() => setReloadTick((t) => t + 1), []);
 
-  return { rows, buffered, loading, loadingMore, error, hasMore: !exhausted, loadMore, mergeBuffered, reload };
+  return { rows, buffered, loading, loadingMore, error, hasMore: !exhausted, searchedUntil: exhausted ? null : searchedUntil, loadMore, mergeBuffered, reload };
 }

@@ -6,7 +6,7 @@ import { ApiError } from '../../api/client';
 import { useQuery } from '../../api/query';
 import type { AuditEvent } from '../../api/types';
 import { HistogramLegend, VerdictHistogram } from '../../components/charts/VerdictHistogram';
-import { Button } from '../../components/ui/Button';
+import { Button, Spinner } from '../../components/ui/Button';
 import { Drawer } from '../../components/ui/Dialog';
 import { EmptyState, ErrorState, LoadingBlock, Skeleton, SkeletonRows } from '../../components/ui/Feedback';
 import { IconArrowUp, IconList, IconX } from '../../components/ui/icons';
@@ -16,6 +16,7 @@ import { useMediaQuery } from '../../lib/use-media';
 import { EventDetail } from './EventDetail';
 import { EventsToolbar } from './EventsToolbar';
 import { EventTable } from './EventTable';
+import { searchedBackTo } from './search-progress';
 import { ExportDialog } from './ExportDialog';
 import { countLoaded, FacetPanel, type FacetCounts } from './FacetPanel';
 import { activeFilterCount, applyFilters, FACETS, filtersFromParams, filtersKey, resolveRange, toQuery, withoutFacet, type EventFilters, type FacetKey, type WindowKey } from './event-filters';
@@ -81,7 +82,7 @@ export default function EventsPage() {
     ? `Counts over ${formatNumber(feed.rows.length)} loaded events`
     : facetQ.data
       ? facetQ.data.truncated
-        ? `Counts over the newest ${formatNumber(facetQ.data.scanLimit)} events of the window`
+        ? `Approximate: counts over the newest ${formatNumber(facetQ.data.scanLimit)} events of the window`
         : 'Counts over the whole time window'
       : facetQ.error
         ? 'Counts unavailable'
@@ -153,6 +154,13 @@ export default function EventsPage() {
   };
 
   const filterCount = activeFilterCount(filters);
+  // A search pages back through the window slice by slice: until it is done, say how far it got
+  // and count what it found as "so far" (never a total it does not know).
+  const searching = filters.q.trim() !== '';
+  const reach = searching && feed.hasMore ? searchedBackTo(feed.searchedUntil) : null;
+  const countText = searching
+    ? `${formatNumber(feed.rows.length)} ${feed.rows.length === 1 ? 'match' : 'matches'}${feed.hasMore ? ` so far${reach ? `, ${reach}` : ''}` : ''}`
+    : `${formatNumber(feed.rows.length)}${feed.hasMore ? '+' : ''} events`;
   const summary = `${Object.entries(filters.facets).map(([k, v]) => `${FACETS.find((f) => f.key === k)?.label}: ${(v ?? []).join(' or ')}`).join(', ') || 'All events'}${filters.q ? `, matching “${filters.q}”` : ''}, ${filters.window === 'custom' ? 'custom range' : `last ${filters.window}`}.`;
 
   const facets = <FacetPanel counts={facetCounts} note={facetNote} filters={filters} onToggle={toggleFacet} />;
@@ -166,7 +174,7 @@ export default function EventsPage() {
         <div>
           <h1 className="text-xl font-semibold tracking-tight">Events</h1>
           <p className="text-sm text-slate-600 dark:text-slate-400" aria-live="polite">
-            {feed.loading ? 'Loading…' : `${formatNumber(feed.rows.length)}${feed.hasMore ? '+' : ''} events · ${summary}`}
+            {feed.loading ? 'Loading…' : `${countText} · ${summary}`}
           </p>
         </div>
         {filterCount > 0 && (
@@ -238,6 +246,10 @@ export default function EventsPage() {
               <ErrorState error={feed.error} onRetry={feed.reload} title="Could not load events" />
             ) : feed.loading ? (
               <SkeletonRows rows={10} />
+            ) : feed.rows.length === 0 && feed.hasMore ? (
+              <div role="status" className="flex items-center justify-center gap-2 rounded-lg border border-slate-200 p-6 text-sm text-slate-500 dark:border-slate-800">
+                <Spinner className="size-4" /> No matches yet{reach ? `, ${reach}` : ''}…
+              </div>
             ) : feed.rows.length === 0 ? (
               <EmptyState
                 icon={<IconList size={24} />}
@@ -266,6 +278,7 @@ export default function EventsPage() {
                 onEndReached={feed.loadMore}
                 loadingMore={feed.loadingMore}
                 hasMore={feed.hasMore}
+                searchedUntil={searching ? feed.searchedUntil : null}
                 scrollToTopSignal={topSignal}
               />
             )}
