@@ -5,7 +5,7 @@
 import type { Route } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { SimAgent } from './agent-sim.js';
-import { testContext, trackedPage, uniqueAgentId, uniqueSuffix, useConsole } from './harness.js';
+import { testContext, trackedPage, uniqueAgentId, uniqueSuffix, useConsole, waitForLive } from './harness.js';
 
 const s = useConsole({ EDICTUM_EVENTS_SEARCH_SCAN: '40' });
 
@@ -54,6 +54,35 @@ describe('events search', () => {
     await page.getByText(/^5 matches · /).waitFor();
     // 700 events in slices of 40: the chain took about 18 requests, not one.
     expect(searches).toBeGreaterThanOrEqual(17);
+    expect(page.uncaughtErrors).toEqual([]);
+  });
+
+  test('live: "N new" is the exact count from the server at any volume; beyond 2,000 "show new" jumps to the newest and says so', async () => {
+    const env = `live-${uniqueSuffix()}`;
+    const key = await s.admin.createKey(env);
+    const agent = new SimAgent(s.server.baseUrl, key.key, uniqueAgentId('live'), env);
+    await agent.sendEvents([agent.event('seed_tool', 'call_allowed', { at: new Date(Date.now() - 60_000) })]);
+
+    const context = await testContext(s.browser, s.server.baseUrl, { session: s.admin.session });
+    const page = await trackedPage(context, 'events-live-count');
+    await page.goto(`/dashboard/events?agent=${agent.agentId}`);
+    const grid = page.getByRole('grid', { name: 'Events' });
+    await grid.getByRole('row').filter({ hasText: 'seed_tool' }).waitFor();
+    await waitForLive(page);
+
+    // 2,100 events in three batches: the count is exact, not the newest page of each poll.
+    for (const n of [1000, 1000, 100]) {
+      const at = Date.now();
+      await agent.sendEvents(Array.from({ length: n }, (_, i) => agent.event('burst_tool', 'call_allowed', { at: new Date(at - i) })));
+    }
+    const button = page.getByRole('button', { name: '2,100 new' });
+    await button.waitFor({ timeout: 20_000 });
+    // The rows are not in the browser until asked for.
+    expect(await grid.getByRole('row').filter({ hasText: 'burst_tool' }).count()).toBe(0);
+    await button.click();
+    await page.getByRole('status').filter({ hasText: /Jumped to the newest events: 2,100 had arrived since/ }).waitFor();
+    await grid.getByRole('row').filter({ hasText: 'burst_tool' }).first().waitFor();
+    await page.getByRole('button', { name: /new$/ }).waitFor({ state: 'detached' });
     expect(page.uncaughtErrors).toEqual([]);
   });
 });

@@ -1,7 +1,9 @@
-// The Events page's feed: first page, cursor paging further back, and live arrivals held in a
-// buffer (the "N new" button) so rows never shift under the reader.
+// The Events page's feed: first page, cursor paging further back, and live arrivals counted
+// (the "N new" button, an exact count from the server) so rows never shift under the reader.
+// The list is a bounded window: "show new" keeps the newest MAX_ROWS rows.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useLiveEvent, useLiveResync } from '../live/LiveProvider';
+import { countAtNewest, countNewer, fetchNewer, MERGE_LIMIT } from './event-live';
 import { listEvents } from './events';
 import type { AuditEvent, EventQuery } from './types';
 
@@ -14,10 +16,15 @@ const LIVE_THROTTLE_MS = 1500;
  * rows yet, while the page is visible.
  */
 const BURST = 6;
+/** Rows "show new" keeps (the newest); older ones are dropped and paged back in on scroll. */
+export const MAX_ROWS = 20_000;
 
 export interface EventFeed {
   rows: AuditEvent[];
-  buffered: AuditEvent[];
+  /** Events newer than the newest row shown, counted by the server (exact). */
+  newCount: number;
+  /** Set after "show new" jumped to the newest instead of merging (too many to page through). */
+  jumped: { count: number; since: string } | null;
   loading: boolean;
   loadingMore: boolean;
   error: unknown;
@@ -25,7 +32,7 @@ export interface EventFeed {
   /** While `hasMore`: the timestamp the list has searched back to (null when the server does not say). */
   searchedUntil: string | null;
   loadMore: () => void;
-  mergeBuffered: () => void;
+  showNew: () => void;
   reload: () => void;
 }
 
@@ -91,7 +98,8 @@ function usePageVisible(): boolean {
 
 export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { live: boolean }): EventFeed {
   const [rows, setRows] = useState<AuditEvent[]>([]);
-  const [buffered, setBuffered] = useState<AuditEvent[]>([]);
+  const [newCount, setNewCount] = useState(0);
+  const [jumped, setJumped] = useState<{ count: number; since: string } | null>(null);
   const [loading, setLoading] = useState(true);
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
@@ -100,6 +108,8 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
   const [searchedUntil, setSearchedUntil] = useState<string | null>(null);
   const [reloadTick, setReloadTick] = useState(0);
   const visible = usePageVisible();
+  const rowsRef = useRef(rows);
+  rowsRef.current = rows;
 
   const ids = useRef(new Set<string>());
   const baseQuery = useRef<EventQuery>({});
@@ -109,6 +119,9 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
   const liveTimer = useRef<number | null>(null);
   const liveBusy = useRef(false);
   const newest = useRef<string | null>(null);
+  /** Rows shown that share the newest timestamp (the count's `since` is inclusive). */
+  const atNewest = useRef(0);
+  const pendingJump = useRef<{ count: number; since: string } | null>(null);
 
   const apply = useCallback((step: Step) => {
     setRows((r) => (step.fresh.length ? [...r, ...step.fresh] : r));
@@ -127,17 +140,21 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
     setLoading(true);
     setLoadingMore(false);
     setError(undefined);
-    setBuffered([]);
+    setNewCount(0);
+    setJumped(pendingJump.current);
+    pendingJump.current = null;
     setRows([]);
     setPosition({ cursor: null, oldest: null });
     setExhausted(false);
     setSearchedUntil(null);
     // The first page alone (the page shows as soon as it is in); an empty search page with a
     // cursor continues below, showing how far back it has searched.
+    const startedAt = new Date().toISOString();
     stepBack(q, { cursor: null, oldest: null }, ids.current, ac.signal, 1, () => undefined)
       .then((step) => {
         if (ac.signal.aborted) return;
-        newest.current = step.fresh[0]?.timestamp ?? q.since ?? null;
+        newest.current = step.fresh[0]?.timestamp ?? q.since ?? startedAt;
+        atNewest.current = countAtNewest(step.fresh);
         apply(step);
         setLoading(false);
       })
@@ -172,35 +189,32 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
     if (rows.length === 0 && !error) loadMore();
   }, [rows.length, error, loadMore]);
 
-  const fetchNew = useCallback(() => {
-    if (liveBusy.current) return;
+  // The exact number of new events, asked of the server at most every LIVE_THROTTLE_MS.
+  const countNew = useCallback(() => {
+    const since = newest.current;
+    if (liveBusy.current || !since) return;
     liveBusy.current = true;
-    const since = newest.current ?? baseQuery.current.since;
-    listEvents({ ...baseQuery.current, since, limit: 1000 })
-      .then(({ events }) => {
-        const fresh = events.filter((e) => !ids.current.has(e.id));
-        if (fresh.length === 0) return;
-        for (const e of fresh) ids.current.add(e.id);
-        if (fresh[0] && (!newest.current || fresh[0].timestamp > newest.current)) newest.current = fresh[0].timestamp;
-        setBuffered((b) => [...fresh, ...b].sort((a, c) => c.timestamp.localeCompare(a.timestamp)));
+    const ac = abort.current;
+    countNewer(baseQuery.current, since, atNewest.current, ac?.signal)
+      .then((n) => {
+        if (!ac?.signal.aborted && newest.current === since) setNewCount(n);
       })
       .catch(() => undefined)
       .finally(() => {
         liveBusy.current = false;
       });
   }, []);
-
   useLiveEvent('event_created', () => {
     if (!opts.live || loading) return;
     if (liveTimer.current !== null) return;
     liveTimer.current = window.setTimeout(() => {
       liveTimer.current = null;
-      fetchNew();
+      countNew();
     }, LIVE_THROTTLE_MS);
   });
   // Missed event_created notices cannot be replayed: look for new rows now.
   useLiveResync(() => {
-    if (opts.live && !loading) fetchNew();
+    if (opts.live && !loading) countNew();
   });
   useEffect(
     () => () => {
@@ -209,13 +223,46 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
     [],
   );
 
-  const mergeBuffered = useCallback(() => {
-    if (buffered.length === 0) return;
-    setRows((r) => [...buffered, ...r]);
-    setBuffered([]);
-  }, [buffered]);
-
   const reload = useCallback(() => setReloadTick((t) => t + 1), []);
 
-  return { rows, buffered, loading, loadingMore, error, hasMore: !exhausted, searchedUntil: exhausted ? null : searchedUntil, loadMore, mergeBuffered, reload };
+  /**
+   * Up to MERGE_LIMIT new events: fetched (cursor paging, every one of them) and put on top, the
+   * list then cut to its newest MAX_ROWS. More than that: the list restarts at the newest event
+   * (the page says so); scrolling down pages back through everything in order, so nothing is
+   * skipped either way.
+   */
+  const showNew = useCallback(() => {
+    const since = newest.current;
+    if (!since || newCount === 0) return;
+    if (newCount > MERGE_LIMIT) {
+      pendingJump.current = { count: newCount, since };
+      reload();
+      return;
+    }
+    const ac = abort.current;
+    fetchNewer(baseQuery.current, since, ids.current, ac?.signal)
+      .then((fresh) => {
+        if (ac?.signal.aborted || fresh.length === 0) return;
+        for (const e of fresh) ids.current.add(e.id);
+        const all = [...fresh, ...rowsRef.current];
+        newest.current = all[0]!.timestamp;
+        atNewest.current = countAtNewest(all);
+        if (all.length <= MAX_ROWS) {
+          setRows(all);
+        } else {
+          const kept = all.slice(0, MAX_ROWS);
+          for (const e of all.slice(MAX_ROWS)) ids.current.delete(e.id);
+          // Continue further back from the last row kept (by time: its cursor was not issued).
+          setRows(kept);
+          setPosition({ cursor: null, oldest: kept[kept.length - 1]!.timestamp });
+          setExhausted(false);
+        }
+        setNewCount(0);
+      })
+      .catch((e: unknown) => {
+        if (!ac?.signal.aborted) setError(e);
+      });
+  }, [newCount, reload]);
+
+  return { rows, newCount, jumped, loading, loadingMore, error, hasMore: !exhausted, searchedUntil: exhausted ? null : searchedUntil, loadMore, showNew, reload };
 }

@@ -10,7 +10,7 @@ import { Button, Spinner } from '../../components/ui/Button';
 import { Drawer } from '../../components/ui/Dialog';
 import { EmptyState, ErrorState, LoadingBlock, Skeleton, SkeletonRows } from '../../components/ui/Feedback';
 import { IconArrowUp, IconList, IconX } from '../../components/ui/icons';
-import { formatNumber } from '../../lib/format';
+import { formatDateTime, formatNumber } from '../../lib/format';
 import { useStoredState } from '../../lib/theme';
 import { useMediaQuery } from '../../lib/use-media';
 import { EventDetail } from './EventDetail';
@@ -90,7 +90,7 @@ export default function EventsPage() {
 
   // Selection and the ?event= deep link (fetched on its own if it is not among loaded rows).
   const selectedId = params.get('event');
-  const inList = useMemo(() => (selectedId ? (feed.rows.find((r) => r.id === selectedId) ?? feed.buffered.find((r) => r.id === selectedId) ?? null) : null), [selectedId, feed.rows, feed.buffered]);
+  const inList = useMemo(() => (selectedId ? (feed.rows.find((r) => r.id === selectedId) ?? null) : null), [selectedId, feed.rows]);
   const [fetched, setFetched] = useState<AuditEvent | null>(null);
   const [fetchFailed, setFetchFailed] = useState(false);
   useEffect(() => {
@@ -147,7 +147,7 @@ export default function EventsPage() {
   }, [wide, selectedId, select]);
 
   const showNew = () => {
-    feed.mergeBuffered();
+    feed.showNew();
     setTopSignal((s) => s + 1);
     void hist.refetch();
     void facetQ.refetch();
@@ -235,12 +235,17 @@ export default function EventsPage() {
           </section>
 
           <div className="relative flex h-[70dvh] min-h-0 flex-col md:h-auto md:flex-1">
-            {feed.buffered.length > 0 && (
+            {feed.newCount > 0 && (
               <div className="pointer-events-none absolute inset-x-0 top-9 z-20 flex justify-center">
                 <Button size="sm" variant="primary" className="pointer-events-auto shadow-lg" onClick={showNew}>
-                  <IconArrowUp size={14} /> {formatNumber(feed.buffered.length)} new
+                  <IconArrowUp size={14} /> {formatNumber(feed.newCount)} new
                 </Button>
               </div>
+            )}
+            {feed.jumped && !feed.loading && (
+              <p role="status" className="mb-2 rounded-md border border-amber-500/40 bg-amber-500/10 px-3 py-1.5 text-xs text-amber-800 dark:text-amber-300">
+                Jumped to the newest events: {formatNumber(feed.jumped.count)} had arrived since {formatDateTime(feed.jumped.since)}. Scroll down to page back through all of them in order.
+              </p>
             )}
             {feed.error && feed.rows.length === 0 ? (
               <ErrorState error={feed.error} onRetry={feed.reload} title="Could not load events" />
