@@ -13,7 +13,11 @@
  * Each figure runs the app's own service code; the baseline is the same SQL statements run on
  * the bare driver (so ratio = layer overhead), and the target is an absolute p50.
  * Env: EVENTS_ROWS, QUERY_REPS (default 11), EXPLAIN=1 to print every plan, KEEP_DB=1 to keep
- * the generated database, BENCH_DB_NAME=<kept database> to measure it again without loading.
+ * the generated database, BENCH_DB_NAME=<database> to measure an existing one without loading:
+ * a kept one, or any console's (its busiest tenant). Agent, tool, contract and search term are
+ * found in the data and every window ends at its newest event, so the figures hold on any data;
+ * a figure whose name the data lacks is skipped, one that fails prints ERROR, none stops the run.
+ * Page loads (`page_*`) send a page's requests at once, as the browser does.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -114,7 +118,7 @@ function generate(tenantId: string, from: number, to: number, total: number): SQ
   ) y`;
 }
 
-async function load(b: Bench): Promise<{ tenantId: string }> {
+async function load(b: Bench): Promise<{ tenantId: string } | null> {
   const d = b.database;
   const [t1] = await d.rows<{ id: string }>(sql`INSERT INTO tenants (name) VALUES ('bench-main') RETURNING id`);
   const [t2] = await d.rows<{ id: string }>(sql`INSERT INTO tenants (name) VALUES ('bench-other') RETURNING id`);
@@ -175,9 +179,65 @@ async function seedDeployments(d: Database, tenantId: string): Promise<void> {
     FROM unnest(ARRAY['production', 'staging', 'dev']) e, unnest(ARRAY[1, 2]) v`);
 }
 
-async function existing(b: Bench): Promise<{ tenantId: string }> {
-  const [t] = await b.database.rows<{ id: string }>(sql`SELECT id FROM tenants WHERE name = 'bench-main'`);
-  return { tenantId: t!.id };
+/**
+ * A database this run did not seed (BENCH_DB_NAME): its 'bench-main' tenant, else the tenant with
+ * the most events (from the per-minute counts, cheap at any size); null when it has no events.
+ */
+async function existing(b: Bench): Promise<{ tenantId: string } | null> {
+  const [t] = await b.database.rows<{ id: string }>(sql`SELECT id::text AS id FROM tenants WHERE name = 'bench-main'`);
+  if (t) return { tenantId: t.id };
+  const [busiest] = await b.database.rows<{ id: string }>(
+    sql`SELECT tenant_id::text AS id FROM event_minute_counts GROUP BY 1 HAVING sum(n) > 0 ORDER BY sum(n) DESC LIMIT 1`,
+  );
+  return busiest ? { tenantId: busiest.id } : null;
+}
+
+/** Names the figures filter and search by, found in the data (any data, not only ours). */
+interface Names {
+  /** The newest event's time: every window ends here, so old data is measured like fresh data. */
+  anchor: number;
+  hotAgent: string | null;
+  rareAgent: string | null;
+  tool: string | null;
+  contract: string | null;
+  /** A fragment of a recent event's tool arguments: a search that matches some events. */
+  term: string | null;
+  midId: string | null;
+}
+
+async function discover(d: Database, tenantId: string): Promise<Names | null> {
+  const [last] = await d.rows<{ ts: string | null }>(
+    sql`SELECT to_char(max("timestamp") AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ts FROM events WHERE tenant_id = ${tenantId}::uuid`,
+  );
+  if (!last?.ts) return null;
+  // Just past the newest event, so windows ending here include it.
+  const anchor = Date.parse(last.ts) + 1;
+  // The last day before the newest event: the names the 24-hour figures will find events for.
+  const since = new Date(anchor - 86_400_000).toISOString();
+  const top = async (column: string, extra: SQL = sql`TRUE`) =>
+    d.rows<{ v: string }>(
+      sql`SELECT ${sql.raw(column)} AS v FROM events WHERE tenant_id = ${tenantId}::uuid AND "timestamp" >= ${since}::timestamptz
+          AND ${sql.raw(column)} IS NOT NULL AND ${extra} GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1000`,
+    );
+  const agents = await top('agent_id');
+  const tools = await top('tool_name');
+  const contracts = await top('decision_name');
+  const [sample] = await d.rows<{ args: string | null; id: string }>(
+    sql`SELECT (payload->'tool_args')::text AS args, id::text AS id FROM events WHERE tenant_id = ${tenantId}::uuid
+        AND "timestamp" <= ${new Date(anchor - 12 * 3_600_000).toISOString()}::timestamptz ORDER BY "timestamp" DESC LIMIT 1`,
+  );
+  // The longest word-ish run of the arguments (at least 4 characters), as someone would search it.
+  const words = (sample?.args ?? '').match(/[A-Za-z0-9_]{4,}/g) ?? [];
+  const term = words.sort((a, b) => b.length - a.length)[0]?.slice(0, 12) ?? null;
+  return {
+    anchor,
+    hotAgent: agents[0]?.v ?? null,
+    rareAgent: agents[agents.length - 1]?.v ?? null,
+    tool: tools[Math.min(7, tools.length - 1)]?.v ?? null,
+    contract: contracts[0]?.v ?? null,
+    term,
+    midId: sample?.id ?? null,
+  };
 }
 
 /** The same Database, recording every statement the service issues (text + parameters). */
@@ -187,9 +247,20 @@ function recording(database: Database, log: { sql: string; params: unknown[] }[]
 
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function figure(b: Bench, name: string, targetMs: number, run: (d: Database) => Promise<unknown>): Promise<boolean> {
+async function figure(
+  b: Bench,
+  name: string,
+  targetMs: number,
+  run: (d: Database) => Promise<unknown>,
+  parallel = false,
+): Promise<boolean> {
   const stmts: { sql: string; params: unknown[] }[] = [];
-  await run(recording(b.database, stmts)); // warm-up, and the statements for the baseline
+  try {
+    await run(recording(b.database, stmts)); // warm-up, and the statements for the baseline
+  } catch (err) {
+    process.stdout.write(`RESULT ${name} ERROR ${err instanceof Error ? err.message : String(err)}\n`);
+    return false;
+  }
   const app: number[] = [];
   const raw: number[] = [];
   for (let i = 0; i < REPS; i++) {
@@ -197,7 +268,9 @@ async function figure(b: Bench, name: string, targetMs: number, run: (d: Databas
     await run(b.database);
     app.push(performance.now() - t0);
     t0 = performance.now();
-    for (const s of stmts) await b.raw(s.sql, s.params);
+    // A page load's requests go out at once: its baseline runs their statements at once too.
+    if (parallel) await Promise.all(stmts.map((s) => b.raw(s.sql, s.params)));
+    else for (const s of stmts) await b.raw(s.sql, s.params);
     raw.push(performance.now() - t0);
   }
   const a = p50(app);
@@ -217,10 +290,16 @@ async function main(): Promise<void> {
   const b = await open();
   let ok = true;
   try {
-    const { tenantId } = process.env.BENCH_DB_NAME ? await existing(b) : await load(b);
+    const found = process.env.BENCH_DB_NAME ? await existing(b) : await load(b);
+    const names = found ? await discover(b.database, found.tenantId) : null;
+    if (!found || !names) {
+      process.stdout.write('# no events in this database: nothing to measure\n');
+      return;
+    }
+    const { tenantId } = found;
     const session: Principal = { kind: 'session', tenantId, userId: 'u', email: 'bench@example.com', isAdmin: true };
     const key: Principal = { kind: 'apiKey', tenantId, keyId: 'k', env: 'production', prefix: 'edk', agentId: null };
-    const now = Date.now();
+    const now = names.anchor;
     const ago = (ms: number) => new Date(now - ms).toISOString();
     const H = 3_600_000;
     const read = (d: Database) => createEventsReadService(d);
@@ -229,21 +308,41 @@ async function main(): Promise<void> {
       (who: Principal, hours: number, bucket: string, extra: Record<string, unknown> = {}, exact = false) =>
       (d: Database) =>
         read(d).histogram(who, HistogramQuery.parse({ since: ago(hours * H), until: ago(0), bucket_seconds: bucket, ...extra }), { exact });
-    const [mid] = await b.database.rows<{ id: string }>(sql`SELECT id::text AS id FROM events WHERE tenant_id = ${tenantId}::uuid AND "timestamp" < now() - interval '12 hours' ORDER BY "timestamp" DESC LIMIT 1`);
+    const facets = (hours: number, extra: Record<string, unknown> = {}) => (d: Database) =>
+      read(d).facets(session, FacetsQuery.parse({ since: ago(hours * H), ...extra }));
     const page1 = await read(b.database).list(session, EventsQuery.parse({ since: ago(24 * H), limit: 100 }));
-    const figures: [string, number, (d: Database) => Promise<unknown>][] = [
+    const { hotAgent, rareAgent, tool, contract, term, midId } = names;
+    process.stdout.write(
+      `# names from the data: hot agent ${hotAgent}, rare agent ${rareAgent}, tool ${tool}, contract ${contract}, search "${term}", windows end ${new Date(now).toISOString()}\n`,
+    );
+    type Fig = [string, number, (d: Database) => Promise<unknown>, boolean?];
+    /** A figure that needs a name the data may not have: left out (and said so) without it. */
+    const needs = (what: string | null, f: (v: string) => Fig): Fig[] => {
+      if (what !== null) return [f(what)];
+      process.stdout.write(`# skipped a figure: the data has no value for it\n`);
+      return [];
+    };
+    /** The Events page's first load: the list, the histogram and the facets, requested at once. */
+    const eventsPage = (hours: number, extra: Record<string, unknown>) => (d: Database) =>
+      Promise.all([
+        list({ since: ago(hours * H), limit: 500, ...extra })(d),
+        histogram(session, hours, hours > 48 ? '86400' : '1800', extra)(d),
+        facets(hours, extra)(d),
+      ]);
+    const figures: Fig[] = [
       ['events_list_24h', 100, list({ since: ago(24 * H) })],
       ['events_list_next_page', 100, list({ since: ago(24 * H), cursor: page1.nextCursor ?? undefined })],
-      ['events_list_hot_agent_24h', 100, list({ since: ago(24 * H), agent_id: 'agent-000' })],
-      ['events_list_rare_agent_7d', 100, list({ since: ago(168 * H), agent_id: 'agent-199' })],
+      ...needs(hotAgent, (a) => ['events_list_hot_agent_24h', 100, list({ since: ago(24 * H), agent_id: a })]),
+      ...needs(rareAgent, (a) => ['events_list_rare_agent_7d', 100, list({ since: ago(168 * H), agent_id: a })]),
       ['events_list_denied_7d', 100, list({ since: ago(168 * H), verdict: 'call_denied' })],
-      ['events_list_2verdicts_tool_24h', 100, list({ since: ago(24 * H), verdict: ['call_denied', 'call_would_deny'], tool_name: 'tool_7' })],
-      ['events_list_contract_30d', 100, list({ contract: 'contract-7' })],
+      ...needs(tool, (t) => ['events_list_2verdicts_tool_24h', 100, list({ since: ago(24 * H), verdict: ['call_denied', 'call_would_deny'], tool_name: t })]),
+      ...needs(contract, (c) => ['events_list_contract_30d', 100, list({ contract: c })]),
       ['events_list_api_key_no_window', 100, list({}, key)],
-      ['events_search_common_24h', 500, list({ since: ago(24 * H), q: 'report 97' })],
+      ...needs(term, (q) => ['events_search_common_24h', 500, list({ since: ago(24 * H), q })]),
       ['events_search_absent_24h', 500, list({ since: ago(24 * H), q: 'no such text' })],
-      ['events_search_by_id', 100, list({ q: mid!.id })],
-      ['events_facets_24h', 500, (d) => read(d).facets(session, FacetsQuery.parse({ since: ago(24 * H) }))],
+      ...needs(midId, (id) => ['events_search_by_id', 100, list({ q: id })]),
+      ['events_facets_24h', 500, facets(24)],
+      ...needs(term, (q) => ['events_facets_30d_search', 1000, facets(720, { q })]),
       ['events_histogram_24h', 500, histogram(session, 24, '1800')],
       ['events_histogram_7d', 2000, histogram(session, 168, '10800')],
       ['events_histogram_30d_daily', 2000, histogram(session, 720, '86400')],
@@ -253,15 +352,33 @@ async function main(): Promise<void> {
       // and what a request with an agent/tool/contract/q filter still costs.
       ['events_histogram_24h_exact', 500, histogram(session, 24, '1800', {}, true)],
       ['events_histogram_7d_exact', 2000, histogram(session, 168, '10800', {}, true)],
-      ['events_histogram_7d_hot_agent', 2000, histogram(session, 168, '10800', { agent_id: 'agent-000' })],
-      ['stats_overview', 500, (d) => createStatsService(d, () => new Date()).overview(session)],
-      ['stats_contracts_24h', 500, (d) => createStatsService(d, () => new Date()).contracts(tenantId, {})],
-      ['coverage_fleet_24h', 1000, (d) => createCoverageService(d, () => new Date()).fleetCoverage(tenantId, undefined, null)],
-      ['coverage_agent_24h', 250, (d) => createCoverageService(d, () => new Date()).agentCoverage(tenantId, 'agent-010', undefined, true)],
-      ['agent_history', 1000, (d) => agentHistory(d, tenantId, 'agent-010', 50)],
+      ...needs(hotAgent, (a) => ['events_histogram_7d_hot_agent', 2000, histogram(session, 168, '10800', { agent_id: a })]),
+      ...needs(hotAgent, (a) => ['events_histogram_30d_agent', 1000, histogram(session, 720, '86400', { agent_id: a })]),
+      ...needs(term, (q) => ['events_histogram_30d_search', 1000, histogram(session, 720, '86400', { q })]),
+      // Page loads: every request of the page at once, as the browser sends them.
+      ['page_events_24h', 1000, eventsPage(24, {}), true],
+      ...needs(term, (q) => ['page_events_30d_search', 1000, eventsPage(720, { q }), true] as Fig),
+      ...needs(hotAgent, (a) => ['page_events_30d_agent', 1000, eventsPage(720, { agent_id: a }), true] as Fig),
+      [
+        'page_overview',
+        1000,
+        (d) =>
+          Promise.all([
+            createStatsService(d, () => new Date(now)).overview(session),
+            histogram(session, 24, '3600')(d),
+            list({ limit: 100 })(d),
+          ]),
+        true,
+      ],
+      ['stats_overview', 500, (d) => createStatsService(d, () => new Date(now)).overview(session)],
+      ['stats_contracts_24h', 500, (d) => createStatsService(d, () => new Date(now)).contracts(tenantId, {})],
+      ['coverage_fleet_24h', 1000, (d) => createCoverageService(d, () => new Date(now)).fleetCoverage(tenantId, undefined, null)],
+      ...needs(hotAgent, (a) => ['coverage_agent_24h', 250, (d) => createCoverageService(d, () => new Date(now)).agentCoverage(tenantId, a, undefined, true)] as Fig),
+      ...needs(hotAgent, (a) => ['agent_history', 1000, (d) => agentHistory(d, tenantId, a, 50)] as Fig),
     ];
-    process.stdout.write(`# ${url ? 'postgres' : 'pglite'}: ${ROWS} events in the measured tenant, p50 of ${REPS} runs\n`);
-    for (const [name, target, run] of figures) ok = (await figure(b, name, target, run)) && ok;
+    const size = process.env.BENCH_DB_NAME ? 'an existing database' : `${ROWS} events in the measured tenant`;
+    process.stdout.write(`# ${url ? 'postgres' : 'pglite'}: ${size}, p50 of ${REPS} runs\n`);
+    for (const [name, target, run, parallel] of figures) ok = (await figure(b, name, target, run, parallel)) && ok;
   } finally {
     await b.close();
   }

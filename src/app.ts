@@ -10,6 +10,7 @@ import { installAuth, installAuthGuard } from './platform/auth-hook.js';
 import { createApiKeyCache } from './platform/api-key-cache.js';
 import { acceptEmptyJson, installHttpHardening } from './platform/http-hardening.js';
 import { installDashboard } from './platform/dashboard-static.js';
+import { installCompression } from './platform/compression.js';
 import { trackConnections } from './platform/connection-tracker.js';
 import { createPublisher } from './platform/publisher.js';
 import { installOpenApi } from './platform/openapi.js';
@@ -74,6 +75,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   const shutdown = installShutdownGate(app);
   installZod(app);
   await app.register(fastifyCookie);
+  await installCompression(app);
   installHttpHardening(app, deps.config);
   acceptEmptyJson(app);
   // Revoked keys leave the cache at once here (keys service) and on every other process (bus).

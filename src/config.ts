@@ -75,6 +75,7 @@ const EnvSchema = z.object({
   EDICTUM_SSE_KEEPALIVE_SECONDS: intFrom(15, 1, 110),
   EDICTUM_APPROVAL_TIMEOUT_INTERVAL_SECONDS: intFrom(10, 1, 3600),
   EDICTUM_SHUTDOWN_GRACE_SECONDS: intFrom(10, 1, 300),
+  EDICTUM_EVENTS_SEARCH_SCAN: intFrom(10_000, 10, 1_000_000),
 });
 
 export type StorageMode = 'embedded' | 'server';
@@ -116,6 +117,8 @@ export interface Config {
   sseKeepaliveSeconds: number;
   approvalTimeoutIntervalSeconds: number;
   shutdownGraceSeconds: number;
+  /** Events one free-text search request walks before it answers with a cursor (events.read-service). */
+  eventsSearchScan: number;
 }
 
 export class ConfigError extends Error {}
@@ -191,5 +194,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sseKeepaliveSeconds: e.EDICTUM_SSE_KEEPALIVE_SECONDS,
     approvalTimeoutIntervalSeconds: e.EDICTUM_APPROVAL_TIMEOUT_INTERVAL_SECONDS,
     shutdownGraceSeconds: e.EDICTUM_SHUTDOWN_GRACE_SECONDS,
+    eventsSearchScan: e.EDICTUM_EVENTS_SEARCH_SCAN,
   };
 }

@@ -9,7 +9,8 @@ export const DEFAULT_STATIC_DIR = resolve(fileURLToPath(new URL('.', import.meta
 /**
  * The built SPA at /dashboard: hashed assets cached for a year, every other /dashboard path
  * answered with index.html (no-cache) so deep links work; `/` and unknown non-API paths redirect
- * to /dashboard; unknown /api/* stays a JSON 404 (the not-found handler).
+ * to /dashboard; unknown /api/* stays a JSON 404 (the not-found handler). Assets go out
+ * precompressed (brotli, else gzip) when the build made those copies.
  */
 export async function installDashboard(app: FastifyInstance, staticDir: string | undefined): Promise<void> {
   const root = resolve(staticDir ?? DEFAULT_STATIC_DIR);
@@ -25,6 +26,9 @@ export async function installDashboard(app: FastifyInstance, staticDir: string |
       wildcard: false,
       index: false,
       decorateReply: false,
+      // dashboard/scripts/precompress.mjs writes .br and .gz next to each file at build time:
+      // sent with Content-Encoding and Vary: Accept-Encoding when the client accepts them.
+      preCompressed: true,
       setHeaders: (reply, path) => {
         if (path.includes(`${join(root, 'assets')}`)) {
           void reply.header('cache-control', 'public, max-age=31536000, immutable');

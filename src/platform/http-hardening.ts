@@ -24,7 +24,7 @@ export function installHttpHardening(app: FastifyInstance, config: Config): void
       void reply.header('access-control-allow-credentials', 'true');
       void reply.header('vary', 'Origin');
       // Response headers a cross-origin script may read (the events list's cursor, request ids).
-      void reply.header('access-control-expose-headers', 'X-Next-Cursor, X-Request-Id, Retry-After');
+      void reply.header('access-control-expose-headers', 'X-Next-Cursor, X-Searched-Until, X-Request-Id, Retry-After');
       if (request.method === 'OPTIONS') {
         void reply.header('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
         void reply.header('access-control-allow-headers', 'Content-Type, X-Requested-With, Authorization, X-Edictum-Agent-Id, Last-Event-ID');

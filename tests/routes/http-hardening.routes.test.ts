@@ -121,7 +121,7 @@ describe('HTTP hardening and the dashboard', () => {
     expect(ok.statusCode).toBe(204);
     expect(ok.headers['access-control-allow-origin']).toBe('https://ops.example.com');
     const read = await t.request({ url: '/api/v1/health', headers: { origin: 'https://ops.example.com' } });
-    expect(read.headers['access-control-expose-headers']).toBe('X-Next-Cursor, X-Request-Id, Retry-After');
+    expect(read.headers['access-control-expose-headers']).toBe('X-Next-Cursor, X-Searched-Until, X-Request-Id, Retry-After');
     const other = await t.request({ url: '/api/v1/health', headers: { origin: 'https://evil.example.com' } });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
     expect(other.headers['access-control-expose-headers']).toBeUndefined();

@@ -1,34 +1,115 @@
-// The Events page's feed: first page, cursor paging further back, and live arrivals held in a
-// buffer (the "N new" button) so rows never shift under the reader.
+// The Events page's feed: first page, cursor paging further back, and live arrivals counted
+// (the "N new" button, an exact count from the server) so rows never shift under the reader.
+// The list is a bounded window: "show new" keeps the newest MAX_ROWS rows.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useLiveEvent, useLiveResync } from '../live/LiveProvider';
+import { countAtNewest, countNewer, fetchNewer, MERGE_LIMIT } from './event-live';
 import { listEvents } from './events';
 import type { AuditEvent, EventQuery } from './types';
 
 const PAGE = 500;
 const LIVE_THROTTLE_MS = 1500;
+/**
+ * Requests one step back may make. A search page covers a bounded slice of the window and may
+ * come back empty with a cursor; one step keeps going until it finds a row or spends this many
+ * requests, then the list continues by itself while its end is in view (EventTable) or, with no
+ * rows yet, while the page is visible.
+ */
+const BURST = 6;
+/** Rows "show new" keeps (the newest); older ones are dropped and paged back in on scroll. */
+export const MAX_ROWS = 20_000;
 
 export interface EventFeed {
   rows: AuditEvent[];
-  buffered: AuditEvent[];
+  /** Events newer than the newest row shown, counted by the server (exact). */
+  newCount: number;
+  /** Set after "show new" jumped to the newest instead of merging (too many to page through). */
+  jumped: { count: number; since: string } | null;
   loading: boolean;
   loadingMore: boolean;
   error: unknown;
   hasMore: boolean;
+  /** While `hasMore`: the timestamp the list has searched back to (null when the server does not say). */
+  searchedUntil: string | null;
   loadMore: () => void;
-  mergeBuffered: () => void;
+  showNew: () => void;
   reload: () => void;
+}
+
+interface Position {
+  /** The server's cursor; null before the first page and with servers that page by time. */
+  cursor: string | null;
+  /** The oldest timestamp loaded (paging by `until` when there is no cursor). */
+  oldest: string | null;
+}
+
+interface Step extends Position {
+  fresh: AuditEvent[];
+  exhausted: boolean;
+  searchedUntil: string | null;
+}
+
+/**
+ * Pages back from `from` until a page brings a row not seen yet, the end, or `burst` requests;
+ * `onReach` hears how far back each request got (the list shows it while it searches).
+ */
+async function stepBack(
+  base: EventQuery,
+  from: Position,
+  seen: Set<string>,
+  signal: AbortSignal,
+  burst: number,
+  onReach: (searchedUntil: string | null) => void,
+): Promise<Step> {
+  const fresh: AuditEvent[] = [];
+  let { cursor, oldest } = from;
+  let searchedUntil: string | null = null;
+  for (let i = 0; i < burst && fresh.length === 0; i++) {
+    const q: EventQuery = cursor ? { ...base, cursor, limit: PAGE } : oldest ? { ...base, until: oldest, limit: PAGE } : { ...base, limit: PAGE };
+    const page = await listEvents(q, signal);
+    let added = 0;
+    for (const e of page.events) {
+      if (seen.has(e.id)) continue;
+      seen.add(e.id);
+      fresh.push(e);
+      added++;
+    }
+    oldest = page.events[page.events.length - 1]?.timestamp ?? oldest;
+    cursor = page.nextCursor;
+    searchedUntil = page.searchedUntil ?? oldest;
+    // Only a missing cursor ends the list (an empty search page with a cursor is not the end);
+    // a server without cursors pages by time and ends on a short page or one with nothing new.
+    if (!cursor && (page.events.length < PAGE || added === 0)) return { fresh, cursor, oldest, exhausted: true, searchedUntil: null };
+    if (!signal.aborted) onReach(searchedUntil);
+  }
+  return { fresh, cursor, oldest, exhausted: false, searchedUntil };
+}
+
+/** Whether the tab is shown: paging back by itself stops while it is hidden. */
+function usePageVisible(): boolean {
+  const [visible, setVisible] = useState(() => typeof document === 'undefined' || !document.hidden);
+  useEffect(() => {
+    const on = () => setVisible(!document.hidden);
+    document.addEventListener('visibilitychange', on);
+    return () => document.removeEventListener('visibilitychange', on);
+  }, []);
+  return visible;
 }
 
 export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { live: boolean }): EventFeed {
   const [rows, setRows] = useState<AuditEvent[]>([]);
-  const [buffered, setBuffered] = useState<AuditEvent[]>([]);
+  const [newCount, setNewCount] = useState(0);
+  const [jumped, setJumped] = useState<{ count: number; since: string } | null>(null);
   const [loading, setLoading] = useState(true);
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
-  const [cursor, setCursor] = useState<string | null>(null);
+  const [position, setPosition] = useState<Position>({ cursor: null, oldest: null });
   const [exhausted, setExhausted] = useState(false);
+  const [searchedUntil, setSearchedUntil] = useState<string | null>(null);
   const [reloadTick, setReloadTick] = useState(0);
+  const visible = usePageVisible();
+  const rowsRef = useRef(rows);
+  rowsRef.current = rows;
 
   const ids = useRef(new Set<string>());
   const baseQuery = useRef<EventQuery>({});
@@ -38,6 +119,16 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
   const liveTimer = useRef<number | null>(null);
   const liveBusy = useRef(false);
   const newest = useRef<string | null>(null);
+  /** Rows shown that share the newest timestamp (the count's `since` is inclusive). */
+  const atNewest = useRef(0);
+  const pendingJump = useRef<{ count: number; since: string } | null>(null);
+
+  const apply = useCallback((step: Step) => {
+    setRows((r) => (step.fresh.length ? [...r, ...step.fresh] : r));
+    setPosition({ cursor: step.cursor, oldest: step.oldest });
+    setExhausted(step.exhausted);
+    setSearchedUntil(step.searchedUntil);
+  }, []);
 
   useEffect(() => {
     abort.current?.abort();
@@ -45,17 +136,26 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
     abort.current = ac;
     const q = makeQueryRef.current();
     baseQuery.current = q;
+    ids.current = new Set();
     setLoading(true);
+    setLoadingMore(false);
     setError(undefined);
-    setBuffered([]);
-    listEvents({ ...q, limit: PAGE }, ac.signal)
-      .then(({ events, nextCursor }) => {
+    setNewCount(0);
+    setJumped(pendingJump.current);
+    pendingJump.current = null;
+    setRows([]);
+    setPosition({ cursor: null, oldest: null });
+    setExhausted(false);
+    setSearchedUntil(null);
+    // The first page alone (the page shows as soon as it is in); an empty search page with a
+    // cursor continues below, showing how far back it has searched.
+    const startedAt = new Date().toISOString();
+    stepBack(q, { cursor: null, oldest: null }, ids.current, ac.signal, 1, () => undefined)
+      .then((step) => {
         if (ac.signal.aborted) return;
-        ids.current = new Set(events.map((e) => e.id));
-        newest.current = events[0]?.timestamp ?? q.since ?? null;
-        setRows(events);
-        setCursor(nextCursor);
-        setExhausted(!nextCursor && events.length < PAGE);
+        newest.current = step.fresh[0]?.timestamp ?? q.since ?? startedAt;
+        atNewest.current = countAtNewest(step.fresh);
+        apply(step);
         setLoading(false);
       })
       .catch((e: unknown) => {
@@ -64,59 +164,57 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
         setLoading(false);
       });
     return () => ac.abort();
-  }, [key, reloadTick]);
+  }, [key, reloadTick, apply]);
 
   const loadMore = useCallback(() => {
-    if (loading || loadingMore || exhausted || rows.length === 0) return;
-    setLoadingMore(true);
-    const oldest = rows[rows.length - 1]!;
-    // Our server pages with X-Next-Cursor; without one, step back by the oldest timestamp.
-    const q: EventQuery = cursor ? { ...baseQuery.current, cursor, limit: PAGE } : { ...baseQuery.current, until: oldest.timestamp, limit: PAGE };
+    if (loading || loadingMore || exhausted || !visible || error) return;
     const ac = abort.current;
-    listEvents(q, ac?.signal)
-      .then(({ events, nextCursor }) => {
-        if (ac?.signal.aborted) return;
-        const fresh = events.filter((e) => !ids.current.has(e.id));
-        for (const e of fresh) ids.current.add(e.id);
-        setRows((r) => [...r, ...fresh]);
-        setCursor(nextCursor);
-        setExhausted((!nextCursor && events.length < PAGE) || fresh.length === 0);
+    if (!ac) return;
+    setLoadingMore(true);
+    stepBack(baseQuery.current, position, ids.current, ac.signal, BURST, setSearchedUntil)
+      .then((step) => {
+        if (!ac.signal.aborted) apply(step);
       })
       .catch((e: unknown) => {
-        if (!ac?.signal.aborted) setError(e);
+        if (!ac.signal.aborted) setError(e);
       })
-      .finally(() => setLoadingMore(false));
-  }, [loading, loadingMore, exhausted, rows, cursor]);
+      .finally(() => {
+        if (!ac.signal.aborted) setLoadingMore(false);
+      });
+  }, [loading, loadingMore, exhausted, visible, error, position, apply]);
 
-  const fetchNew = useCallback(() => {
-    if (liveBusy.current) return;
+  // Nothing found yet but the window is not done: keep searching back while the page is shown
+  // (with rows, the table asks for more when its end comes into view).
+  useEffect(() => {
+    if (rows.length === 0 && !error) loadMore();
+  }, [rows.length, error, loadMore]);
+
+  // The exact number of new events, asked of the server at most every LIVE_THROTTLE_MS.
+  const countNew = useCallback(() => {
+    const since = newest.current;
+    if (liveBusy.current || !since) return;
     liveBusy.current = true;
-    const since = newest.current ?? baseQuery.current.since;
-    listEvents({ ...baseQuery.current, since, limit: 1000 })
-      .then(({ events }) => {
-        const fresh = events.filter((e) => !ids.current.has(e.id));
-        if (fresh.length === 0) return;
-        for (const e of fresh) ids.current.add(e.id);
-        if (fresh[0] && (!newest.current || fresh[0].timestamp > newest.current)) newest.current = fresh[0].timestamp;
-        setBuffered((b) => [...fresh, ...b].sort((a, c) => c.timestamp.localeCompare(a.timestamp)));
+    const ac = abort.current;
+    countNewer(baseQuery.current, since, atNewest.current, ac?.signal)
+      .then((n) => {
+        if (!ac?.signal.aborted && newest.current === since) setNewCount(n);
       })
       .catch(() => undefined)
       .finally(() => {
         liveBusy.current = false;
       });
   }, []);
-
   useLiveEvent('event_created', () => {
     if (!opts.live || loading) return;
     if (liveTimer.current !== null) return;
     liveTimer.current = window.setTimeout(() => {
       liveTimer.current = null;
-      fetchNew();
+      countNew();
     }, LIVE_THROTTLE_MS);
   });
   // Missed event_created notices cannot be replayed: look for new rows now.
   useLiveResync(() => {
-    if (opts.live && !loading) fetchNew();
+    if (opts.live && !loading) countNew();
   });
   useEffect(
     () => () => {
@@ -125,13 +223,46 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
     [],
   );
 
-  const mergeBuffered = useCallback(() => {
-    if (buffered.length === 0) return;
-    setRows((r) => [...buffered, ...r]);
-    setBuffered([]);
-  }, [buffered]);
-
   const reload = useCallback(() => setReloadTick((t) => t + 1), []);
 
-  return { rows, buffered, loading, loadingMore, error, hasMore: !exhausted, loadMore, mergeBuffered, reload };
+  /**
+   * Up to MERGE_LIMIT new events: fetched (cursor paging, every one of them) and put on top, the
+   * list then cut to its newest MAX_ROWS. More than that: the list restarts at the newest event
+   * (the page says so); scrolling down pages back through everything in order, so nothing is
+   * skipped either way.
+   */
+  const showNew = useCallback(() => {
+    const since = newest.current;
+    if (!since || newCount === 0) return;
+    if (newCount > MERGE_LIMIT) {
+      pendingJump.current = { count: newCount, since };
+      reload();
+      return;
+    }
+    const ac = abort.current;
+    fetchNewer(baseQuery.current, since, ids.current, ac?.signal)
+      .then((fresh) => {
+        if (ac?.signal.aborted || fresh.length === 0) return;
+        for (const e of fresh) ids.current.add(e.id);
+        const all = [...fresh, ...rowsRef.current];
+        newest.current = all[0]!.timestamp;
+        atNewest.current = countAtNewest(all);
+        if (all.length <= MAX_ROWS) {
+          setRows(all);
+        } else {
+          const kept = all.slice(0, MAX_ROWS);
+          for (const e of all.slice(MAX_ROWS)) ids.current.delete(e.id);
+          // Continue further back from the last row kept (by time: its cursor was not issued).
+          setRows(kept);
+          setPosition({ cursor: null, oldest: kept[kept.length - 1]!.timestamp });
+          setExhausted(false);
+        }
+        setNewCount(0);
+      })
+      .catch((e: unknown) => {
+        if (!ac?.signal.aborted) setError(e);
+      });
+  }, [newCount, reload]);
+
+  return { rows, newCount, jumped, loading, loadingMore, error, hasMore: !exhausted, searchedUntil: exhausted ? null : searchedUntil, loadMore, showNew, reload };
 }

@@ -6,11 +6,13 @@ export interface EventPage {
   events: AuditEvent[];
   /** X-Next-Cursor; null when the server has nothing older (or does not page) */
   nextCursor: string | null;
+  /** X-Searched-Until: how far back this page has looked (a search page may be empty and still move it). */
+  searchedUntil: string | null;
 }
 
 export async function listEvents(q: EventQuery, signal?: AbortSignal): Promise<EventPage> {
   const { data, headers } = await apiWithHeaders<AuditEvent[]>('/events', { query: { ...q }, signal });
-  return { events: data ?? [], nextCursor: headers.get('X-Next-Cursor') };
+  return { events: data ?? [], nextCursor: headers.get('X-Next-Cursor'), searchedUntil: headers.get('X-Searched-Until') };
 }
 
 export interface HistogramQuery extends Omit<EventQuery, 'limit' | 'cursor'> {
@@ -62,10 +64,16 @@ export async function fetchAllEvents(q: EventQuery, onProgress: (n: number) => v
       fresh++;
     }
     onProgress(out.length);
-    if (out.length >= cap || fresh === 0) break;
+    if (out.length >= cap) break;
+    // A search page may be empty and still carry a cursor (the server walks a bounded slice per
+    // request): only a missing cursor ends it. Without cursors (a server that pages by time),
+    // a short page or one with nothing new is the end.
     if (page.nextCursor) cursor = page.nextCursor;
-    else if (page.events.length < 1000) break;
-    else until = page.events[page.events.length - 1]!.timestamp;
+    else if (page.events.length < 1000 || fresh === 0) break;
+    else {
+      cursor = null;
+      until = page.events[page.events.length - 1]!.timestamp;
+    }
   }
   return out.slice(0, cap);
 }

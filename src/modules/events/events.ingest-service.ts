@@ -10,6 +10,7 @@ import {
   MAX_PAYLOAD_DEPTH,
   PayloadTooDeep,
 } from './events.canonical.js';
+import { createPartitionGuard } from './events.partitions.js';
 import { eventsRepository, type PreparedEvent } from './events.repository.js';
 import type { AgentManifestT, EventInT, IngestBodyT } from './events.schemas.js';
 
@@ -86,6 +87,7 @@ function manifestDocument(m: AgentManifestT, at: Date): Record<string, unknown> 
 export function createIngestService(ctx: AppContext) {
   const { database } = ctx.deps;
   const gate = new InFlightGate(MAX_INGESTS_IN_FLIGHT);
+  const partitions = createPartitionGuard(database, ctx.deps.now);
   return {
     gate,
     /** Back-pressure before the body is read: in-flight cap first (no I/O), then the tenant's rate. */
@@ -112,6 +114,8 @@ export function createIngestService(ctx: AppContext) {
       const manifest = body.agent_manifest ?? null;
       const now = ctx.deps.now();
       const doc = manifest ? manifestDocument(manifest, now) : null;
+      // A month seen for the first time gets its partition before its rows arrive (backfill).
+      await partitions.ensureMonths(rows);
       const accepted =
         manifest && doc
           ? await database.db.transaction(async (tx) => {

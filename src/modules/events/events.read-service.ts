@@ -14,7 +14,7 @@ import {
   type HistogramQueryT,
 } from './events.schemas.js';
 
-/** Events a free-text search walks per request; the cursor carries the search further back. */
+/** Events a free-text search walks per request by default (EDICTUM_EVENTS_SEARCH_SCAN); the cursor carries the search further back. */
 export const SEARCH_BUDGET = 10_000;
 /** Events the facet counts are taken over (the newest of the window). */
 export const FACET_SCAN_LIMIT = 100_000;
@@ -71,34 +71,51 @@ export function toEventOut(r: EventRow): EventOutT {
   };
 }
 
-export function createEventsReadService(database: Database) {
+/** A page of events and where the next one starts. */
+export interface EventsPage {
+  events: EventOutT[];
+  /** Null at the end of the window: nothing older matches. */
+  nextCursor: string | null;
+  /**
+   * With a cursor: the timestamp the read has covered back to (every matching event at or after
+   * it, down to the cursor's position, has been returned). A search page may be empty and still
+   * move this back: the client shows it as "searched back to …".
+   */
+  coveredTo: string | null;
+}
+
+export function createEventsReadService(database: Database, opts: { searchBudget?: number } = {}) {
+  const searchBudget = opts.searchBudget ?? SEARCH_BUDGET;
+  const pageOf = (events: EventRow[], next: Position | null): EventsPage => ({
+    events: events.map(toEventOut),
+    nextCursor: next ? encodeCursor(next) : null,
+    coveredTo: next ? next.ts : null,
+  });
   return {
     /**
      * One page, newest first, and the cursor of the next page (null at the end). With `q`, a
      * page may hold fewer than `limit` events and still have a cursor: the search walked its
      * budget without reaching the end of the window and can continue from there.
      */
-    async list(p: Principal, query: EventsQueryT): Promise<{ events: EventOutT[]; nextCursor: string | null }> {
+    async list(p: Principal, query: EventsQueryT): Promise<EventsPage> {
       const f = toFilter(p, query);
       const after = query.cursor ? decodeCursor(query.cursor) : null;
       const q = query.q?.trim() ?? '';
       const limit = query.limit;
       if (q.length > 0 && !isUuid(q)) {
-        const { hits, walked, last } = await eventsReadRepository.search(database, f, q, after, limit + 1, SEARCH_BUDGET);
+        const { hits, walked, last } = await eventsReadRepository.search(database, f, q, after, limit + 1, searchBudget);
         if (hits.length > limit) {
           const page = hits.slice(0, limit);
-          return { events: page.map(toEventOut), nextCursor: encodeCursor(positionOf(page[page.length - 1]!)) };
+          return pageOf(page, positionOf(page[page.length - 1]!));
         }
-        const more = walked >= SEARCH_BUDGET && last !== null;
-        return { events: hits.map(toEventOut), nextCursor: more ? encodeCursor(last) : null };
+        return pageOf(hits, walked >= searchBudget ? last : null);
       }
       const rows =
         q.length > 0
           ? await eventsReadRepository.byIdOrCallId(database, f, q, after, limit + 1)
           : await eventsReadRepository.page(database, f, after, limit + 1);
       const page = rows.slice(0, limit);
-      const nextCursor = rows.length > limit ? encodeCursor(positionOf(page[page.length - 1]!)) : null;
-      return { events: page.map(toEventOut), nextCursor };
+      return pageOf(page, rows.length > limit ? positionOf(page[page.length - 1]!) : null);
     },
 
     async facets(p: Principal, query: FacetsQueryT): Promise<FacetsOutT> {

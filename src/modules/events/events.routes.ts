@@ -28,7 +28,7 @@ const errors = { 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422
 
 export function eventsRoutes(app: FastifyInstance, ctx: AppContext): void {
   const ingest = createIngestService(ctx);
-  const read = createEventsReadService(ctx.deps.database);
+  const read = createEventsReadService(ctx.deps.database, { searchBudget: ctx.deps.config.eventsSearchScan });
   const holding = new WeakSet<FastifyRequest>();
   const release = (request: FastifyRequest) => {
     if (holding.delete(request)) ingest.gate.leave();
@@ -67,8 +67,10 @@ export function eventsRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/api/v1/events',
     { config: { auth: 'either' }, schema: { querystring: EventsQuery, response: { 200: EventList, ...errors } } },
     async (request, reply) => {
-      const { events, nextCursor } = await read.list(requireEither(request), request.query as EventsQueryT);
+      const { events, nextCursor, coveredTo } = await read.list(requireEither(request), request.query as EventsQueryT);
       if (nextCursor) void reply.header('x-next-cursor', nextCursor);
+      // How far back this read has looked (a search page may be empty and still move it back).
+      if (coveredTo) void reply.header('x-searched-until', coveredTo);
       return events;
     },
   );

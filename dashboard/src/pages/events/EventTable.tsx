@@ -5,6 +5,7 @@ import { Spinner } from '../../components/ui/Button';
 import { VerdictBadge } from '../../components/VerdictBadge';
 import { cn } from '../../lib/cn';
 import { argsPreview } from '../../lib/format';
+import { searchedBackTo } from './search-progress';
 
 const ROW_H = 34;
 /**
@@ -35,7 +36,7 @@ export function eventEnv(e: AuditEvent): string {
  * Virtualised: only the rows in view (plus overscan) are in the DOM, so 10,000 loaded rows
  * scroll like 50. Keyboard: ↑/↓ or j/k move the selection, Enter opens it.
  */
-export function EventTable({ rows, selectedId, onSelect, onEndReached, loadingMore, hasMore, scrollToTopSignal }: {
+export function EventTable({ rows, selectedId, onSelect, onEndReached, loadingMore, hasMore, scrollToTopSignal, searchedUntil = null }: {
   rows: AuditEvent[];
   selectedId: string | null;
   onSelect: (e: AuditEvent) => void;
@@ -43,6 +44,8 @@ export function EventTable({ rows, selectedId, onSelect, onEndReached, loadingMo
   loadingMore: boolean;
   hasMore: boolean;
   scrollToTopSignal: number;
+  /** While more may come: how far back the list has looked (a search pages through empty slices). */
+  searchedUntil?: string | null;
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_H, overscan: 12, scrollMargin: HEADER_H });
@@ -115,14 +118,16 @@ export function EventTable({ rows, selectedId, onSelect, onEndReached, loadingMo
             );
           })}
         </div>
-        {(loadingMore || (!hasMore && rows.length > 0)) && (
+        {rows.length > 0 && (loadingMore || !hasMore || searchedUntil) && (
           <div className="flex h-9 items-center justify-center gap-2 text-xs text-slate-500">
             {loadingMore ? (
               <>
-                <Spinner className="size-3" /> Loading older events…
+                <Spinner className="size-3" /> {searchedUntil ? `Searching older events… ${searchedBackTo(searchedUntil)}` : 'Loading older events…'}
               </>
-            ) : (
+            ) : !hasMore ? (
               'Start of the selected time range'
+            ) : (
+              `More may match: ${searchedBackTo(searchedUntil)}`
             )}
           </div>
         )}

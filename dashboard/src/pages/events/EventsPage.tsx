@@ -6,16 +6,17 @@ import { ApiError } from '../../api/client';
 import { useQuery } from '../../api/query';
 import type { AuditEvent } from '../../api/types';
 import { HistogramLegend, VerdictHistogram } from '../../components/charts/VerdictHistogram';
-import { Button } from '../../components/ui/Button';
+import { Button, Spinner } from '../../components/ui/Button';
 import { Drawer } from '../../components/ui/Dialog';
 import { EmptyState, ErrorState, LoadingBlock, Skeleton, SkeletonRows } from '../../components/ui/Feedback';
 import { IconArrowUp, IconList, IconX } from '../../components/ui/icons';
-import { formatNumber } from '../../lib/format';
+import { formatDateTime, formatNumber } from '../../lib/format';
 import { useStoredState } from '../../lib/theme';
 import { useMediaQuery } from '../../lib/use-media';
 import { EventDetail } from './EventDetail';
 import { EventsToolbar } from './EventsToolbar';
 import { EventTable } from './EventTable';
+import { searchedBackTo } from './search-progress';
 import { ExportDialog } from './ExportDialog';
 import { countLoaded, FacetPanel, type FacetCounts } from './FacetPanel';
 import { activeFilterCount, applyFilters, FACETS, filtersFromParams, filtersKey, resolveRange, toQuery, withoutFacet, type EventFilters, type FacetKey, type WindowKey } from './event-filters';
@@ -81,7 +82,7 @@ export default function EventsPage() {
     ? `Counts over ${formatNumber(feed.rows.length)} loaded events`
     : facetQ.data
       ? facetQ.data.truncated
-        ? `Counts over the newest ${formatNumber(facetQ.data.scanLimit)} events of the window`
+        ? `Approximate: counts over the newest ${formatNumber(facetQ.data.scanLimit)} events of the window`
         : 'Counts over the whole time window'
       : facetQ.error
         ? 'Counts unavailable'
@@ -89,7 +90,7 @@ export default function EventsPage() {
 
   // Selection and the ?event= deep link (fetched on its own if it is not among loaded rows).
   const selectedId = params.get('event');
-  const inList = useMemo(() => (selectedId ? (feed.rows.find((r) => r.id === selectedId) ?? feed.buffered.find((r) => r.id === selectedId) ?? null) : null), [selectedId, feed.rows, feed.buffered]);
+  const inList = useMemo(() => (selectedId ? (feed.rows.find((r) => r.id === selectedId) ?? null) : null), [selectedId, feed.rows]);
   const [fetched, setFetched] = useState<AuditEvent | null>(null);
   const [fetchFailed, setFetchFailed] = useState(false);
   useEffect(() => {
@@ -146,13 +147,20 @@ export default function EventsPage() {
   }, [wide, selectedId, select]);
 
   const showNew = () => {
-    feed.mergeBuffered();
+    feed.showNew();
     setTopSignal((s) => s + 1);
     void hist.refetch();
     void facetQ.refetch();
   };
 
   const filterCount = activeFilterCount(filters);
+  // A search pages back through the window slice by slice: until it is done, say how far it got
+  // and count what it found as "so far" (never a total it does not know).
+  const searching = filters.q.trim() !== '';
+  const reach = searching && feed.hasMore ? searchedBackTo(feed.searchedUntil) : null;
+  const countText = searching
+    ? `${formatNumber(feed.rows.length)} ${feed.rows.length === 1 ? 'match' : 'matches'}${feed.hasMore ? ` so far${reach ? `, ${reach}` : ''}` : ''}`
+    : `${formatNumber(feed.rows.length)}${feed.hasMore ? '+' : ''} events`;
   const summary = `${Object.entries(filters.facets).map(([k, v]) => `${FACETS.find((f) => f.key === k)?.label}: ${(v ?? []).join(' or ')}`).join(', ') || 'All events'}${filters.q ? `, matching “${filters.q}”` : ''}, ${filters.window === 'custom' ? 'custom range' : `last ${filters.window}`}.`;
 
   const facets = <FacetPanel counts={facetCounts} note={facetNote} filters={filters} onToggle={toggleFacet} />;
@@ -166,7 +174,7 @@ export default function EventsPage() {
         <div>
           <h1 className="text-xl font-semibold tracking-tight">Events</h1>
           <p className="text-sm text-slate-600 dark:text-slate-400" aria-live="polite">
-            {feed.loading ? 'Loading…' : `${formatNumber(feed.rows.length)}${feed.hasMore ? '+' : ''} events · ${summary}`}
+            {feed.loading ? 'Loading…' : `${countText} · ${summary}`}
           </p>
         </div>
         {filterCount > 0 && (
@@ -227,17 +235,26 @@ export default function EventsPage() {
           </section>
 
           <div className="relative flex h-[70dvh] min-h-0 flex-col md:h-auto md:flex-1">
-            {feed.buffered.length > 0 && (
+            {feed.newCount > 0 && (
               <div className="pointer-events-none absolute inset-x-0 top-9 z-20 flex justify-center">
                 <Button size="sm" variant="primary" className="pointer-events-auto shadow-lg" onClick={showNew}>
-                  <IconArrowUp size={14} /> {formatNumber(feed.buffered.length)} new
+                  <IconArrowUp size={14} /> {formatNumber(feed.newCount)} new
                 </Button>
               </div>
+            )}
+            {feed.jumped && !feed.loading && (
+              <p role="status" className="mb-2 rounded-md border border-amber-500/40 bg-amber-500/10 px-3 py-1.5 text-xs text-amber-800 dark:text-amber-300">
+                Jumped to the newest events: {formatNumber(feed.jumped.count)} had arrived since {formatDateTime(feed.jumped.since)}. Scroll down to page back through all of them in order.
+              </p>
             )}
             {feed.error && feed.rows.length === 0 ? (
               <ErrorState error={feed.error} onRetry={feed.reload} title="Could not load events" />
             ) : feed.loading ? (
               <SkeletonRows rows={10} />
+            ) : feed.rows.length === 0 && feed.hasMore ? (
+              <div role="status" className="flex items-center justify-center gap-2 rounded-lg border border-slate-200 p-6 text-sm text-slate-500 dark:border-slate-800">
+                <Spinner className="size-4" /> No matches yet{reach ? `, ${reach}` : ''}…
+              </div>
             ) : feed.rows.length === 0 ? (
               <EmptyState
                 icon={<IconList size={24} />}
@@ -266,6 +283,7 @@ export default function EventsPage() {
                 onEndReached={feed.loadMore}
                 loadingMore={feed.loadingMore}
                 hasMore={feed.hasMore}
+                searchedUntil={searching ? feed.searchedUntil : null}
                 scrollToTopSignal={topSignal}
               />
             )}

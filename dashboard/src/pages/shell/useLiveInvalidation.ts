@@ -20,8 +20,12 @@ const INVALIDATES: Record<LiveEventName, string[]> = {
   agent_disconnected: ['agents:', 'stats:', 'health:'],
 };
 
-/** Bursts of events (an agent fleet sends many batches a second) refresh at most this often. */
-const THROTTLE_MS = 3000;
+/**
+ * Bursts of events (an agent fleet sends many batches a second) refresh the summarising pages
+ * (Overview, Agents) at most this often, and not at all while the tab is hidden (they refresh
+ * once when it is shown again). Other notices (approvals, deploys, keys) refresh at once.
+ */
+const THROTTLE_MS = 10_000;
 
 export function useLiveInvalidation() {
   const client = useQueryClient();
@@ -38,11 +42,20 @@ export function useLiveInvalidation() {
 
   const flush = () => {
     timer.current = null;
+    if (document.hidden) return;
     last.current = Date.now();
     const prefixes = [...pending.current];
     pending.current.clear();
     for (const p of prefixes) client.invalidate(p);
   };
+
+  useEffect(() => {
+    const onVisible = () => {
+      if (!document.hidden && pending.current.size > 0 && timer.current === null) flush();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => document.removeEventListener('visibilitychange', onVisible);
+  });
 
   useLiveEvents(Object.keys(INVALIDATES) as LiveEventName[], (name) => {
     for (const p of INVALIDATES[name]) pending.current.add(p);
