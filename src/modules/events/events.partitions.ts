@@ -100,7 +100,7 @@ export async function moveParkedEvents(
 /**
  * The next slice: the oldest month with parked rows in [lo, hi), where its slices so far end
  * (or its start), and the timestamp `sliceRows` parked rows further (null: the rest fits).
- * Every lookup on the default partition is on its timestamp index (migration 0005).
+ * Every lookup on the default partition is on its timestamp index (migration 0007).
  */
 function planSlice(lo: string, hi: string, sliceRows: number) {
   const ts = (col: string) => sql.raw(`to_char(${col} AT TIME ZONE 'UTC', '${TIMESTAMP_SQL_FORMAT}')`);
