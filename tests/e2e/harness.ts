@@ -20,9 +20,20 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Whether `POST /api/v1/setup` is sent the console's one-time `setup_token` (issue 12). The
+ * harness always starts the console with `EDICTUM_SETUP_TOKEN`; sending it needs a server whose
+ * strict setup schema accepts the field, so this switch flips with that server change.
+ */
+export const SETUP_TOKEN_IN_BODY = false;
+
 export interface Console {
   baseUrl: string;
   dataDir: string;
+  /** The one-time setup token the console was started with (`EDICTUM_SETUP_TOKEN`). */
+  setupToken: string;
+  /** The setup link the console prints until claimed (with the token when it is sent). */
+  setupPath: string;
   stop(): Promise<void>;
 }
 
@@ -30,6 +41,7 @@ export interface Console {
 export async function startConsole(env: Record<string, string> = {}): Promise<Console> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'edictum-e2e-'));
+  const setupToken = env.EDICTUM_SETUP_TOKEN ?? randomBytes(24).toString('base64url');
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main.ts')], {
     cwd: ROOT,
     env: {
@@ -38,6 +50,7 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
       EDICTUM_HOST: '127.0.0.1',
       EDICTUM_DATA_DIR: dataDir,
       EDICTUM_LOG_LEVEL: 'info',
+      EDICTUM_SETUP_TOKEN: setupToken,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -69,6 +82,8 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
   return {
     baseUrl,
     dataDir,
+    setupToken,
+    setupPath: SETUP_TOKEN_IN_BODY ? `/dashboard/setup?token=${encodeURIComponent(setupToken)}` : '/dashboard/setup',
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -107,11 +122,11 @@ export async function signedInContext(
   return context;
 }
 
-export async function apiSetup(baseUrl: string, email: string, password: string): Promise<void> {
+export async function apiSetup(baseUrl: string, email: string, password: string, setupToken?: string): Promise<void> {
   const res = await fetch(`${baseUrl}/api/v1/setup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-requested-with': 'e2e' },
-    body: JSON.stringify({ email, password }),
+    body: JSON.stringify({ email, password, ...(SETUP_TOKEN_IN_BODY && setupToken ? { setup_token: setupToken } : {}) }),
   });
   if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
 }
@@ -215,9 +230,9 @@ export class AdminApi {
 }
 
 /** Bootstraps a fresh console with a unique admin and returns that admin's API session. */
-export async function bootstrapAdmin(baseUrl: string): Promise<AdminApi> {
+export async function bootstrapAdmin(baseUrl: string, setupToken?: string): Promise<AdminApi> {
   const email = uniqueEmail();
-  await apiSetup(baseUrl, email, PASSWORD);
+  await apiSetup(baseUrl, email, PASSWORD, setupToken);
   return AdminApi.signIn(baseUrl, email);
 }
 
@@ -301,7 +316,7 @@ export function useConsole(env: Record<string, string> = {}): Suite {
     const [server, browser] = await Promise.all([startConsole(env), launchBrowser()]);
     suite.server = server;
     suite.browser = browser;
-    suite.admin = await bootstrapAdmin(server.baseUrl);
+    suite.admin = await bootstrapAdmin(server.baseUrl, server.setupToken);
   });
   afterAll(async () => {
     await suite.browser?.close();
