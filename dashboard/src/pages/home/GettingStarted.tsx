@@ -2,6 +2,7 @@ import { useState, type ReactNode } from 'react';
 import { useMe } from '../../api/auth';
 import { deployBundle, uploadBundle, useBundles } from '../../api/bundles';
 import { errorMessage } from '../../api/client';
+import { useHealthDetails } from '../../api/health';
 import { useKeys } from '../../api/keys';
 import { useQueryClient } from '../../api/query';
 import type { CreatedApiKey } from '../../api/types';
@@ -44,8 +45,10 @@ export function GettingStarted({ onDismiss, stats }: { onDismiss: () => void; st
   const deployed = !!starter && starter.deployed_envs.length > 0;
   const agents = stats?.total_agents ?? 0;
   const events = stats?.events_24h ?? 0;
-  const connected = agents > 0 || events > 0;
-  const reporting = events > 0;
+  // Done when the stats bar below counts the agent (it counts agents by their events), so the
+  // step and the numbers never disagree; a live connection without events yet is said apart.
+  const reporting = agents > 0 || events > 0;
+  const connectedNow = useHealthDetails().data?.connected_agents ?? 0;
 
   const deployStarter = async () => {
     const envError = validateEnv(deployEnv);
@@ -93,7 +96,7 @@ export function GettingStarted({ onDismiss, stats }: { onDismiss: () => void; st
             <p>Ask an admin to create an API key.</p>
           )}
         </Step>
-        <Step n={2} done={connected} title="Install the SDK in your agent">
+        <Step n={2} done={reporting || connectedNow > 0} title="Install the SDK in your agent">
           <p className="mb-2">
             The agent asks for the <code className="font-mono">{STARTER_BUNDLE_NAME}</code> bundle in <code className="font-mono">{keyEnv}</code>, the environment of its key.
           </p>
@@ -121,14 +124,10 @@ export function GettingStarted({ onDismiss, stats }: { onDismiss: () => void; st
             </>
           )}
         </Step>
-        <Step n={4} done={connected} title={reporting ? 'Your first agent is reporting' : connected ? 'Your first agent is connected' : 'Waiting for your first agent…'}>
-          {connected ? (
+        <Step n={4} done={reporting} title={reporting ? 'Your first agent is reporting' : connectedNow > 0 ? 'Your first agent is connected' : 'Waiting for your first agent…'}>
+          {reporting ? (
             <div className="flex flex-wrap items-center gap-3">
-              <p>
-                {reporting
-                  ? `${plural(agents, 'agent')}, ${plural(events, 'event')} in the last 24 hours. The overview fills in as your agents work.`
-                  : `${plural(agents, 'agent')} connected; no events yet. Events arrive with its first tool call.`}
-              </p>
+              <p>{`${plural(agents, 'agent')}, ${plural(events, 'event')} in the last 24 hours. The overview fills in as your agents work.`}</p>
               <Button size="sm" variant="primary" onClick={onDismiss}>
                 Finish
               </Button>
@@ -139,7 +138,9 @@ export function GettingStarted({ onDismiss, stats }: { onDismiss: () => void; st
                 <span className="absolute inline-flex size-full animate-ping rounded-full bg-amber-400 opacity-75" />
                 <span className="relative inline-flex size-2.5 rounded-full bg-amber-500" />
               </span>
-              Listening live. Run your agent with the snippet above; this step completes on its first connection or event.
+              {connectedNow > 0
+                ? `${plural(connectedNow, 'agent')} connected and governed; the numbers below count an agent from its first tool call.`
+                : 'Listening live. Run your agent with the snippet above; this step completes with its first tool call.'}
             </p>
           )}
         </Step>

@@ -155,7 +155,7 @@ function KeyRow({ k, isAdmin, onRevoke }: { k: ApiKey; isAdmin: boolean; onRevok
         {/* On a phone the prefix and dates ride under the label, so Revoke stays on screen. */}
         <span className="mt-0.5 block text-xs font-normal text-slate-500 md:hidden dark:text-slate-400">
           <code className="font-mono sm:hidden">{k.prefix}… · </code>
-          {k.last_used_at ? `used ${formatRelative(k.last_used_at)}` : k.last_used_at === null ? 'never used' : `created ${formatRelative(k.created_at)}`}
+          {k.last_used_at ? `last used ${formatRelative(k.last_used_at)}` : k.last_used_at === null ? 'not used yet' : `created ${formatRelative(k.created_at)}`}
         </span>
       </TD>
       <TD className="hidden sm:table-cell">
