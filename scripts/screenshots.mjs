@@ -101,11 +101,12 @@ function dayOfEvents(agent, plan, bundle) {
   return events.sort((a, b) => a.timestamp.localeCompare(b.timestamp));
 }
 
-async function seed(baseUrl, receiver) {
+async function seed(baseUrl, receiver, setupToken) {
+  const token = harness.SETUP_TOKEN_IN_BODY ? { setup_token: setupToken } : {};
   const setup = await fetch(`${baseUrl}/api/v1/setup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-requested-with': 'screenshots' },
-    body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password, tenant_name: ADMIN.org }),
+    body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password, tenant_name: ADMIN.org, ...token }),
   });
   if (setup.status !== 201) throw new Error(`setup: ${setup.status} ${await setup.text()}`);
   const admin = await AdminApi.signIn(baseUrl, ADMIN.email, ADMIN.password);
@@ -395,6 +396,35 @@ async function shoot(page, file) {
   say(`wrote docs/screenshots/${file}`);
 }
 
+/** The Add channel dialog for Telegram and Slack, and the set-up view after creating one. */
+async function channelShots(browser, baseUrl, session, theme) {
+  const ctx = await newContext(browser, baseUrl, { theme, viewport: { width: 1100, height: 1000 }, session });
+  const page = await ctx.newPage();
+  const openAdd = async (type) => {
+    await page.goto('/dashboard/settings?tab=notifications');
+    await page.getByRole('button', { name: 'Add channel' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Add notification channel' });
+    await dialog.getByRole('radio', { name: type }).check({ force: true });
+    return dialog;
+  };
+  let dialog = await openAdd(/^Slack app\b/);
+  await dialog.getByLabel('Slack app manifest', { exact: true }).waitFor();
+  await shoot(page, `channel-slack-${theme}.png`);
+
+  dialog = await openAdd(/^Telegram\b/);
+  await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill(`Ops on-call (${theme})`);
+  await dialog.getByLabel('Bot token').fill('7012345678:AAFexampleexampleexampleexample12');
+  await dialog.getByRole('textbox', { name: 'Chat ID' }).fill('@acme_ops');
+  const approvers = dialog.getByRole('combobox', { name: 'Allowed approvers (optional)' }).or(dialog.getByRole('textbox', { name: 'Allowed approvers (optional)' }));
+  await approvers.fill('123456789');
+  await approvers.press('Enter');
+  await shoot(page, `channel-telegram-${theme}.png`);
+  await dialog.getByRole('button', { name: 'Create channel' }).click();
+  await page.getByRole('dialog', { name: `Set up Ops on-call (${theme})` }).getByLabel('Telegram setWebhook call', { exact: true }).waitFor();
+  await shoot(page, `channel-telegram-setup-${theme}.png`);
+  await ctx.close();
+}
+
 async function main() {
   mkdirSync(OUT, { recursive: true });
   const receiver = await WebhookReceiver.start();
@@ -405,13 +435,13 @@ async function main() {
     for (const theme of THEMES) {
       const ctx = await newContext(browser, server.baseUrl, { theme, viewport: DESKTOP });
       const page = await ctx.newPage();
-      await page.goto('/dashboard/setup');
+      await page.goto(server.setupPath);
       await page.getByRole('button', { name: 'Create admin account' }).waitFor();
       await shoot(page, `setup-${theme}.png`);
       await ctx.close();
     }
 
-    const seeded = await seed(server.baseUrl, receiver);
+    const seeded = await seed(server.baseUrl, receiver, server.setupToken);
     streams = seeded.streams;
 
     for (const theme of THEMES) {
@@ -437,7 +467,15 @@ async function main() {
       await mobile.goto('/dashboard/approvals');
       await mobile.locator('article[data-approval-id]').first().waitFor();
       await shoot(mobile, `approvals-phone-${theme}.png`);
+      await mobile.goto('/dashboard/keys');
+      await mobile.getByRole('button', { name: 'Revoke' }).first().waitFor();
+      await shoot(mobile, `keys-phone-${theme}.png`);
+      await mobile.goto('/dashboard/events');
+      await mobile.getByRole('grid', { name: 'Events' }).getByRole('row').nth(5).waitFor();
+      await shoot(mobile, `events-phone-${theme}.png`);
       await phone.close();
+
+      await channelShots(browser, server.baseUrl, seeded.admin.session, theme);
     }
   } finally {
     await browser.close();
