@@ -58,8 +58,27 @@ async function noSidewaysScroll(page: Page, what: string): Promise<void> {
   expect(m.sw, `${what}: page is ${m.sw}px wide in a ${m.iw}px viewport; widest: ${m.culprits.join(' | ')}`).toBeLessThanOrEqual(m.iw);
 }
 
+/**
+ * On screen as a user first sees it: every sideways-scrolling frame left at its start (no
+ * scrollIntoView, which would scroll a table frame to the element), the page scrolled down to
+ * it, and nothing (a clipping frame) covering its middle.
+ */
 async function onScreen(locator: Locator, what: string): Promise<void> {
-  await locator.scrollIntoViewIfNeeded();
+  // This file is type-checked without the DOM library: the page's globals are typed here.
+  type Win = { innerHeight: number; scrollBy(x: number, y: number): void; document: { elementFromPoint(x: number, y: number): unknown } };
+  await locator.evaluate((el) => {
+    const w = globalThis as unknown as Win;
+    for (let a = el.parentElement; a; a = a.parentElement) a.scrollLeft = 0;
+    const r = el.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > w.innerHeight) w.scrollBy(0, r.top - w.innerHeight / 2);
+  });
+  const hit = await locator.evaluate((el) => {
+    const w = globalThis as unknown as Win;
+    const r = el.getBoundingClientRect();
+    const at = w.document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) as typeof el | null;
+    return !!at && (at === el || el.contains(at));
+  });
+  expect(hit, `${what} is not covered or clipped`).toBe(true);
   const box = await locator.boundingBox();
   expect(box, `${what} is rendered`).not.toBeNull();
   expect(box!.x, `${what} starts inside the viewport`).toBeGreaterThanOrEqual(0);

@@ -119,7 +119,7 @@ export default function KeysPage() {
                   <tr>
                     <TH>Label</TH>
                     <TH className="hidden sm:table-cell">Prefix</TH>
-                    <TH>Environment</TH>
+                    <TH className="hidden sm:table-cell">Environment</TH>
                     <TH className="hidden md:table-cell">Created</TH>
                     <TH className="hidden md:table-cell">Last used</TH>
                     {isAdmin && (
@@ -152,16 +152,19 @@ function KeyRow({ k, isAdmin, onRevoke }: { k: ApiKey; isAdmin: boolean; onRevok
     <TR>
       <TD id={labelId} className="font-medium break-words">
         {k.label || <span className="text-slate-400 italic">Unlabelled</span>}
-        {/* On a phone the prefix and dates ride under the label, so Revoke stays on screen. */}
-        <span className="mt-0.5 block text-xs font-normal text-slate-500 md:hidden dark:text-slate-400">
-          <code className="font-mono sm:hidden">{k.prefix}… · </code>
-          {k.last_used_at ? `last used ${formatRelative(k.last_used_at)}` : k.last_used_at === null ? 'not used yet' : `created ${formatRelative(k.created_at)}`}
+        {/* On a phone the environment, prefix and dates ride under the label, so Revoke stays on screen. */}
+        <span className="mt-1 flex flex-wrap items-center gap-x-2 gap-y-1 text-xs font-normal text-slate-500 md:hidden dark:text-slate-400">
+          <span className="sm:hidden">
+            <EnvBadge env={k.env} />
+          </span>
+          <code className="font-mono break-all sm:hidden">{k.prefix}…</code>
+          <span>{k.last_used_at ? `last used ${formatRelative(k.last_used_at)}` : k.last_used_at === null ? 'not used yet' : `created ${formatRelative(k.created_at)}`}</span>
         </span>
       </TD>
       <TD className="hidden sm:table-cell">
         <code className="font-mono text-xs text-slate-600 dark:text-slate-400">{k.prefix}…</code>
       </TD>
-      <TD>
+      <TD className="hidden sm:table-cell">
         <EnvBadge env={k.env} />
       </TD>
       <TD className="hidden whitespace-nowrap text-slate-600 md:table-cell dark:text-slate-400" title={formatDateTime(k.created_at)}>
