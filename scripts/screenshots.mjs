@@ -414,6 +414,35 @@ async function shoot(page, file) {
   say(`wrote docs/screenshots/${file}`);
 }
 
+/** The Add channel dialog for Telegram and Slack, and the set-up view after creating one. */
+async function channelShots(browser, baseUrl, session, theme) {
+  const ctx = await newContext(browser, baseUrl, { theme, viewport: { width: 1100, height: 1000 }, session });
+  const page = await ctx.newPage();
+  const openAdd = async (type) => {
+    await page.goto('/dashboard/settings?tab=notifications');
+    await page.getByRole('button', { name: 'Add channel' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Add notification channel' });
+    await dialog.getByRole('radio', { name: type }).check({ force: true });
+    return dialog;
+  };
+  let dialog = await openAdd(/^Slack app\b/);
+  await dialog.getByLabel('Slack app manifest', { exact: true }).waitFor();
+  await shoot(page, `channel-slack-${theme}.png`);
+
+  dialog = await openAdd(/^Telegram\b/);
+  await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill(`Ops on-call (${theme})`);
+  await dialog.getByLabel('Bot token').fill('7012345678:AAFexampleexampleexampleexample12');
+  await dialog.getByRole('textbox', { name: 'Chat ID' }).fill('@acme_ops');
+  const approvers = dialog.getByRole('combobox', { name: 'Allowed approvers (optional)' }).or(dialog.getByRole('textbox', { name: 'Allowed approvers (optional)' }));
+  await approvers.fill('123456789');
+  await approvers.press('Enter');
+  await shoot(page, `channel-telegram-${theme}.png`);
+  await dialog.getByRole('button', { name: 'Create channel' }).click();
+  await page.getByRole('dialog', { name: `Set up Ops on-call (${theme})` }).getByLabel('Telegram setWebhook call', { exact: true }).waitFor();
+  await shoot(page, `channel-telegram-setup-${theme}.png`);
+  await ctx.close();
+}
+
 async function main() {
   mkdirSync(OUT, { recursive: true });
   const receiver = await WebhookReceiver.start();
@@ -457,7 +486,15 @@ async function main() {
       await mobile.goto('/dashboard/approvals');
       await mobile.locator('article[data-approval-id]').first().waitFor();
       await shoot(mobile, `approvals-phone-${theme}.png`);
+      await mobile.goto('/dashboard/keys');
+      await mobile.getByRole('button', { name: 'Revoke' }).first().waitFor();
+      await shoot(mobile, `keys-phone-${theme}.png`);
+      await mobile.goto('/dashboard/events');
+      await mobile.getByRole('grid', { name: 'Events' }).getByRole('row').nth(5).waitFor();
+      await shoot(mobile, `events-phone-${theme}.png`);
       await phone.close();
+
+      await channelShots(browser, server.baseUrl, seeded.admin.session, theme);
     }
   } finally {
     await browser.close();

@@ -17,3 +17,24 @@ export const testChannelConfig = (body: ChannelTest) =>
 export function useChannels() {
   return useQuery('notifications:channels', listChannels);
 }
+
+/** The Slack app manifest for a channel (its own interactivity URL), or the shared one. */
+export const getSlackManifest = (channelId?: string) => api<SlackManifest>('/slack/manifest', { query: { channel_id: channelId } });
+
+export interface SlackManifest {
+  settings: { interactivity: { request_url: string } };
+  [key: string]: unknown;
+}
+
+/**
+ * The manifest carries the console's configured base URL (EDICTUM_BASE_URL), the one chat
+ * platforms must call back, which can differ from the address this browser uses.
+ */
+export function useSlackManifest(channelId?: string) {
+  return useQuery(`notifications:manifest:${channelId ?? ''}`, () => getSlackManifest(channelId));
+}
+
+export function baseUrlOf(manifest: SlackManifest | undefined): string {
+  const url = manifest?.settings.interactivity.request_url;
+  return url ? url.replace(/\/api\/v1\/slack\/interactions(\/.*)?$/, '') : window.location.origin;
+}

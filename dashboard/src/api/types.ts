@@ -90,7 +90,9 @@ export interface HealthDetails {
 }
 
 // ---- setup and auth (1.2, 1.3) ----
-export type SetupRequest = z.input<typeof SetupBody>;
+// `setup_token` (issue 12): the one-time token the console prints until it is claimed. Spelled
+// out here too so the page compiles against a server schema with or without it.
+export type SetupRequest = z.input<typeof SetupBody> & { setup_token?: string };
 export type SetupResponse = z.infer<typeof SetupResponseSchema>;
 export type LoginRequest = z.input<typeof LoginBody>;
 export type Me = z.infer<typeof MeResponse>;

@@ -1,10 +1,14 @@
 import type { HTMLAttributes, ReactNode, TdHTMLAttributes, ThHTMLAttributes } from 'react';
 import { cn } from '../../lib/cn';
 
-/** A plain table in a sideways-scrolling frame (phones scroll it rather than squash it). */
+/**
+ * A plain table in a sideways-scrolling frame (phones scroll it rather than squash it). The frame
+ * is positioned: screen-reader-only text (absolutely positioned) inside a wide table would
+ * otherwise be placed against the page, not the frame, and widen the whole page.
+ */
 export function Table({ children, className, caption }: { children: ReactNode; className?: string; caption?: string }) {
   return (
-    <div className={cn('overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800', className)}>
+    <div className={cn('relative overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800', className)}>
       <table className="w-full border-collapse text-left text-sm">
         {caption && <caption className="sr-only">{caption}</caption>}
         {children}

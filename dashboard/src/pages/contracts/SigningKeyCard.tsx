@@ -1,3 +1,4 @@
+import { Link } from 'react-router';
 import { useSigningKey } from '../../api/bundles';
 import { ApiError } from '../../api/client';
 import { CopyButton } from '../../components/CopyButton';
@@ -5,8 +6,12 @@ import { Card, CardHeader } from '../../components/ui/Card';
 import { ErrorState, Skeleton } from '../../components/ui/Feedback';
 import { formatDateTime } from '../../lib/format';
 
-/** The active Ed25519 public key, for agents that pin it (verifySignatures + signingPublicKey). */
-export function SigningKeyCard() {
+/**
+ * The active Ed25519 public key, for agents that pin it (verifySignatures + signingPublicKey).
+ * `rotateHint` says where to rotate it: a link to the Danger zone on Contracts, and "below"
+ * inside the Danger zone itself.
+ */
+export function SigningKeyCard({ rotateHint = 'link' }: { rotateHint?: 'link' | 'below' }) {
   const q = useSigningKey();
   return (
     <Card>
@@ -26,7 +31,20 @@ export function SigningKeyCard() {
               </code>
               <CopyButton text={q.data.public_key} size="sm" variant="outline" label="Copy key" />
             </div>
-            <p className="text-xs text-slate-500">Ed25519, hex · active since {formatDateTime(q.data.created_at)}. Rotate it in Settings → Danger zone.</p>
+            <p className="text-xs text-slate-500">
+              Ed25519, hex · active since {formatDateTime(q.data.created_at)}.{' '}
+              {rotateHint === 'below' ? (
+                'Rotate it with the action below.'
+              ) : (
+                <>
+                  Rotate it in{' '}
+                  <Link to="/settings?tab=danger" className="text-amber-600 underline dark:text-amber-400">
+                    Settings → Danger zone
+                  </Link>
+                  .
+                </>
+              )}
+            </p>
           </div>
         )}
       </div>

@@ -17,8 +17,9 @@ const HEADER_H = 32;
 // The minimums add up to 848px so the whole row fits next to the filters at 1440px wide
 // (sidebar, padding and facet column take the other ~550px); narrower screens scroll sideways.
 // Each minimum fits its typical content (a timestamp, "support-bot", "search_orders",
-// "production", "enforce"); a long verdict badge ends in an ellipsis.
-const COLS = 'grid-cols-[8.75rem_minmax(7rem,1fr)_minmax(7rem,1fr)_7.5rem_4.75rem_minmax(6rem,0.7fr)_minmax(6rem,1fr)_minmax(6rem,2fr)]';
+// "production", "enforce"); a long verdict badge ends in an ellipsis. The verdict comes right
+// after the time so a phone (about 360px of grid before it scrolls) shows both.
+const COLS = 'grid-cols-[8.75rem_7.5rem_minmax(7rem,1fr)_minmax(7rem,1fr)_4.75rem_minmax(6rem,0.7fr)_minmax(6rem,1fr)_minmax(6rem,2fr)]';
 const MIN_W = 'min-w-[848px]';
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
@@ -97,7 +98,7 @@ export function EventTable({ rows, selectedId, onSelect, onEndReached, loadingMo
           style={{ height: HEADER_H }}
           className={cn('sticky top-0 z-10 grid items-center border-b border-slate-200 bg-slate-100 text-[11px] font-medium tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:bg-slate-900 dark:text-slate-400', COLS)}
         >
-          {['Time', 'Agent', 'Tool', 'Verdict', 'Mode', 'Env', 'Contract', 'Arguments'].map((h) => (
+          {['Time', 'Verdict', 'Agent', 'Tool', 'Mode', 'Env', 'Contract', 'Arguments'].map((h) => (
             <div key={h} role="columnheader" className="truncate px-3">
               {h}
             </div>
@@ -156,13 +157,13 @@ const EventRow = memo(function EventRow({ e, index, top, selected, onSelect }: {
         <time dateTime={e.timestamp}>{rowTime(e.timestamp)}</time>
       </div>
       <div role="gridcell" className="truncate px-3">
+        <VerdictBadge verdict={e.verdict} mode={e.mode} agentWord={typeof e.payload?.agent_verdict === 'string' ? e.payload.agent_verdict : null} />
+      </div>
+      <div role="gridcell" className="truncate px-3">
         {e.agent_id}
       </div>
       <div role="gridcell" className="truncate px-3 font-mono text-xs">
         {e.tool_name}
-      </div>
-      <div role="gridcell" className="truncate px-3">
-        <VerdictBadge verdict={e.verdict} mode={e.mode} agentWord={typeof e.payload?.agent_verdict === 'string' ? e.payload.agent_verdict : null} />
       </div>
       <div role="gridcell" className={cn('truncate px-3 text-xs', e.mode === 'observe' ? 'text-blue-600 dark:text-blue-400' : 'text-slate-500')}>
         {e.mode}

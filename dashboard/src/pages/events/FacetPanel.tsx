@@ -86,7 +86,9 @@ function Facet({ label, facet, values, selected, onToggle }: { label: string; fa
           {values !== null && shown.length === 0 && <li className="px-1 py-1 text-xs text-slate-400">No values</li>}
           {shown.map(({ value: v, count: n }) => {
             const on = selected.includes(v);
-            const cls = facet === 'verdict' ? classifyVerdict(v) : null;
+            // A facet value carries no mode; a would-deny only ever comes from observe mode, which
+            // the histogram draws as "observed" (blue), so its dot is blue too.
+            const cls = facet === 'verdict' ? classifyVerdict(v, /would_deny$/.test(v) ? 'observe' : null) : null;
             return (
               <li key={v}>
                 <label className={cn('flex cursor-pointer items-center gap-2 rounded px-1 py-1 text-sm hover:bg-slate-100 dark:hover:bg-slate-800/70', on && 'bg-amber-500/10')}>

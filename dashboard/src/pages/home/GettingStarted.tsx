@@ -2,30 +2,31 @@ import { useState, type ReactNode } from 'react';
 import { useMe } from '../../api/auth';
 import { deployBundle, uploadBundle, useBundles } from '../../api/bundles';
 import { errorMessage } from '../../api/client';
+import { useHealthDetails } from '../../api/health';
 import { useKeys } from '../../api/keys';
 import { useQueryClient } from '../../api/query';
 import type { CreatedApiKey } from '../../api/types';
-import { CodeBlock } from '../../components/CodeBlock';
+import type { StatsOverview } from '../../api/types';
+import { SdkSnippets } from '../../components/SdkSnippets';
 import { Button } from '../../components/ui/Button';
 import { Card } from '../../components/ui/Card';
 import { Combobox } from '../../components/ui/Field';
 import { IconCheck, IconX } from '../../components/ui/icons';
-import { Tabs } from '../../components/ui/Tabs';
 import { useToast } from '../../components/ui/Toast';
-import { useLiveEvent } from '../../live/LiveProvider';
 import { cn } from '../../lib/cn';
 import { envOptions, validateEnv } from '../../lib/env';
-import { pythonSnippet, tsSnippet } from '../../lib/snippets';
 import { STARTER_BUNDLE_NAME, STARTER_BUNDLE_YAML } from '../../lib/starter-bundle';
 import { CreateKeyDialog } from '../keys/CreateKeyDialog';
 
 export const WIZARD_FLAG = 'edictum_wizard_completed';
 
 /**
- * First steps on an empty console: key → SDK snippet (real base URL and key) → starter bundle →
- * waiting for the first agent, which flips live on agent_connected / event_created.
+ * First steps on an empty console: key → SDK snippet (real base URL, the key once, the starter
+ * bundle by name) → deploy the starter bundle → the first agent. The last step reads the same
+ * overview numbers the stats bar beside it shows (refreshed live on agent_connected and
+ * event_created), so the two never disagree.
  */
-export function GettingStarted({ onDismiss, agentSeen }: { onDismiss: () => void; agentSeen: boolean }) {
+export function GettingStarted({ onDismiss, stats }: { onDismiss: () => void; stats: StatsOverview | undefined }) {
   const me = useMe();
   const isAdmin = me.data?.is_admin ?? false;
   const keys = useKeys();
@@ -34,19 +35,20 @@ export function GettingStarted({ onDismiss, agentSeen }: { onDismiss: () => void
   const toast = useToast();
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
-  const [lang, setLang] = useState<'python' | 'typescript'>('python');
   const [env, setEnv] = useState('');
   const [deploying, setDeploying] = useState(false);
-  const [liveSeen, setLiveSeen] = useState(false);
-  useLiveEvent('agent_connected', () => setLiveSeen(true));
-  useLiveEvent('event_created', () => setLiveSeen(true));
 
   const hasKey = !!created || (keys.data?.length ?? 0) > 0;
   const keyEnv = created?.env ?? keys.data?.[0]?.env ?? 'production';
   const deployEnv = env || keyEnv;
-  const deployed = (bundles.data ?? []).some((b) => b.deployed_envs.length > 0);
-  const connected = agentSeen || liveSeen;
-  const keyText = created?.key ?? (keys.data?.[0] ? `${keys.data[0].prefix}…  # the full key was shown once when it was created` : 'edk_<env>_<your key>');
+  const starter = (bundles.data ?? []).find((b) => b.name === STARTER_BUNDLE_NAME);
+  const deployed = !!starter && starter.deployed_envs.length > 0;
+  const agents = stats?.total_agents ?? 0;
+  const events = stats?.events_24h ?? 0;
+  // Done when the stats bar below counts the agent (it counts agents by their events), so the
+  // step and the numbers never disagree; a live connection without events yet is said apart.
+  const reporting = agents > 0 || events > 0;
+  const connectedNow = useHealthDetails().data?.connected_agents ?? 0;
 
   const deployStarter = async () => {
     const envError = validateEnv(deployEnv);
@@ -78,7 +80,11 @@ export function GettingStarted({ onDismiss, agentSeen }: { onDismiss: () => void
       <ol className="divide-y divide-slate-200 dark:divide-slate-800">
         <Step n={1} done={hasKey} title="Create an API key">
           {hasKey ? (
-            <p>{created ? `Key created for ${created.env}. It is in the snippet below; it will not be shown again.` : 'You have a key. Create another per environment on the API Keys page.'}</p>
+            <p>
+              {created
+                ? `Key created for ${created.env}. It is in the shell lines below; it will not be shown again.`
+                : `You have a key for ${keyEnv}. Use the key you copied when you created it; create another per environment on the API Keys page.`}
+            </p>
           ) : isAdmin ? (
             <>
               <p>Agents authenticate with a key bound to one environment.</p>
@@ -90,24 +96,17 @@ export function GettingStarted({ onDismiss, agentSeen }: { onDismiss: () => void
             <p>Ask an admin to create an API key.</p>
           )}
         </Step>
-        <Step n={2} done={connected} title="Install the SDK in your agent">
-          <Tabs
-            idBase="gs-lang"
-            label="SDK language"
-            value={lang}
-            onChange={setLang}
-            items={[
-              { key: 'python', label: 'Python' },
-              { key: 'typescript', label: 'TypeScript' },
-            ]}
-          />
-          <div role="tabpanel" id="gs-lang-panel" className="mt-2">
-            <CodeBlock label="SDK setup snippet">{lang === 'python' ? pythonSnippet(keyText, keyEnv) : tsSnippet(keyText, keyEnv)}</CodeBlock>
-          </div>
+        <Step n={2} done={reporting || connectedNow > 0} title="Install the SDK in your agent">
+          <p className="mb-2">
+            The agent asks for the <code className="font-mono">{STARTER_BUNDLE_NAME}</code> bundle in <code className="font-mono">{keyEnv}</code>, the environment of its key.
+          </p>
+          <SdkSnippets idBase="gs-lang" apiKey={created?.key} env={keyEnv} bundleName={STARTER_BUNDLE_NAME} />
         </Step>
         <Step n={3} done={deployed} title="Deploy a starter bundle">
           {deployed ? (
-            <p>A contract bundle is deployed. Agents in that environment receive it on connect.</p>
+            <p>
+              The {STARTER_BUNDLE_NAME} bundle is deployed to {starter.deployed_envs.join(', ')}. Agents in {starter.deployed_envs.length > 1 ? 'those environments' : 'that environment'} that name it receive it on connect.
+            </p>
           ) : (
             <>
               <p>Blocks reads of secret files and sends destructive shell commands for approval. You can edit it later on Contracts.</p>
@@ -117,13 +116,18 @@ export function GettingStarted({ onDismiss, agentSeen }: { onDismiss: () => void
                   Deploy {STARTER_BUNDLE_NAME} bundle
                 </Button>
               </div>
+              {hasKey && deployEnv !== keyEnv && (
+                <p className="mt-2 text-amber-700 dark:text-amber-300">
+                  Your key is for {keyEnv}: an agent using it asks for the bundle in {keyEnv}, not {deployEnv}.
+                </p>
+              )}
             </>
           )}
         </Step>
-        <Step n={4} done={connected} title={connected ? 'Your first agent is reporting' : 'Waiting for your first agent…'}>
-          {connected ? (
+        <Step n={4} done={reporting} title={reporting ? 'Your first agent is reporting' : connectedNow > 0 ? 'Your first agent is connected' : 'Waiting for your first agent…'}>
+          {reporting ? (
             <div className="flex flex-wrap items-center gap-3">
-              <p>Events are arriving. The overview fills in as your agents work.</p>
+              <p>{`${plural(agents, 'agent')}, ${plural(events, 'event')} in the last 24 hours. The overview fills in as your agents work.`}</p>
               <Button size="sm" variant="primary" onClick={onDismiss}>
                 Finish
               </Button>
@@ -134,7 +138,9 @@ export function GettingStarted({ onDismiss, agentSeen }: { onDismiss: () => void
                 <span className="absolute inline-flex size-full animate-ping rounded-full bg-amber-400 opacity-75" />
                 <span className="relative inline-flex size-2.5 rounded-full bg-amber-500" />
               </span>
-              Listening live. Run your agent with the snippet above; this step completes on its first connection or event.
+              {connectedNow > 0
+                ? `${plural(connectedNow, 'agent')} connected and governed; the numbers below count an agent from its first tool call.`
+                : 'Listening live. Run your agent with the snippet above; this step completes with its first tool call.'}
             </p>
           )}
         </Step>
@@ -142,6 +148,10 @@ export function GettingStarted({ onDismiss, agentSeen }: { onDismiss: () => void
       <CreateKeyDialog open={creating} onClose={() => setCreating(false)} envSuggestions={envOptions([])} onCreated={setCreated} />
     </Card>
   );
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function Step({ n, done, title, children }: { n: number; done: boolean; title: string; children: ReactNode }) {

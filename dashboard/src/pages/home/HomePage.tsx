@@ -23,7 +23,7 @@ export default function HomePage() {
       {/* The header brings its own bottom margin; the gap applies below it only. */}
       <PageHeader title="Overview" description="What your agents did in the last 24 hours, and what needs you now." />
       <div className="flex flex-col gap-5">
-        {shown && !wizardDone && <GettingStarted onDismiss={() => setWizardDone(true)} agentSeen={!empty} />}
+        {shown && !wizardDone && <GettingStarted onDismiss={() => setWizardDone(true)} stats={stats.data} />}
         <StatsBar />
         <div className="grid gap-5 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
           <TriageColumn />

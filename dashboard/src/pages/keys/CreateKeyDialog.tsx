@@ -3,17 +3,15 @@ import { ApiError, errorMessage } from '../../api/client';
 import { createKey } from '../../api/keys';
 import { useQueryClient } from '../../api/query';
 import type { CreatedApiKey } from '../../api/types';
-import { CodeBlock } from '../../components/CodeBlock';
 import { CopyButton } from '../../components/CopyButton';
 import { EnvBadge } from '../../components/EnvBadge';
 import { Button } from '../../components/ui/Button';
 import { Dialog } from '../../components/ui/Dialog';
 import { Combobox, Input } from '../../components/ui/Field';
 import { IconAlert } from '../../components/ui/icons';
-import { Tabs } from '../../components/ui/Tabs';
 import { useToast } from '../../components/ui/Toast';
 import { ENV_PATTERN_HTML, validateEnv } from '../../lib/env';
-import { pythonSnippet, tsSnippet } from '../../lib/snippets';
+import { SdkSnippets } from '../../components/SdkSnippets';
 
 /** Step 1: label + environment. Step 2: the key, shown once, with a quick-start snippet. */
 export function CreateKeyDialog({ open, onClose, envSuggestions, onCreated }: {
@@ -111,8 +109,6 @@ export function CreateKeyDialog({ open, onClose, envSuggestions, onCreated }: {
 }
 
 export function KeyReveal({ created }: { created: CreatedApiKey }) {
-  const [lang, setLang] = useState<'python' | 'typescript'>('python');
-  const snippet = lang === 'python' ? pythonSnippet(created.key, created.env) : tsSnippet(created.key, created.env);
   return (
     <div className="flex flex-col gap-4">
       <div role="alert" className="flex items-start gap-2 rounded-md border border-amber-400/50 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-500/10 dark:text-amber-200">
@@ -138,19 +134,7 @@ export function KeyReveal({ created }: { created: CreatedApiKey }) {
       </div>
       <div>
         <h3 className="mb-2 text-sm font-medium">Quick start</h3>
-        <Tabs
-          idBase="snippet"
-          label="SDK language"
-          value={lang}
-          onChange={setLang}
-          items={[
-            { key: 'python', label: 'Python' },
-            { key: 'typescript', label: 'TypeScript' },
-          ]}
-        />
-        <div role="tabpanel" id="snippet-panel" className="mt-2">
-          <CodeBlock label="Quick-start snippet">{snippet}</CodeBlock>
-        </div>
+        <SdkSnippets idBase="snippet" apiKey={created.key} env={created.env} />
       </div>
     </div>
   );

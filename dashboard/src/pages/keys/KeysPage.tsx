@@ -118,10 +118,10 @@ export default function KeysPage() {
                 <THead>
                   <tr>
                     <TH>Label</TH>
-                    <TH>Prefix</TH>
-                    <TH>Environment</TH>
-                    <TH>Created</TH>
-                    <TH>Last used</TH>
+                    <TH className="hidden sm:table-cell">Prefix</TH>
+                    <TH className="hidden sm:table-cell">Environment</TH>
+                    <TH className="hidden md:table-cell">Created</TH>
+                    <TH className="hidden md:table-cell">Last used</TH>
                     {isAdmin && (
                       <TH>
                         <span className="sr-only">Actions</span>
@@ -150,19 +150,27 @@ function KeyRow({ k, isAdmin, onRevoke }: { k: ApiKey; isAdmin: boolean; onRevok
   const labelId = `key-label-${k.id}`;
   return (
     <TR>
-      <TD id={labelId} className="font-medium">
+      <TD id={labelId} className="font-medium break-words">
         {k.label || <span className="text-slate-400 italic">Unlabelled</span>}
+        {/* On a phone the environment, prefix and dates ride under the label, so Revoke stays on screen. */}
+        <span className="mt-1 flex flex-wrap items-center gap-x-2 gap-y-1 text-xs font-normal text-slate-500 md:hidden dark:text-slate-400">
+          <span className="sm:hidden">
+            <EnvBadge env={k.env} />
+          </span>
+          <code className="font-mono break-all sm:hidden">{k.prefix}…</code>
+          <span>{k.last_used_at ? `last used ${formatRelative(k.last_used_at)}` : k.last_used_at === null ? 'not used yet' : `created ${formatRelative(k.created_at)}`}</span>
+        </span>
       </TD>
-      <TD>
+      <TD className="hidden sm:table-cell">
         <code className="font-mono text-xs text-slate-600 dark:text-slate-400">{k.prefix}…</code>
       </TD>
-      <TD>
+      <TD className="hidden sm:table-cell">
         <EnvBadge env={k.env} />
       </TD>
-      <TD className="whitespace-nowrap text-slate-600 dark:text-slate-400" title={formatDateTime(k.created_at)}>
+      <TD className="hidden whitespace-nowrap text-slate-600 md:table-cell dark:text-slate-400" title={formatDateTime(k.created_at)}>
         {formatRelative(k.created_at)}
       </TD>
-      <TD className="whitespace-nowrap">
+      <TD className="hidden whitespace-nowrap md:table-cell">
         {k.last_used_at ? (
           <span className="text-slate-600 dark:text-slate-400" title={formatDateTime(k.last_used_at)}>
             {formatRelative(k.last_used_at)}

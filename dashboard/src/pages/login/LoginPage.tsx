@@ -68,9 +68,11 @@ export default function LoginPage() {
     }
   };
 
+  // Neutral while checking: on a console that is not set up yet this page only redirects to
+  // setup, and a "Sign in" heading flashing first would send a new user the wrong way.
   if (checking) {
     return (
-      <AuthLayout title="Sign in">
+      <AuthLayout title="Checking your console…">
         <div role="status" aria-busy="true" aria-label="Loading" className="flex flex-col gap-4">
           <Skeleton className="h-10" />
           <Skeleton className="h-10" />

@@ -23,10 +23,10 @@ export default function DangerZoneTab() {
   return (
     <div className="flex flex-col gap-4">
       {!isAdmin && <p className="text-sm text-slate-500">Only admins can use these actions.</p>}
-      <SigningKeyCard />
+      <SigningKeyCard rotateHint="below" />
       <DangerCard
         title="Rotate signing key"
-        body="Creates a new Ed25519 key pair and re-signs every active deployment with it. Agents that pin the old public key will reject bundles until they get the new one."
+        body="Creates a new Ed25519 key pair, re-signs every active deployment with it and pushes the re-signed bundles, with the new public key, to connected agents. An agent configured with the old public key (signingPublicKey) rejects them until it is given the new one."
         action={
           <Button variant="danger" disabled={!isAdmin} onClick={() => setRotateOpen(true)}>
             Rotate signing key
@@ -61,7 +61,8 @@ export default function DangerZoneTab() {
         run={async () => {
           const r = await rotateSigningKey();
           client.invalidate('settings:signing-key');
-          toast.success(`New signing key ${r.public_key.slice(0, 12)}…; ${formatNumber(r.deployments_re_signed)} deployments re-signed`);
+          const n = r.deployments_re_signed;
+          toast.success(`New signing key ${r.public_key.slice(0, 12)}…; ${formatNumber(n)} ${n === 1 ? 'deployment' : 'deployments'} re-signed`);
         }}
       />
       <TypedConfirm

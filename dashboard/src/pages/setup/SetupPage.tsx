@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { useNavigate } from 'react-router';
+import { useNavigate, useSearchParams } from 'react-router';
 import { getHealth, getMe, login, setup } from '../../api/auth';
 import { ApiError, errorMessage } from '../../api/client';
 import { useQueryClient } from '../../api/query';
@@ -12,12 +12,17 @@ import { cn } from '../../lib/cn';
 import { AuthLayout } from '../AuthLayout';
 import { MIN_PASSWORD, passwordStrength } from './password-strength';
 
-type Field = 'email' | 'password' | 'tenant_name';
+type Field = 'email' | 'password' | 'tenant_name' | 'setup_token';
+const FIELDS: readonly string[] = ['email', 'password', 'tenant_name', 'setup_token'];
 
 export default function SetupPage() {
   const navigate = useNavigate();
   const client = useQueryClient();
   const toast = useToast();
+  // The console prints `<base url>/dashboard/setup?token=…` at start until it is claimed.
+  const [params] = useSearchParams();
+  const linkToken = params.get('token')?.trim() ?? '';
+  const [token, setToken] = useState(linkToken);
   const [checking, setChecking] = useState(true);
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -59,7 +64,9 @@ export default function SetupPage() {
     setSubmitting(true);
     const creds = { email: email.trim(), password };
     try {
-      await setup({ ...creds, ...(org.trim() ? { tenant_name: org.trim() } : {}) });
+      // An empty token is left out and the server's 403 (which names the token) says what is
+      // missing, so this page also works with a console that asks for no token.
+      await setup({ ...creds, ...(token.trim() ? { setup_token: token.trim() } : {}), ...(org.trim() ? { tenant_name: org.trim() } : {}) });
     } catch (err) {
       setSubmitting(false);
       if (err instanceof ApiError && err.status === 409) {
@@ -72,11 +79,16 @@ export default function SetupPage() {
         const other: string[] = [];
         for (const p of err.problems) {
           const f = String(p.loc[p.loc.length - 1]);
-          if (f === 'email' || f === 'password' || f === 'tenant_name') errs[f] ??= p.msg;
+          if (FIELDS.includes(f)) errs[f as Field] ??= p.msg;
           else other.push(p.msg);
         }
         setFieldErrors(errs);
         if (other.length) setFormError(other.join(' '));
+        return;
+      }
+      // A missing or wrong token is a 403 that names it: show it at the field.
+      if (err instanceof ApiError && err.status === 403 && /token/i.test(err.message)) {
+        setFieldErrors({ setup_token: err.message });
         return;
       }
       setFormError(errorMessage(err));
@@ -119,6 +131,26 @@ export default function SetupPage() {
             <IconAlert size={16} className="mt-0.5 shrink-0" />
             <span>{formError}</span>
           </div>
+        )}
+        {linkToken ? (
+          <p className="text-xs text-slate-500 dark:text-slate-400">Setup token taken from the link the console printed.</p>
+        ) : (
+          <Input
+            label="Setup token"
+            name="setup_token"
+            autoComplete="off"
+            spellCheck={false}
+            value={token}
+            onChange={(e) => setToken(e.target.value)}
+            error={fieldErrors.setup_token}
+            className="font-mono"
+            hint="The console prints it at start, in the setup link of its log (…/dashboard/setup?token=…), and writes it to the setup-token file in its data directory."
+          />
+        )}
+        {linkToken && fieldErrors.setup_token && (
+          <p role="alert" className="text-sm text-red-600 dark:text-red-400">
+            {fieldErrors.setup_token} Open the newest setup link from the console’s log.
+          </p>
         )}
         <Input
           label="Email"

@@ -1,12 +1,14 @@
 import { useEffect } from 'react';
 import { Link, useLocation } from 'react-router';
 import { usePendingApprovals } from '../../api/approvals';
+import { orgName, useMe } from '../../api/auth';
 import { Drawer } from '../../components/ui/Dialog';
 import { IconInbox, IconMenu, IconShieldCheck, IconX } from '../../components/ui/icons';
 import { Sidebar } from './Sidebar';
 
 /** Phone-width header: brand, a shortcut to pending approvals, and the menu drawer. */
 export function MobileHeader({ open, onOpenChange, email }: { open: boolean; onOpenChange: (o: boolean) => void; email: string }) {
+  const org = orgName(useMe().data);
   const pending = usePendingApprovals();
   const count = pending.data?.length ?? 0;
   const location = useLocation();
@@ -27,11 +29,11 @@ export function MobileHeader({ open, onOpenChange, email }: { open: boolean; onO
       >
         <IconMenu size={20} />
       </button>
-      <Link to="/" className="flex items-center gap-2 text-sm font-semibold">
-        <IconShieldCheck size={20} className="text-amber-500" />
-        Edictum
+      <Link to="/" className="flex min-w-0 flex-1 items-center gap-2 text-sm font-semibold">
+        <IconShieldCheck size={20} className="shrink-0 text-amber-500" />
+        <span className="shrink-0">Edictum</span>
+        {org && <span className="truncate text-xs font-normal text-slate-500 dark:text-slate-400">{org}</span>}
       </Link>
-      <div className="flex-1" />
       <Link
         to="/approvals"
         aria-label={count ? `${count} pending approvals` : 'Approvals'}

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { NavLink, useNavigate } from 'react-router';
-import { logout } from '../../api/auth';
+import { logout, orgName, useMe } from '../../api/auth';
 import { usePendingApprovals } from '../../api/approvals';
 import { useQueryClient } from '../../api/query';
 import { IconChevronLeft, IconChevronRight, IconLogOut, IconMoon, IconSettings, IconShieldCheck, IconSun } from '../../components/ui/icons';
@@ -19,6 +19,7 @@ interface SidebarProps {
 }
 
 export function Sidebar({ email, className, inDrawer = false, onNavigate }: SidebarProps) {
+  const org = orgName(useMe().data);
   const [storedCollapsed, setCollapsed] = useStoredState<boolean>('edictum-sidebar-collapsed', false);
   const collapsed = !inDrawer && storedCollapsed;
   const pending = usePendingApprovals();
@@ -36,7 +37,16 @@ export function Sidebar({ email, className, inDrawer = false, onNavigate }: Side
     >
       <div className={cn('flex h-14 items-center gap-2 px-4', collapsed && 'justify-center px-0')}>
         <IconShieldCheck size={22} className="shrink-0 text-amber-500" />
-        {!collapsed && <span className="truncate text-sm font-semibold tracking-tight">Edictum Console</span>}
+        {!collapsed && (
+          <span className="flex min-w-0 flex-col">
+            <span className="truncate text-sm font-semibold tracking-tight">Edictum Console</span>
+            {org && (
+              <span className="truncate text-xs text-slate-500 dark:text-slate-400" data-testid="org-name" title={org}>
+                {org}
+              </span>
+            )}
+          </span>
+        )}
       </div>
 
       <nav aria-label="Main" className="flex-1 overflow-y-auto px-2 py-2">

@@ -15,9 +15,9 @@ export function CoverageTab({ coverage }: { coverage: AgentCoverage | undefined 
   const tools = [...coverage.tools].sort((a, b) => ORDER[a.status] - ORDER[b.status] || b.event_count - a.event_count);
   return (
     <div className="flex flex-col gap-3">
-      <div className="flex items-center gap-3 text-sm">
+      <div className="flex flex-col gap-2 text-sm sm:flex-row sm:items-center sm:gap-3">
         <CoverageBar enforced={s.enforced} observed={s.observed} ungoverned={s.ungoverned} className="max-w-sm" />
-        <span className="whitespace-nowrap">
+        <span className="sm:whitespace-nowrap">
           {s.coverage_pct}% enforced · {s.enforced} enforced, {s.observed} observed, {s.ungoverned} ungoverned
         </span>
       </div>

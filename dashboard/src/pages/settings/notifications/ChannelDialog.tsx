@@ -8,13 +8,14 @@ import { useContractStats } from '../../../api/stats';
 import type { ChannelCreate, ChannelType, NotificationChannel } from '../../../api/types';
 import { Button } from '../../../components/ui/Button';
 import { Dialog } from '../../../components/ui/Dialog';
-import { Input } from '../../../components/ui/Field';
+import { Input, Textarea } from '../../../components/ui/Field';
 import { IconAlert } from '../../../components/ui/icons';
 import { TagInput } from '../../../components/ui/TagInput';
 import { useToast } from '../../../components/ui/Toast';
 import { cn } from '../../../lib/cn';
 import { envOptions, validateEnv } from '../../../lib/env';
-import { CHANNEL_TYPES, typeSpec } from './channel-types';
+import { CHANNEL_TYPES, typeSpec, validateConfig, type FieldSpec } from './channel-types';
+import { ChannelSetup, type SessionSecrets } from './ChannelSetup';
 
 type Values = Record<string, string>;
 
@@ -25,22 +26,33 @@ function initialValues(c: NotificationChannel | null): { values: Values; lists: 
   for (const f of typeSpec(c.channel_type).fields) {
     const v = c.config[f.key];
     if (f.type === 'list') lists[f.key] = Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
-    // Secrets come back masked; never prefill them (saving the mask would overwrite the secret).
+    // Secrets come back masked: left empty, "unchanged" sends the mask back and the API keeps
+    // the stored secret.
     else if (!f.secret && v !== undefined && v !== null) values[f.key] = String(v);
   }
   return { values, lists };
 }
 
+/** A secret the API would generate, made here instead so the set-up panel can show it once. */
+function generatedSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+const GENERATED: Partial<Record<ChannelType, string>> = { telegram: 'webhook_secret' };
+
 const glob = (s: string) => (s.length > 200 ? 'At most 200 characters.' : undefined);
 
 export function ChannelDialog({ channel, onClose }: { channel: NotificationChannel | null; onClose: () => void }) {
-  const editing = !!channel;
+  // After a create the dialog stays open on the new channel, to show its callback URLs.
+  const [saved, setSaved] = useState<NotificationChannel | null>(channel);
+  const editing = !!saved;
   const [type, setType] = useState<ChannelType>(channel?.channel_type ?? 'slack_app');
   const [name, setName] = useState(channel?.name ?? '');
   const init = useMemo(() => initialValues(channel), [channel]);
   const [values, setValues] = useState<Values>(init.values);
   const [lists, setLists] = useState<Record<string, string[]>>(init.lists);
-  const [configTouched, setConfigTouched] = useState(!editing);
+  const [configTouched, setConfigTouched] = useState(!channel);
+  const [secrets, setSecrets] = useState<SessionSecrets>({});
   const [envs, setEnvs] = useState<string[]>(channel?.filters?.environments ?? []);
   const [agents, setAgents] = useState<string[]>(channel?.filters?.agent_patterns ?? []);
   const [contracts, setContracts] = useState<string[]>(channel?.filters?.contract_names ?? []);
@@ -54,38 +66,48 @@ export function ChannelDialog({ channel, onClose }: { channel: NotificationChann
   const stats = useContractStats();
   const spec = typeSpec(type);
 
-  const setValue = (k: string, v: string) => {
-    setValues((s) => ({ ...s, [k]: v }));
+  const touch = () => {
     setConfigTouched(true);
     setTestResult(null);
   };
+  const setValue = (k: string, v: string) => {
+    setValues((s) => ({ ...s, [k]: v }));
+    touch();
+  };
 
-  const validate = (): boolean => {
-    const errs: Record<string, string | undefined> = { name: name.trim() ? (name.length > 100 ? 'At most 100 characters.' : undefined) : 'Give the channel a name.' };
-    if (configTouched) {
-      for (const f of spec.fields) {
-        if (f.type === 'list') {
-          if (!(lists[f.key] ?? []).length) errs[f.key] = `Add at least one ${f.label.toLowerCase().replace(/s$/, '')}.`;
-          continue;
-        }
-        const v = values[f.key] ?? '';
-        if (!v.trim()) {
-          if (!f.optional) errs[f.key] = editing && f.secret ? 'Re-enter it: changing the configuration replaces all of it.' : `Required.`;
-          continue;
-        }
-        errs[f.key] = f.validate?.(v);
+  /** The config as the API takes it, and which secrets are sent back masked (unchanged). */
+  const buildConfig = (generate: boolean): { config: Record<string, unknown>; unchanged: string[]; made: SessionSecrets } => {
+    const config: Record<string, unknown> = {};
+    const unchanged: string[] = [];
+    const made: SessionSecrets = {};
+    for (const f of spec.fields) {
+      if (f.type === 'list') {
+        const l = lists[f.key] ?? [];
+        if (l.length || !f.optional) config[f.key] = l;
+        continue;
       }
+      const raw = values[f.key] ?? '';
+      const v = f.type === 'multiline' ? raw.trim() && raw : raw.trim();
+      if (v) config[f.key] = f.type === 'number' && /^\d+$/.test(v) ? Number(v) : v;
+      else if (f.secret && saved && typeof saved.config[f.key] === 'string' && saved.config[f.key] !== '') {
+        config[f.key] = saved.config[f.key];
+        unchanged.push(f.key);
+      } else if (generate && GENERATED[type] === f.key) config[f.key] = generatedSecret();
+      if (f.secret && typeof config[f.key] === 'string' && !unchanged.includes(f.key)) made[f.key as keyof SessionSecrets] = config[f.key] as string;
     }
+    return { config, unchanged, made };
+  };
+
+  const validate = (config: Record<string, unknown>, unchanged: string[]): boolean => {
+    const errs: Record<string, string | undefined> = { name: name.trim() ? (name.length > 100 ? 'At most 100 characters.' : undefined) : 'Give the channel a name.' };
+    // The API's own schema: what it accepts, the form accepts (a Telegram @channel, SMTP
+    // without credentials), with the API's messages.
+    if (configTouched) Object.assign(errs, validateConfig(type, config, unchanged));
     setErrors(errs);
     return !Object.values(errs).some(Boolean);
   };
 
-  const draft = (): ChannelCreate => {
-    const config: Record<string, unknown> = {};
-    for (const f of spec.fields) {
-      if (f.type === 'list') config[f.key] = lists[f.key] ?? [];
-      else if (values[f.key]?.trim()) config[f.key] = f.type === 'number' ? Number(values[f.key]) : values[f.key]!.trim();
-    }
+  const draft = (config: Record<string, unknown>): ChannelCreate => {
     const filters = { environments: envs, agent_patterns: agents, contract_names: contracts };
     const any = envs.length || agents.length || contracts.length;
     return { name: name.trim(), channel_type: type, config, filters: any ? filters : null };
@@ -95,7 +117,6 @@ export function ChannelDialog({ channel, onClose }: { channel: NotificationChann
     if (e instanceof ApiError && e.status === 422 && e.problems.length) {
       const errs: Record<string, string | undefined> = {};
       for (const p of e.problems) errs[String(p.loc[p.loc.length - 1])] = p.msg;
-      setErrors(errs);
       if (!spec.fields.some((f) => errs[f.key]) && !errs.name) errs.form = errorMessage(e);
       setErrors(errs);
     } else if (e instanceof ApiError && e.status === 503) setErrors({ form: 'The server cannot store channel secrets: EDICTUM_SIGNING_KEY_SECRET is not set.' });
@@ -103,32 +124,49 @@ export function ChannelDialog({ channel, onClose }: { channel: NotificationChann
   };
 
   const sendTest = async () => {
-    if (!validate()) return;
+    const { config, unchanged } = buildConfig(false);
+    if (!validate(config, unchanged)) return;
     setBusy('test');
     setTestResult(null);
     try {
-      const r = editing && !configTouched ? await testChannel(channel.id) : await testChannelConfig(draft());
+      const r = saved && !configTouched ? await testChannel(saved.id) : await testChannelConfig({ ...(saved ? { id: saved.id } : {}), ...draft(config) });
       setTestResult({ ok: r.success, message: r.message });
     } catch (e) {
-      if (e instanceof ApiError && (e.status === 404 || e.status === 405)) {
-        setTestResult({ ok: false, message: 'This server cannot test unsaved settings. Save the channel (disabled if you like), then use Test in the list.' });
-      } else if (e instanceof ApiError && e.status === 422) applyServerErrors(e);
+      if (e instanceof ApiError && e.status === 422) applyServerErrors(e);
       else setTestResult({ ok: false, message: errorMessage(e) });
     } finally {
       setBusy(null);
+      if (saved) client.invalidate('notifications:');
     }
   };
 
   const save = async () => {
-    if (!validate()) return;
+    const { config, unchanged, made } = buildConfig(!saved);
+    if (!validate(config, unchanged)) return;
     setBusy('save');
     try {
-      const d = draft();
-      if (editing) await updateChannel(channel.id, { name: d.name, filters: d.filters ?? null, ...(configTouched ? { config: d.config } : {}) });
-      else await createChannel(d);
-      toast.success(editing ? `Saved ${d.name}` : `Added ${d.name}. Send a test from the list to check it.`);
-      client.invalidate('notifications:');
-      onClose();
+      const d = draft(config);
+      if (saved) {
+        const c = await updateChannel(saved.id, { name: d.name, filters: d.filters ?? null, ...(configTouched ? { config: d.config } : {}) });
+        setSecrets((s) => ({ ...s, ...made }));
+        toast.success(`Saved ${d.name}`);
+        client.invalidate('notifications:');
+        if (!channel) setSaved(c);
+        else onClose();
+      } else {
+        const c = await createChannel(d);
+        client.invalidate('notifications:');
+        setSecrets(made);
+        if (spec.interactive) {
+          // Stay open: the callback URLs need the new channel's id.
+          setSaved(c);
+          setConfigTouched(false);
+          toast.success(`Added ${d.name}. Finish the set-up on ${spec.label} with the values below.`);
+        } else {
+          toast.success(`Added ${d.name}.`);
+          onClose();
+        }
+      }
     } catch (e) {
       applyServerErrors(e);
     } finally {
@@ -137,6 +175,7 @@ export function ChannelDialog({ channel, onClose }: { channel: NotificationChann
   };
 
   const httpsMissing = spec.interactive && health.data && !health.data.base_url_https;
+  const justCreated = !channel && !!saved;
 
   return (
     <Dialog
@@ -144,15 +183,27 @@ export function ChannelDialog({ channel, onClose }: { channel: NotificationChann
       onClose={onClose}
       dismissable={!busy}
       size="lg"
-      title={editing ? `Edit ${channel.name}` : 'Add notification channel'}
+      title={justCreated ? `Set up ${saved.name}` : channel ? `Edit ${channel.name}` : 'Add notification channel'}
       onSubmit={() => void save()}
       footer={
         <>
-          <Button variant="outline" className="mr-auto" loading={busy === 'test'} onClick={() => void sendTest()}>
-            Send test
-          </Button>
+          <div className="mr-auto flex min-w-0 flex-wrap items-center gap-2">
+            <Button variant="outline" loading={busy === 'test'} onClick={() => void sendTest()}>
+              Send test
+            </Button>
+            {testResult && (
+              <span
+                role="status"
+                data-testid="channel-test-result"
+                className={cn('min-w-0 text-xs', testResult.ok ? 'text-emerald-700 dark:text-emerald-300' : 'text-red-700 dark:text-red-300')}
+              >
+                {testResult.ok ? 'Test sent: ' : 'Test failed: '}
+                {testResult.message}
+              </span>
+            )}
+          </div>
           <Button variant="ghost" onClick={onClose} disabled={!!busy}>
-            Cancel
+            {justCreated ? 'Done' : 'Cancel'}
           </Button>
           <Button type="submit" variant="primary" loading={busy === 'save'}>
             {editing ? 'Save channel' : 'Create channel'}
@@ -160,20 +211,21 @@ export function ChannelDialog({ channel, onClose }: { channel: NotificationChann
         </>
       }
     >
-      <div className="flex flex-col gap-5">
+      <div className="flex min-w-0 flex-col gap-5">
         {errors.form && (
           <p role="alert" className="text-sm text-red-600 dark:text-red-400">
             {errors.form}
           </p>
         )}
-        <fieldset>
+        {justCreated && <ChannelSetup type={type} channelId={saved.id} secrets={secrets} />}
+        <fieldset className="min-w-0">
           <legend className="mb-2 text-sm font-medium">Type{editing && ' (fixed after creation)'}</legend>
-          <div className="grid gap-2 sm:grid-cols-3">
+          <div className="grid grid-cols-2 gap-2 sm:grid-cols-3">
             {CHANNEL_TYPES.map((t) => (
               <label
                 key={t.type}
                 className={cn(
-                  'flex cursor-pointer flex-col gap-0.5 rounded-lg border p-2.5 text-sm has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-amber-500',
+                  'flex min-w-0 cursor-pointer flex-col gap-0.5 rounded-lg border p-2.5 text-sm has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-amber-500',
                   type === t.type ? 'border-amber-500 bg-amber-500/10' : 'border-slate-200 dark:border-slate-800',
                   editing && type !== t.type && 'cursor-not-allowed opacity-40',
                 )}
@@ -205,50 +257,26 @@ export function ChannelDialog({ channel, onClose }: { channel: NotificationChann
             {spec.label} buttons call back into this console, which needs a public https base URL (EDICTUM_BASE_URL). Until then messages arrive but the buttons cannot reach the console.
           </p>
         )}
+        {!justCreated && (editing || type === 'slack_app') && <ChannelSetup type={type} channelId={saved?.id} secrets={secrets} />}
         <Input label="Name" value={name} maxLength={100} onChange={(e) => setName(e.target.value)} error={errors.name} placeholder="e.g. Ops on-call" />
-        <div className="grid gap-4 sm:grid-cols-2">
-          {spec.fields.map((f) =>
-            f.type === 'list' ? (
-              <div key={f.key} className="sm:col-span-2">
-                <TagInput
-                  label={f.label}
-                  value={lists[f.key] ?? []}
-                  onChange={(v) => {
-                    setLists((s) => ({ ...s, [f.key]: v }));
-                    setConfigTouched(true);
-                  }}
-                  validate={f.validate}
-                  placeholder={f.placeholder}
-                  error={errors[f.key]}
-                />
-              </div>
-            ) : (
-              <Input
-                key={f.key}
-                label={`${f.label}${f.optional ? ' (optional)' : ''}`}
-                type={f.secret ? 'password' : f.type === 'number' ? 'text' : 'text'}
-                inputMode={f.type === 'number' ? 'numeric' : undefined}
-                autoComplete={f.secret ? 'new-password' : 'off'}
-                value={values[f.key] ?? ''}
-                onChange={(e) => setValue(f.key, e.target.value)}
-                error={errors[f.key]}
-                placeholder={editing && f.secret ? `Unchanged (${String(channel.config[f.key] ?? '••••')})` : f.placeholder}
-                hint={f.hint}
-                className={cn(f.secret || f.key.includes('id') || f.key.includes('key') ? 'font-mono' : '')}
-              />
-            ),
-          )}
+        <div className="grid min-w-0 gap-4 sm:grid-cols-2">
+          {spec.fields.map((f) => (
+            <ConfigField
+              key={f.key}
+              f={f}
+              value={values[f.key] ?? ''}
+              list={lists[f.key] ?? []}
+              error={errors[f.key]}
+              masked={saved && f.secret ? String(saved.config[f.key] ?? '') : undefined}
+              onValue={(v) => setValue(f.key, v)}
+              onList={(v) => {
+                setLists((s) => ({ ...s, [f.key]: v }));
+                touch();
+              }}
+            />
+          ))}
         </div>
-        {type === 'slack_app' && (
-          <p className="text-xs text-slate-500">
-            Create the Slack app from the{' '}
-            <a href="/api/v1/slack/manifest" target="_blank" rel="noreferrer" className="text-amber-600 underline dark:text-amber-400">
-              app manifest
-            </a>{' '}
-            (interactivity URL pre-filled), install it, then paste its bot token and signing secret here.
-          </p>
-        )}
-        <fieldset className="flex flex-col gap-3 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
+        <fieldset className="flex min-w-0 flex-col gap-3 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
           <legend className="px-1 text-sm font-medium">Routing filters</legend>
           <p className="text-xs text-slate-500">Every filter you fill must match; an empty one matches everything. Decisions are always posted to all channels.</p>
           <TagInput label="Environments" value={envs} onChange={setEnvs} validate={validateEnv} suggestions={envOptions([])} placeholder="production" />
@@ -263,13 +291,57 @@ export function ChannelDialog({ channel, onClose }: { channel: NotificationChann
             hint="Only applies to approvals that name a contract."
           />
         </fieldset>
-        {testResult && (
-          <p role="status" className={cn('rounded-md px-3 py-2 text-sm', testResult.ok ? 'bg-emerald-50 text-emerald-800 dark:bg-emerald-500/10 dark:text-emerald-300' : 'bg-red-50 text-red-800 dark:bg-red-950/30 dark:text-red-300')}>
-            {testResult.ok ? 'Test sent: ' : 'Test failed: '}
-            {testResult.message}
-          </p>
-        )}
       </div>
     </Dialog>
+  );
+}
+
+function ConfigField({ f, value, list, error, masked, onValue, onList }: {
+  f: FieldSpec;
+  value: string;
+  list: string[];
+  error?: string;
+  masked?: string;
+  onValue: (v: string) => void;
+  onList: (v: string[]) => void;
+}) {
+  const label = `${f.label}${f.optional ? ' (optional)' : ''}`;
+  if (f.type === 'list') {
+    return (
+      <div className="min-w-0 sm:col-span-2">
+        <TagInput label={label} value={list} onChange={onList} validate={f.validateItem} placeholder={f.placeholder} hint={f.hint} error={error} />
+      </div>
+    );
+  }
+  if (f.type === 'multiline') {
+    return (
+      <Textarea
+        label={label}
+        value={value}
+        onChange={(e) => onValue(e.target.value)}
+        error={error}
+        placeholder={f.placeholder}
+        hint={f.hint}
+        rows={3}
+        spellCheck={false}
+        wrapperClassName="sm:col-span-2"
+        className="font-mono text-xs"
+      />
+    );
+  }
+  return (
+    <Input
+      label={label}
+      type={f.secret ? 'password' : 'text'}
+      inputMode={f.type === 'number' ? 'numeric' : undefined}
+      autoComplete={f.secret ? 'new-password' : 'off'}
+      value={value}
+      onChange={(e) => onValue(e.target.value)}
+      error={error}
+      placeholder={masked ? `Unchanged (${masked})` : f.placeholder}
+      hint={f.hint}
+      wrapperClassName="min-w-0"
+      className={cn(f.secret || f.key.includes('id') || f.key.includes('key') ? 'font-mono' : '')}
+    />
   );
 }

@@ -91,10 +91,10 @@ export default function NotificationsTab() {
           <THead>
             <tr>
               <TH>Name</TH>
-              <TH>Type</TH>
+              <TH className="hidden sm:table-cell">Type</TH>
               <TH>Enabled</TH>
-              <TH>Routes</TH>
-              <TH>Last test</TH>
+              <TH className="hidden lg:table-cell">Routes</TH>
+              <TH className="hidden md:table-cell">Last test</TH>
               {isAdmin && (
                 <TH>
                   <span className="sr-only">Actions</span>
@@ -112,8 +112,15 @@ export default function NotificationsTab() {
               ].filter(Boolean);
               return (
                 <TR key={c.id}>
-                  <TD className="font-medium">{c.name}</TD>
-                  <TD>
+                  <TD className="font-medium break-words">
+                    {c.name}
+                    {/* On a phone the type and last test ride under the name, so the actions stay on screen. */}
+                    <span className="mt-0.5 block text-xs font-normal text-slate-500 md:hidden dark:text-slate-400">
+                      <span className="sm:hidden">{typeSpec(c.channel_type).label} · </span>
+                      {c.last_test_at ? `test ${c.last_test_ok ? 'OK' : 'failed'} ${formatRelative(c.last_test_at)}` : 'never tested'}
+                    </span>
+                  </TD>
+                  <TD className="hidden sm:table-cell">
                     <Badge tone={typeSpec(c.channel_type).interactive ? 'violet' : 'slate'}>{typeSpec(c.channel_type).label}</Badge>
                   </TD>
                   <TD>
@@ -129,8 +136,8 @@ export default function NotificationsTab() {
                       <span className={cn('inline-block size-4 rounded-full bg-white shadow transition-transform', c.enabled ? 'translate-x-4.5' : 'translate-x-0.5')} />
                     </button>
                   </TD>
-                  <TD className="max-w-[18rem] text-xs text-slate-500">{routes.length ? routes.join(' · ') : 'Everything'}</TD>
-                  <TD className="text-xs whitespace-nowrap">
+                  <TD className="hidden max-w-[18rem] text-xs text-slate-500 lg:table-cell">{routes.length ? routes.join(' · ') : 'Everything'}</TD>
+                  <TD className="hidden text-xs whitespace-nowrap md:table-cell">
                     {c.last_test_at ? (
                       <Badge tone={c.last_test_ok ? 'emerald' : 'red'} dot>
                         {c.last_test_ok ? 'OK' : 'Failed'} {formatRelative(c.last_test_at)}
@@ -141,7 +148,7 @@ export default function NotificationsTab() {
                   </TD>
                   {isAdmin && (
                     <TD>
-                      <div className="flex justify-end gap-1">
+                      <div className="flex flex-wrap justify-end gap-1">
                         <Button size="xs" variant="outline" loading={busy === `test:${c.id}`} onClick={() => void test(c)}>
                           Test
                         </Button>
