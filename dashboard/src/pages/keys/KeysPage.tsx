@@ -154,9 +154,8 @@ function KeyRow({ k, isAdmin, onRevoke }: { k: ApiKey; isAdmin: boolean; onRevok
         {k.label || <span className="text-slate-400 italic">Unlabelled</span>}
         {/* On a phone the environment, prefix and dates ride under the label, so Revoke stays on screen. */}
         <span className="mt-1 flex flex-wrap items-center gap-x-2 gap-y-1 text-xs font-normal text-slate-500 md:hidden dark:text-slate-400">
-          <span className="sm:hidden">
-            <EnvBadge env={k.env} />
-          </span>
+          {/* Words around the name, not a second badge: tests and screen readers find one badge per row. */}
+          <span className="font-medium sm:hidden">env {k.env}</span>
           <code className="font-mono break-all sm:hidden">{k.prefix}…</code>
           <span>{k.last_used_at ? `last used ${formatRelative(k.last_used_at)}` : k.last_used_at === null ? 'not used yet' : `created ${formatRelative(k.created_at)}`}</span>
         </span>
