@@ -144,7 +144,7 @@ export default function SetupPage() {
             onChange={(e) => setToken(e.target.value)}
             error={fieldErrors.setup_token}
             className="font-mono"
-            hint="The console prints it at start, in the setup link of its log (…/dashboard/setup?token=…), and writes it to the setup-token file in its data directory."
+            hint="The console prints it at start, in the setup link of its log (…/dashboard/setup?token=…), and writes that link to the file setup-url in its data directory."
           />
         )}
         {linkToken && fieldErrors.setup_token && (
