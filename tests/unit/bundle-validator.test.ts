@@ -89,4 +89,30 @@ describe('bundle validator pool', () => {
       await v.close();
     }
   });
+
+  it('runs the whole upload step (render, validate, render back) off the event loop and within the limit', async () => {
+    const v = createBundleValidator();
+    try {
+      // A Ruleset upload: rendering it parses too, so it must not happen on the main thread.
+      const ruleset = contracts(40).replace('kind: ContractBundle', 'kind: Ruleset').replace('contracts:', 'rules:').replaceAll('effect: deny', 'action: block');
+      expect(Buffer.byteLength(ruleset)).toBeGreaterThan(4 * 1024);
+      const first = v.prepare(ruleset);
+      expect(v.busy()).toBe(1);
+      const second = v.prepare(ruleset);
+      await expect(v.prepare(ruleset)).rejects.toMatchObject({ statusCode: 429 });
+      const out = await first;
+      expect(out.ok).toBe(true);
+      if (out.ok) {
+        expect(out.format).toBe('ruleset');
+        expect(out.ruleset).toBe(ruleset);
+        expect(out.canonical).toMatch(/^kind: ContractBundle$/m);
+        expect(out.validation.contractCount).toBe(40);
+      }
+      expect((await second).ok).toBe(true);
+      const bad = await v.prepare(contracts(40, 3));
+      expect(bad).toMatchObject({ ok: false, stage: 'validate' });
+    } finally {
+      await v.close();
+    }
+  });
 });

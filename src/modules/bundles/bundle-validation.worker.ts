@@ -1,18 +1,21 @@
 /**
  * Worker thread entry: validates bundle YAML off the main event loop (see bundle-validator.ts).
- * Messages in: `{ id, text }`; out: `{ id, result }`. The validator never throws.
+ * Messages in: `{ id, text, op }` (`op` 'prepare' runs the whole upload step, bundle-upload.ts);
+ * out: `{ id, result }`. Neither step throws.
  */
 import { parentPort } from 'node:worker_threads';
 import { validateBundleYaml } from './bundle-validation.js';
+import { prepareUpload } from './bundle-upload.js';
 
 interface Job {
   id: number;
   text: string;
+  op?: 'validate' | 'prepare';
 }
 
 const port = parentPort;
 if (port) {
   port.on('message', (job: Job) => {
-    port.postMessage({ id: job.id, result: validateBundleYaml(job.text) });
+    port.postMessage({ id: job.id, result: job.op === 'prepare' ? prepareUpload(job.text) : validateBundleYaml(job.text) });
   });
 }

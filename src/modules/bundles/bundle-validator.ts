@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { tooManyRequests, unavailable } from '../../platform/errors.js';
 import { validateBundleYaml, type BundleValidation } from './bundle-validation.js';
+import { prepareUpload, type PreparedUpload } from './bundle-upload.js';
 
 /**
  * Bundle validation that does not stall the event loop. Parsing and compiling a bundle costs
@@ -17,6 +18,8 @@ import { validateBundleYaml, type BundleValidation } from './bundle-validation.j
  */
 export interface BundleValidator {
   validate(text: string): Promise<BundleValidation>;
+  /** The whole upload step (render, validate, render back; bundle-upload.ts), under the same rules. */
+  prepare(text: string): Promise<PreparedUpload>;
   /** Off-thread validations running now. */
   busy(): number;
   close(): Promise<void>;
@@ -38,7 +41,7 @@ interface Slot {
 
 interface WorkerReply {
   id: number;
-  result: BundleValidation;
+  result: BundleValidation | PreparedUpload;
 }
 
 /**
@@ -82,10 +85,10 @@ export function createBundleValidator(opts: BundleValidatorOptions = {}): Bundle
     void slot.worker.terminate();
   }
 
-  function runOnWorker(text: string): Promise<BundleValidation> {
+  function runOnWorker<T extends BundleValidation | PreparedUpload>(text: string, op: 'validate' | 'prepare'): Promise<T> {
     const slot = take();
     const id = slot.nextId++;
-    return new Promise<BundleValidation>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       const done = (fn: () => void) => {
         clearTimeout(timer);
         slot.worker.off('message', onMessage);
@@ -97,7 +100,7 @@ export function createBundleValidator(opts: BundleValidatorOptions = {}): Bundle
         if (reply.id !== id) return;
         done(() => {
           release(slot);
-          resolve(reply.result);
+          resolve(reply.result as T);
         });
       };
       const onFailure = () =>
@@ -116,24 +119,27 @@ export function createBundleValidator(opts: BundleValidatorOptions = {}): Bundle
       slot.worker.on('message', onMessage);
       slot.worker.on('error', onFailure);
       slot.worker.on('exit', onFailure);
-      slot.worker.postMessage({ id, text });
+      slot.worker.postMessage({ id, text, op });
     });
   }
 
+  async function run<T extends BundleValidation | PreparedUpload>(text: string, op: 'validate' | 'prepare', inline: (t: string) => T): Promise<T> {
+    if (Buffer.byteLength(text, 'utf8') <= threshold) return inline(text);
+    if (closed) throw unavailable('Server is shutting down.', 'bundles.validator_closed');
+    if (running >= maxConcurrent) {
+      throw tooManyRequests('Too many bundle validations in progress. Try again shortly.', 1, 'bundles.validation_busy');
+    }
+    running += 1;
+    try {
+      return await runOnWorker<T>(text, op);
+    } finally {
+      running -= 1;
+    }
+  }
+
   return {
-    async validate(text) {
-      if (Buffer.byteLength(text, 'utf8') <= threshold) return validateBundleYaml(text);
-      if (closed) throw unavailable('Server is shutting down.', 'bundles.validator_closed');
-      if (running >= maxConcurrent) {
-        throw tooManyRequests('Too many bundle validations in progress. Try again shortly.', 1, 'bundles.validation_busy');
-      }
-      running += 1;
-      try {
-        return await runOnWorker(text);
-      } finally {
-        running -= 1;
-      }
-    },
+    validate: (text) => run(text, 'validate', validateBundleYaml),
+    prepare: (text) => run(text, 'prepare', prepareUpload),
     busy: () => running,
     async close() {
       closed = true;

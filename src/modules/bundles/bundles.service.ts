@@ -5,7 +5,7 @@ import { assertEnvAllowed } from '../../platform/auth.js';
 import { sha256Hex, toBase64, toHex } from '../../platform/crypto.js';
 import { conflict, notFound, unprocessable, type Problem } from '../../platform/errors.js';
 import type { BundleProblem } from './bundle-validation.js';
-import { canonicalOf, rulesetOf, type RenderProblem } from './bundle-rendering.js';
+import type { RenderProblem } from './bundle-rendering.js';
 import { wantsRulesetOnApiV1 } from '../v2/generation.js';
 import type { BundleValidator } from './bundle-validator.js';
 import type { BundleSigner } from './bundle-signatures.js';
@@ -62,12 +62,16 @@ export function createBundlesService(ctx: AppContext, validator: BundleValidator
   return {
     async upload(tenantId: string, uploadedBy: string, yamlContent: string): Promise<BundleResponseT> {
       // Either generation's format (decision 16): the ContractBundle form is validated and stored.
-      const canonical = canonicalOf(yamlContent);
-      if (!canonical.ok) throw unprocessable(canonical.problems.map(renderProblem), 'bundles.not_renderable');
-      const result = await validator.validate(canonical.text);
-      if (!result.ok) throw unprocessable(result.problems.map(wireProblem), 'bundles.invalid');
-      const ruleset = rulesetOf(yamlContent, canonical.format, canonical.text);
-      if (!ruleset.ok) throw unprocessable(ruleset.problems.map(renderProblem), 'bundles.not_renderable');
+      // Rendering and validation both parse: one step, off the main thread when large.
+      const prepared = await validator.prepare(yamlContent);
+      if (!prepared.ok) {
+        throw prepared.stage === 'render'
+          ? unprocessable(prepared.problems.map(renderProblem), 'bundles.not_renderable')
+          : unprocessable(prepared.validation.problems.map(wireProblem), 'bundles.invalid');
+      }
+      const { validation: result, format } = prepared;
+      const canonical = { text: prepared.canonical, format };
+      const ruleset = { text: prepared.ruleset };
       const yamlBytes = new Uint8Array(Buffer.from(canonical.text, 'utf8'));
       const rulesetBytes = new Uint8Array(Buffer.from(ruleset.text, 'utf8'));
       const values = {
