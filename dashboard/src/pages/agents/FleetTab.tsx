@@ -128,7 +128,9 @@ export function FleetTab() {
   const coveragePct = totals.tools ? Math.round((totals.enforced / totals.tools) * 100) : 100;
   const allUngoverned = agents.length > 0 && agents.every((a) => a.enforced === 0 && a.observed === 0 && a.total_tools > 0);
   const allEnforced = agents.length > 0 && summary.fully_enforced === agents.length;
-  const driftCount = Math.max(summary.with_drift, (status.data?.agents ?? []).filter((a) => a.status === 'drift').length);
+  // One answer for drift (docs/api.md "Drift"): the card counts the rows the table shows, each
+  // with its live connection's status first, else the server's status from its events.
+  const driftCount = agents.filter((a) => (live.get(a.agent_id)?.status ?? a.drift_status) === 'drift').length;
 
   const th = (key: SortKey, label: string) => (
     <TH aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : undefined}>
