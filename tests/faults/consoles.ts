@@ -151,25 +151,8 @@ export async function login(base: string): Promise<string> {
   return `edictum_session=${m[1]}`;
 }
 
-export function bundleYaml(name: string, marker: string): string {
-  return `apiVersion: edictum/v1
-kind: ContractBundle
-metadata:
-  name: ${name}
-  description: "${marker}"
-defaults:
-  mode: enforce
-contracts:
-  - id: no-dotenv
-    type: pre
-    tool: read_file
-    when:
-      args.path: { ends_with: ".env" }
-    then:
-      effect: deny
-      message: "no secrets (${marker})"
-`;
-}
+// The same valid bundle the route tests upload (its marker changes the bytes, so the revision).
+export { bundleYaml } from '../helpers/stream-kit.js';
 
 export async function deploy(base: string, cookie: string, name: string, env: string, marker: string): Promise<string> {
   const up = await api(base, '/api/v1/bundles', { method: 'POST', cookie, body: { yaml_content: bundleYaml(name, marker) } });
