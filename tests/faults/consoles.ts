@@ -6,6 +6,10 @@ import { join, resolve } from 'node:path';
 import { openSse, type SseClient } from '../helpers/sse-client.js';
 import type { SdkEvent } from '../helpers/sdk-sse-parser.js';
 import { freePort } from './servers.js';
+// The same valid bundle the route tests upload (its marker changes the bytes, so the revision).
+import { bundleYaml } from '../helpers/stream-kit.js';
+
+export { bundleYaml };
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const ADMIN_EMAIL = 'faults@example.com';
@@ -151,8 +155,6 @@ export async function login(base: string): Promise<string> {
   return `edictum_session=${m[1]}`;
 }
 
-// The same valid bundle the route tests upload (its marker changes the bytes, so the revision).
-export { bundleYaml } from '../helpers/stream-kit.js';
 
 export async function deploy(base: string, cookie: string, name: string, env: string, marker: string): Promise<string> {
   const up = await api(base, '/api/v1/bundles', { method: 'POST', cookie, body: { yaml_content: bundleYaml(name, marker) } });
