@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { setupToken } from '../../src/modules/setup/setup.token.js';
 import { startFakes, type Fakes } from '../fakes/notify-kit.js';
 
 /**
@@ -71,8 +72,8 @@ describe('log canaries', () => {
 
   it('runs a representative flow with canaries planted', { timeout: 120_000 }, async () => {
     const email = `owner-${randomUUID().slice(0, 6)}@example.com`;
-    const setup = await t.request({ method: 'POST', url: '/api/v1/setup', payload: { email, password: CANARY.setupPassword } });
-    expect(setup.statusCode).toBe(201);
+    const setup = await t.request({ method: 'POST', url: '/api/v1/setup', payload: { email, password: CANARY.setupPassword, setup_token: setupToken(t.deps).token } });
+    expect(setup.statusCode, setup.body).toBe(201);
     const bad = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: CANARY.badPassword } });
     expect(bad.statusCode).toBe(401);
     const login = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: CANARY.setupPassword } });
