@@ -65,6 +65,30 @@ declare module 'fastify' {
 
 const MAX_SCANNED_NODES = 200_000;
 
+/**
+ * Whether `value` holds any unstorable string or key. The common case on every request (agents'
+ * session values, approval arguments): no allocation per node, no paths; only a hit pays for
+ * `unstorable`'s located walk.
+ */
+function anyUnstorable(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  for (let n = 0; stack.length > 0 && n < MAX_SCANNED_NODES; n++) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (!isStorableText(v)) return true;
+    } else if (Array.isArray(v)) {
+      for (const child of v) stack.push(child);
+    } else if (v !== null && typeof v === 'object') {
+      for (const k in v) {
+        if (!Object.hasOwn(v, k)) continue;
+        if (!isStorableText(k)) return true;
+        stack.push((v as Record<string, unknown>)[k]);
+      }
+    }
+  }
+  return false;
+}
+
 /** Problems for every unstorable string (or object key) in `value`, located under `root`. */
 function unstorable(value: unknown, root: string): Problem[] {
   const problems: Problem[] = [];
@@ -105,6 +129,7 @@ export function installTextGuard(app: FastifyInstance): void {
     for (const [part, root] of parts) {
       if (part === 'body' && request.routeOptions.config?.repairsText) continue;
       const value = part === 'params' ? request.params : part === 'querystring' ? request.query : request.body;
+      if (!anyUnstorable(value)) continue;
       const found = unstorable(value, root);
       if (found.length === 0) continue;
       problems.push(...found);
