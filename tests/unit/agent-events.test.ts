@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalVerdict, mapPolicyVersions, normaliseAgentEvent } from '../../src/modules/v2/agent-events.js';
+import { canonicalVerdict, mapPolicyVersions, normaliseAgentEvent, rememberedLookup } from '../../src/modules/v2/agent-events.js';
 import { EventIn } from '../../src/modules/events/events.schemas.js';
 
 /** Every producer's shape lands in the stored one (sdk-contract-v2.md 2.3 and 6). */
@@ -78,5 +78,23 @@ describe('agent event normalisation', () => {
     const events = [{ payload: { policy_version: rs } as Record<string, unknown> }, { payload: { policy_version: cb } as Record<string, unknown> }];
     await mapPolicyVersions(events, async () => new Map([[rs, cb]]));
     expect(events.map((e) => e.payload)).toEqual([{ policy_version: cb, agent_policy_version: rs }, { policy_version: cb }]);
+  });
+});
+
+describe('rememberedLookup (ingest asks for each ruleset hash once)', () => {
+  it('keeps an alias for good, asks again about a non-alias after a minute, and never mixes tenants', async () => {
+    const asked: string[][] = [];
+    let clock = 0;
+    const lookup = rememberedLookup(async (tenantId, hashes) => {
+      asked.push([tenantId, ...hashes]);
+      return new Map(tenantId === 't1' ? hashes.filter((h) => h === 'rs').map((h) => [h, 'cb'] as [string, string]) : []);
+    }, () => clock);
+    expect(await lookup('t1', ['rs', 'cb'])).toEqual(new Map([['rs', 'cb']]));
+    expect(await lookup('t1', ['rs', 'cb'])).toEqual(new Map([['rs', 'cb']]));
+    expect(asked).toEqual([['t1', 'rs', 'cb']]);
+    expect(await lookup('t2', ['rs'])).toEqual(new Map());
+    clock = 61_000;
+    expect(await lookup('t1', ['rs', 'cb'])).toEqual(new Map([['rs', 'cb']]));
+    expect(asked).toEqual([['t1', 'rs', 'cb'], ['t2', 'rs'], ['t1', 'cb']]);
   });
 });

@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.js';
 import { requireAdmin, requireApiKey, requireEither, requireSession } from '../../platform/auth.js';
 import { ErrorResponse } from '../../platform/zod-fastify.js';
 import { bundlesRepository } from '../bundles/bundles.repository.js';
-import { mapPolicyVersions, normaliseIngestBody } from '../v2/agent-events.js';
+import { mapPolicyVersions, normaliseIngestBody, rememberedLookup } from '../v2/agent-events.js';
 import { createEventsReadService } from './events.read-service.js';
 import { createIngestService } from './events.ingest-service.js';
 import {
@@ -27,6 +27,8 @@ import {
 const errors = { 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse, 429: ErrorResponse };
 
 export function eventsRoutes(app: FastifyInstance, ctx: AppContext): void {
+  // Ruleset hash -> canonical hash, remembered per process (agent-events.ts).
+  const canonicalRevisions = rememberedLookup((tenantId, hashes) => bundlesRepository.canonicalRevisions(ctx.deps.database.db, tenantId, hashes));
   const ingest = createIngestService(ctx);
   const read = createEventsReadService(ctx.deps.database, { searchBudget: ctx.deps.config.eventsSearchScan });
   const holding = new WeakSet<FastifyRequest>();
@@ -58,7 +60,7 @@ export function eventsRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (request) => {
       const p = requireApiKey(request);
       const body = request.body as IngestBodyT;
-      await mapPolicyVersions(body.events, (h) => bundlesRepository.canonicalRevisions(ctx.deps.database.db, p.tenantId, h));
+      await mapPolicyVersions(body.events, (hashes) => canonicalRevisions(p.tenantId, hashes));
       return ingest.ingest(p, body);
     },
   );

@@ -122,3 +122,42 @@ export async function mapPolicyVersions(
     }
   }
 }
+
+/** Remembered answers of a ruleset-hash lookup; a hash that is no alias is asked again after this. */
+const UNMAPPED_TTL_MS = 60_000;
+const MAX_REMEMBERED = 10_000;
+
+/**
+ * `lookup` with memory, for the ingest path: without it every batch that carries a
+ * `policy_version` (old agents too: theirs is already canonical) costs a query. A ruleset hash
+ * names fixed bytes, so its canonical hash never changes and is kept; a hash that is no alias is
+ * kept for a minute only, since a bundle stored before renderings existed gets its Ruleset hash
+ * on first use.
+ */
+export function rememberedLookup(
+  lookup: (tenantId: string, hashes: string[]) => Promise<Map<string, string>>,
+  now: () => number = Date.now,
+): (tenantId: string, hashes: string[]) => Promise<Map<string, string>> {
+  // Keyed by tenant and hash: a tenant's answer never serves another.
+  const known = new Map<string, { canonical: string | null; until: number }>();
+  return async (tenantId, hashes) => {
+    const at = now();
+    const out = new Map<string, string>();
+    const ask: string[] = [];
+    for (const h of hashes) {
+      const k = known.get(`${tenantId}:${h}`);
+      if (k && k.until > at) {
+        if (k.canonical) out.set(h, k.canonical);
+      } else ask.push(h);
+    }
+    if (ask.length === 0) return out;
+    const found = await lookup(tenantId, ask);
+    if (known.size + ask.length > MAX_REMEMBERED) known.clear();
+    for (const h of ask) {
+      const canonical = found.get(h) ?? null;
+      known.set(`${tenantId}:${h}`, { canonical, until: canonical ? Number.POSITIVE_INFINITY : at + UNMAPPED_TTL_MS });
+      if (canonical) out.set(h, canonical);
+    }
+    return out;
+  };
+}
