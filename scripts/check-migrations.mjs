@@ -1,4 +1,4 @@
-// Fails when src/db/schema.ts and migrations/ drift: generates into a scratch copy of the
+// Fails when src/db/schema.ts (and each src/db/schema-<feature>.ts) and migrations/ drift: generates into a scratch copy of the
 // migrations folder and checks that drizzle-kit finds nothing to write.
 import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ cpSync(join(ROOT, 'migrations'), join(scratch, 'migrations'), { recursive: true 
 const config = join(scratch, 'drizzle.config.mjs');
 writeFileSync(
   config,
-  `export default { dialect: 'postgresql', schema: ${JSON.stringify(join(ROOT, 'src/db/schema.ts'))}, out: ${JSON.stringify(join(scratch, 'migrations'))} };\n`,
+  `export default { dialect: 'postgresql', schema: ${JSON.stringify([join(ROOT, 'src/db/schema.ts'), join(ROOT, 'src/db/schema-*.ts')])}, out: ${JSON.stringify(join(scratch, 'migrations'))} };\n`,
 );
 const before = readdirSync(join(scratch, 'migrations')).length;
 const res = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'drizzle-kit', 'bin.cjs'), 'generate', '--config', config, '--name', 'drift_check'], {
