@@ -2,7 +2,7 @@
 // migrations folder and checks that drizzle-kit finds nothing to write.
 import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT } from './lib.mjs';
 
@@ -11,7 +11,7 @@ cpSync(join(ROOT, 'migrations'), join(scratch, 'migrations'), { recursive: true 
 const config = join(scratch, 'drizzle.config.mjs');
 writeFileSync(
   config,
-  `export default { dialect: 'postgresql', schema: ${JSON.stringify([join(ROOT, 'src/db/schema.ts'), join(ROOT, 'src/db/schema-*.ts')])}, out: ${JSON.stringify(join(scratch, 'migrations'))} };\n`,
+  `export default { dialect: 'postgresql', schema: ${JSON.stringify(['./src/db/schema.ts', './src/db/schema-*.ts'])}, out: ${JSON.stringify(relative(ROOT, join(scratch, 'migrations')))} };\n`,
 );
 const before = readdirSync(join(scratch, 'migrations')).length;
 const res = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'drizzle-kit', 'bin.cjs'), 'generate', '--config', config, '--name', 'drift_check'], {
@@ -20,7 +20,8 @@ const res = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'drizzle-kit
 });
 const after = readdirSync(join(scratch, 'migrations')).length;
 rmSync(scratch, { recursive: true, force: true });
-if (res.status !== 0) {
+// drizzle-kit reads `out` relative to the working directory once `schema` is a list.
+if (res.status !== 0 || /Error|ENOENT/.test(res.stderr)) {
   process.stderr.write(res.stdout + res.stderr);
   process.exit(res.status ?? 1);
 }
