@@ -36,7 +36,8 @@ describe('library tenant isolation', () => {
   });
   afterAll(async () => t?.close());
 
-  const asB = (method: string, url: string, payload?: unknown) => t.request({ method: method as 'GET', url, cookie: b.cookie, ...(payload === undefined ? {} : { payload }) });
+  const asB = (method: string, url: string, payload?: unknown) =>
+    t.request({ method: method as 'GET', url, cookie: b.cookie, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
 
   it('B reads nothing of A through the contract routes', async () => {
     expect((await asB('GET', '/api/v1/contracts')).json()).toEqual([]);

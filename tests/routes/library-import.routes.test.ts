@@ -178,6 +178,9 @@ describe('library import, templates, from-event', () => {
       ['host-c', 10, null],
       ['block-run_shell-command', 20, 'observe'],
     ]);
+    // A second draft from the same event proposes an id the library does not hold yet.
+    const second = await t.request({ method: 'POST', url: '/api/v1/contracts/draft-from-event', cookie: a.cookie, payload: { event_id: eventId } });
+    expect((second.json() as { draft: Json }).draft.contract_id).toBe('block-run_shell-command-2');
     expect((await t.request({ method: 'POST', url: '/api/v1/contracts/draft-from-event', cookie: a.cookie, payload: { event_id: randomUUID() } })).statusCode).toBe(404);
   });
 
