@@ -121,6 +121,22 @@ describe('library import, templates, from-event', () => {
     expect((big.json() as { detail: Problem[] }).detail[0]!.loc).toEqual(['body', 'yaml_content']);
   });
 
+  it('imports a bundle large enough to be parsed on the validator worker thread', async () => {
+    let yaml = 'apiVersion: edictum/v1\nkind: ContractBundle\nmetadata:\n  name: large-import\ndefaults:\n  mode: observe\ncontracts:\n';
+    for (let i = 0; i < 60; i++) {
+      yaml += `  - id: large-${i}\n    type: pre\n    tool: tool_${i}\n    when:\n      args.value: { equals: ${i} }\n    then:\n      effect: deny\n      message: "blocked ${i}"\n`;
+    }
+    expect(Buffer.byteLength(yaml)).toBeGreaterThan(4096);
+    const res = await importYaml(yaml);
+    expect(res.statusCode, res.body).toBe(201);
+    expect((res.json() as { contracts_created: string[] }).contracts_created).toHaveLength(60);
+    const comp = (await t.request({ url: '/api/v1/compositions/large-import', cookie: a.cookie })).json() as Json;
+    expect(comp).toMatchObject({ contract_count: 60, defaults_mode: 'observe' });
+    const broken = await importYaml(yaml.replace('name: large-import', 'name: large-broken').replace('effect: deny\n      message: "blocked 59"', 'effect: nope\n      message: "blocked 59"'));
+    expect(broken.statusCode).toBe(422);
+    expect((broken.json() as { detail: Problem[] }).detail[0]!.loc.slice(0, 4)).toEqual(['body', 'yaml_content', 'contracts', 59]);
+  });
+
   it('lists templates and adds one idempotently by content', async () => {
     const list = (await t.request({ url: '/api/v1/contract-templates', cookie: a.cookie })).json() as { id: string; presets: unknown[] }[];
     expect(list.map((x) => x.id)).toEqual(['coding-workstation', 'support-refunds', 'research-sandboxes', 'production-baseline']);
