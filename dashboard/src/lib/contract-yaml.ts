@@ -29,7 +29,7 @@ export function parseDefinition(text: string): ParsedDefinition {
     };
   }
   if (doc.contents !== null && !isMap(doc.contents)) return { value: null, problems: [{ line: 1, message: 'The definition must be a mapping (keys such as tool, when, then)', severity: 'error' }] };
-  const value = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const value = (doc.toJS({ maxAliasCount: 50 }) ?? {}) as Record<string, unknown>;
   return { value, problems: [] };
 }
 
