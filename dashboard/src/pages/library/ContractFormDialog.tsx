@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
-import { CONTRACT_TYPES, createContract, updateContract, type ContractDetail, type ContractType } from '../../api/library';
+import { CONTRACT_TYPES, createContract, updateContract, type ContractCreate, type ContractDetail, type ContractType } from '../../api/library';
 import { useQueryClient } from '../../api/query';
 import { Button } from '../../components/ui/Button';
 import { Dialog } from '../../components/ui/Dialog';
@@ -10,7 +10,7 @@ import { useToast } from '../../components/ui/Toast';
 import { slugify } from '../../lib/contract-yaml';
 import { locateYamlPath } from '../../lib/yaml-locate';
 import { YamlEditor, type LineProblem } from '../evaluate/YamlEditor';
-import { useDefinitionCheck, type DefinitionCheck } from './use-definition-check';
+import { useDefinitionCheck, type CheckCall, type DefinitionCheck } from './use-definition-check';
 
 export interface ContractDraft {
   contract_id: string;
@@ -36,7 +36,7 @@ function definitionProblems(e: unknown, yaml: string): LineProblem[] {
  * editor with problems at their lines as you type, then save. `extra` renders below the editor
  * (the "from an event" check); `onSaved` gets the saved row.
  */
-export function ContractFormDialog({ title, description, initial, editing, onClose, onSaved, extra, saveLabel }: {
+export function ContractFormDialog({ title, description, initial, editing, onClose, onSaved, extra, saveLabel, call, submit, lockType, canSave }: {
   title: string;
   description?: ReactNode;
   initial: ContractDraft;
@@ -46,6 +46,13 @@ export function ContractFormDialog({ title, description, initial, editing, onClo
   onSaved: (c: ContractDetail) => void | Promise<void>;
   extra?: (draft: ContractDraft, check: DefinitionCheck) => ReactNode;
   saveLabel?: string;
+  /** evaluate the draft on this call as it is typed (the event it is made from) */
+  call?: CheckCall;
+  /** a create other than POST /contracts (from an event) */
+  submit?: (body: ContractCreate) => Promise<ContractDetail>;
+  lockType?: boolean;
+  /** an extra condition for saving (the from-event check) */
+  canSave?: (check: DefinitionCheck) => boolean;
 }) {
   const [draft, setDraft] = useState(initial);
   const [idTouched, setIdTouched] = useState(!!initial.contract_id);
@@ -54,7 +61,7 @@ export function ContractFormDialog({ title, description, initial, editing, onClo
   const [saveProblems, setSaveProblems] = useState<{ yaml: string; problems: LineProblem[] } | null>(null);
   const client = useQueryClient();
   const toast = useToast();
-  const check = useDefinitionCheck(draft.yaml, draft.contract_id, draft.type);
+  const check = useDefinitionCheck(draft.yaml, draft.contract_id, draft.type, call);
   const set = (patch: Partial<ContractDraft>) => setDraft((d) => ({ ...d, ...patch }));
 
   const idError = !editing && draft.contract_id && !ID_RE.test(draft.contract_id) ? 'Lower-case letters, digits, - and _ (starting with a letter or digit)' : undefined;
@@ -68,7 +75,8 @@ export function ContractFormDialog({ title, description, initial, editing, onClo
     setSaveProblems(null);
     try {
       const body = { name: draft.name.trim(), description: draft.description.trim() || null, definition: check.value, tags: draft.tags };
-      const saved = editing ? await updateContract(editing, body) : await createContract({ ...body, contract_id: draft.contract_id, type: draft.type });
+      const create = submit ?? createContract;
+      const saved = editing ? await updateContract(editing, body) : await create({ ...body, contract_id: draft.contract_id, type: draft.type });
       client.invalidate('library:');
       client.invalidate('compositions:');
       toast.success(editing ? `${saved.contract_id} saved as v${saved.version}` : `${saved.contract_id} added to the library`);
@@ -97,7 +105,7 @@ export function ContractFormDialog({ title, description, initial, editing, onClo
             {check.value === null ? 'The YAML does not parse' : check.checking ? 'Validating…' : errors.length > 0 ? `${errors.length} problem${errors.length === 1 ? '' : 's'}` : 'Valid'}
           </span>
           <Button onClick={onClose} disabled={busy}>Cancel</Button>
-          <Button type="submit" variant="primary" loading={busy} disabled={!check.value || errors.length > 0 || !!idError || !draft.contract_id || !draft.name.trim()}>
+          <Button type="submit" variant="primary" loading={busy} disabled={(canSave ? !canSave(check) : false) || !check.value || errors.length > 0 || !!idError || !draft.contract_id || !draft.name.trim()}>
             {saveLabel ?? (editing ? 'Save new version' : 'Add to library')}
           </Button>
         </>
@@ -125,7 +133,7 @@ export function ContractFormDialog({ title, description, initial, editing, onClo
               set({ contract_id: e.target.value });
             }}
           />
-          <Select label="Type" value={draft.type} disabled={!!editing} hint={editing ? 'The type never changes.' : undefined} onChange={(e) => set({ type: e.target.value as ContractType })}>
+          <Select label="Type" value={draft.type} disabled={!!editing || lockType} hint={editing ? 'The type never changes.' : undefined} onChange={(e) => set({ type: e.target.value as ContractType })}>
             {CONTRACT_TYPES.map((t) => (
               <option key={t} value={t}>{t}</option>
             ))}
