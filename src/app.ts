@@ -21,6 +21,7 @@ import { keysRoutes } from './modules/keys/keys.routes.js';
 import { registerAgentProtocol } from './modules/agent-protocol.js';
 import { registerNotifications } from './modules/notifications/notifications.module.js';
 import { registerContractTools } from './modules/evaluate/contract-tools.module.js';
+import { registerLibrary } from './modules/library/library.module.js';
 import { partitionJob } from './workers/partition.worker.js';
 import type { Job } from './workers/scheduler.js';
 
@@ -122,7 +123,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   const notifications = registerNotifications(app, ctx);
   const agentProtocol = registerAgentProtocol(app, ctx);
   hubRef.current = agentProtocol.hub;
-  registerContractTools(app, ctx);
+  registerLibrary(app, ctx, registerContractTools(app, ctx));
   const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs, ...authJobs(deps)];
   deps.workers.names = jobs.map((j) => j.name);
 

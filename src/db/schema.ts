@@ -115,11 +115,15 @@ export const contracts = pgTable(
     isLatest: boolean('is_latest').notNull().default(true),
     createdBy: varchar('created_by', { length: 255 }).notNull(),
     createdAt: createdAt(),
+    /** sha256 of the canonical JSON of {type, definition}: import and templates find duplicates by content (issue 13). */
+    contentHash: varchar('content_hash', { length: 64 }),
   },
   (t) => [
     unique('uq_contract_tenant_id_version').on(t.tenantId, t.contractId, t.version),
     unique('uq_contract_tenant_pk').on(t.tenantId, t.id),
     index('ix_contracts_contract_id').on(t.contractId),
+    index('ix_contracts_tenant_latest').on(t.tenantId, t.isLatest, t.createdAt),
+    index('ix_contracts_tenant_hash').on(t.tenantId, t.contentHash),
   ],
 );
 
@@ -137,6 +141,8 @@ export const bundleCompositions = pgTable(
     createdBy: varchar('created_by', { length: 255 }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     createdAt: createdAt(),
+    /** A library contract it uses changed since its last deploy (strategy `manual`; issue 13). */
+    updateAvailable: boolean('update_available').notNull().default(false),
   },
   (t) => [
     unique('uq_composition_tenant_name').on(t.tenantId, t.name),
@@ -198,9 +204,23 @@ export const bundleCompositionItems = pgTable(
     modeOverride: varchar('mode_override', { length: 16 }),
     enabled: boolean('enabled').notNull().default(true),
     createdAt: createdAt(),
+    /** Moves to each new version of the contract (otherwise pinned to `contract_id`'s version). */
+    followLatest: boolean('follow_latest').notNull().default(false),
+    /**
+     * Strategy `observe_first`: the version that keeps enforcing while `contract_id` (the changed
+     * one) ships in observe mode beside it; null once promoted or when nothing is pending.
+     */
+    observeFromContractId: uuid('observe_from_contract_id'),
   },
   (t) => [
     unique('uq_composition_item').on(t.compositionId, t.contractId),
+    foreignKey({
+      name: 'fk_item_tenant_observe_from',
+      columns: [t.tenantId, t.observeFromContractId],
+      foreignColumns: [contracts.tenantId, contracts.id],
+    }),
+    index('ix_items_observe_from').on(t.tenantId, t.observeFromContractId),
+    index('ix_items_composition').on(t.compositionId, t.position),
     foreignKey({
       name: 'fk_item_tenant_composition',
       columns: [t.tenantId, t.compositionId],

@@ -5,6 +5,10 @@ import { Worker } from 'node:worker_threads';
 import { tooManyRequests, unavailable } from '../../platform/errors.js';
 import { validateBundleYaml, type BundleValidation } from './bundle-validation.js';
 import { prepareUpload, type PreparedUpload } from './bundle-upload.js';
+import { bundleDocument, type BundleDocument } from '../library/bundle-document.js';
+
+type Op = 'validate' | 'prepare' | 'document' | 'document-lenient';
+type Result = BundleValidation | PreparedUpload | BundleDocument;
 
 /**
  * Bundle validation that does not stall the event loop. Parsing and compiling a bundle costs
@@ -20,6 +24,8 @@ export interface BundleValidator {
   validate(text: string): Promise<BundleValidation>;
   /** The whole upload step (render, validate, render back; bundle-upload.ts), under the same rules. */
   prepare(text: string): Promise<PreparedUpload>;
+  /** Validation plus the parsed document (the library's import and diff), under the same rules. */
+  document(text: string, opts?: { lenient?: boolean }): Promise<BundleDocument>;
   /** Off-thread validations running now. */
   busy(): number;
   close(): Promise<void>;
@@ -41,7 +47,7 @@ interface Slot {
 
 interface WorkerReply {
   id: number;
-  result: BundleValidation | PreparedUpload;
+  result: Result;
 }
 
 /**
@@ -85,7 +91,7 @@ export function createBundleValidator(opts: BundleValidatorOptions = {}): Bundle
     void slot.worker.terminate();
   }
 
-  function runOnWorker<T extends BundleValidation | PreparedUpload>(text: string, op: 'validate' | 'prepare'): Promise<T> {
+  function runOnWorker<T extends Result>(text: string, op: Op): Promise<T> {
     const slot = take();
     const id = slot.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -123,7 +129,7 @@ export function createBundleValidator(opts: BundleValidatorOptions = {}): Bundle
     });
   }
 
-  async function run<T extends BundleValidation | PreparedUpload>(text: string, op: 'validate' | 'prepare', inline: (t: string) => T): Promise<T> {
+  async function run<T extends Result>(text: string, op: Op, inline: (t: string) => T): Promise<T> {
     if (Buffer.byteLength(text, 'utf8') <= threshold) return inline(text);
     if (closed) throw unavailable('Server is shutting down.', 'bundles.validator_closed');
     if (running >= maxConcurrent) {
@@ -140,6 +146,7 @@ export function createBundleValidator(opts: BundleValidatorOptions = {}): Bundle
   return {
     validate: (text) => run(text, 'validate', validateBundleYaml),
     prepare: (text) => run(text, 'prepare', prepareUpload),
+    document: (text, o = {}) => run(text, o.lenient ? 'document-lenient' : 'document', (t) => bundleDocument(t, o)),
     busy: () => running,
     async close() {
       closed = true;
