@@ -60,7 +60,7 @@ describe('contract library and compositions', () => {
     await page.getByRole('tab', { name: 'Templates' }).click();
     await card.getByRole('link', { name: `Evaluate ${t.name}` }).click();
     await page.getByRole('heading', { name: 'Evaluate', level: 1 }).waitFor();
-    await waitForValue(page.getByRole('textbox', { name: 'Tool' }), t.presets[0]!.tool_name);
+    await waitForValue(page.getByRole('textbox', { name: 'Tool', exact: true }), t.presets[0]!.tool_name);
     const evaluated = page.waitForResponse((r) => r.url().endsWith('/api/v1/bundles/evaluate'));
     await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
     const verdict = (await (await evaluated).json()) as { outcome: string };
@@ -77,20 +77,20 @@ describe('contract library and compositions', () => {
     const dialog = page.getByRole('dialog', { name: 'New contract' });
     await dialog.getByRole('textbox', { name: 'Name' }).fill(`No keys ${id}`);
     await dialog.getByRole('textbox', { name: 'Contract id' }).fill(id);
-    // An unknown effect: the console's validator answers, and the problem sits on line 5.
+    // An unknown effect: the engine's check puts the problem on line 5 as it is typed, and saving is off.
     const editor = dialog.getByRole('textbox', { name: 'Contract definition YAML' });
     await editor.click();
     await page.keyboard.press('ControlOrMeta+a');
     await page.keyboard.press('Delete');
-    await page.keyboard.insertText('tool: read_file\nwhen:\n  args.path: { contains: ".ssh/" }\nthen:\n  effect: explode\n  message: "no"\n');
+    await page.keyboard.insertText('tool: read_file\nwhen:\n  args.path: { contains: ".ssh/" }\nthen:\n  effect: explode\n  message: "Never read keys"\n');
     const problems = dialog.getByRole('list', { name: 'Definition problems' });
-    await problems.getByText(/^Line 5: /).waitFor();
+    await problems.getByText(/^Line 5: then\.effect/).waitFor();
     expect(await dialog.getByRole('button', { name: 'Add to library' }).isDisabled()).toBe(true);
     await dialog.locator('.cm-content').getByText('effect: explode').click();
     await page.keyboard.press('End');
     for (let i = 0; i < 'explode'.length; i++) await page.keyboard.press('Backspace');
     await page.keyboard.insertText('deny');
-    await dialog.getByRole('status').getByText('Valid', { exact: true }).waitFor();
+    await dialog.getByRole('status').getByText(/^Loads in the engine/).waitFor();
     const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/contracts') && r.request().method() === 'POST');
     await dialog.getByRole('button', { name: 'Add to library' }).click();
     expect((await created).status()).toBe(201);
@@ -103,7 +103,7 @@ describe('contract library and compositions', () => {
     await edit.locator('.cm-content').getByText('.ssh/').click();
     await page.keyboard.press('End');
     await page.keyboard.insertText(' # keys');
-    await edit.getByRole('status').getByText('Valid', { exact: true }).waitFor();
+    await edit.getByRole('status').getByText(/^Loads in the engine/).waitFor();
     await edit.getByRole('button', { name: 'Save new version' }).click();
     await edit.waitFor({ state: 'detached' });
     await page.getByText('latest v2').waitFor();
@@ -150,9 +150,13 @@ describe('contract library and compositions', () => {
     await waitForOrder(page, [`Guard ${a}`, `Guard ${b}`]);
 
     // Keyboard reorder: focus the handle, Space picks up, ArrowUp moves, Space drops.
-    await page.getByRole('button', { name: `Reorder Guard ${b} (position 2 of 2)` }).focus();
+    // Each step waits for dnd-kit's announcement that the previous one took effect.
+    const grip = page.getByRole('button', { name: `Reorder Guard ${b} (position 2 of 2)` });
+    await grip.focus();
     await page.keyboard.press('Space');
+    await page.getByRole('button', { name: `Reorder Guard ${b} (position 2 of 2)`, pressed: true }).waitFor();
     await page.keyboard.press('ArrowUp');
+    await page.getByText(`Guard ${b} is over position 1 of 2.`).waitFor({ state: 'attached' });
     await page.keyboard.press('Space');
     await waitForOrder(page, [`Guard ${b}`, `Guard ${a}`]);
 

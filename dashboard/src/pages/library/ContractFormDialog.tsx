@@ -102,7 +102,7 @@ export function ContractFormDialog({ title, description, initial, editing, onClo
       footer={
         <>
           <span className="mr-auto text-xs text-slate-500" role="status" aria-live="polite">
-            {check.value === null ? 'The YAML does not parse' : check.checking ? 'Validating…' : errors.length > 0 ? `${errors.length} problem${errors.length === 1 ? '' : 's'}` : 'Valid'}
+            {check.value === null ? 'The YAML does not parse' : check.checking ? 'Checking…' : errors.length > 0 ? `${errors.length} problem${errors.length === 1 ? '' : 's'}` : 'Loads in the engine (the full validator runs on save)'}
           </span>
           <Button onClick={onClose} disabled={busy}>Cancel</Button>
           <Button type="submit" variant="primary" loading={busy} disabled={(canSave ? !canSave(check) : false) || !check.value || errors.length > 0 || !!idError || !draft.contract_id || !draft.name.trim()}>

@@ -49,9 +49,11 @@ export function FromEventDialog({ source, onClose }: { source: EventSourceRef; o
   const client = useQueryClient();
   const navigate = useNavigate();
   const sourceKey = JSON.stringify(source);
+  const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
     let cancelled = false;
+    setFailure(null);
     draftFromEvent(JSON.parse(sourceKey) as EventSourceRef).then(
       (d) => !cancelled && setDraft(d),
       (e: unknown) => !cancelled && setFailure(e),
@@ -59,11 +61,21 @@ export function FromEventDialog({ source, onClose }: { source: EventSourceRef; o
     return () => {
       cancelled = true;
     };
-  }, [sourceKey]);
+  }, [sourceKey, attempt]);
 
   if (!draft)
     return (
-      <Dialog open title="Create contract" onClose={onClose} footer={<Button onClick={onClose}>Close</Button>}>
+      <Dialog
+        open
+        title="Create contract"
+        onClose={onClose}
+        footer={
+          <>
+            {failure !== null && <Button onClick={() => setAttempt((n) => n + 1)}>Try again</Button>}
+            <Button onClick={onClose}>Close</Button>
+          </>
+        }
+      >
         {failure !== null ? <p role="alert" className="text-sm text-red-600 dark:text-red-400">{errorMessage(failure)}</p> : <SkeletonRows rows={3} />}
       </Dialog>
     );

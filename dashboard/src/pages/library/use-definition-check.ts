@@ -21,6 +21,11 @@ export interface CheckCall {
   tool_args: Record<string, unknown>;
 }
 
+/** The wrapper's `contracts[0].` prefix is noise in the editor of that one contract. */
+function ownPath(msg: string): string {
+  return msg.replace(/^contracts\[0\]\./, '');
+}
+
 /** Quiet time after the last keystroke before the console validates the text. */
 const DEBOUNCE_MS = 450;
 
@@ -42,13 +47,15 @@ export function useDefinitionCheck(text: string, contractId: string, type: Contr
       const target = call ?? { tool_name: definitionTool(parsed.value), tool_args: {} };
       evaluateCall({ yaml_content: yaml, tool_name: target.tool_name, tool_args: target.tool_args, environment: 'production' }, ctl.signal).then(
         (v) =>
-          setServer({ key, verdict: call ? v : null, problems: v.warnings.map((w) => ({ line: unwrapLine(w.line), message: w.message, severity: 'warning' as const })) }),
+          setServer({ key, verdict: call ? v : null, problems: v.warnings.map((w) => ({ line: unwrapLine(w.line), message: ownPath(`${w.path}: ${w.message}`), severity: 'warning' as const })) }),
         (e: unknown) => {
           if (ctl.signal.aborted) return;
-          const problems =
+          const located =
             e instanceof ApiError && e.status === 422
-              ? e.problems.filter((p) => p.loc[1] === 'yaml_content').map((p) => ({ line: unwrapLine(p.line), message: p.msg, severity: 'error' as const }))
-              : [{ line: null, message: `Could not validate: ${errorMessage(e)}`, severity: 'warning' as const }];
+              ? e.problems.filter((p) => p.loc[1] === 'yaml_content').map((p) => ({ line: unwrapLine(p.line), message: ownPath(p.msg), severity: 'error' as const }))
+              : [];
+          // Anything else (a timeout under load, a network error) is said, not taken for "valid".
+          const problems = located.length > 0 ? located : [{ line: null, message: `Could not check: ${errorMessage(e)}`, severity: 'warning' as const }];
           setServer({ key, problems, verdict: null });
         },
       );
