@@ -263,4 +263,41 @@ contracts:
     expect(await page.getByRole('combobox', { name: /^Mode of / }).inputValue()).toBe('observe');
     expect(page.uncaughtErrors).toEqual([]);
   });
+
+  test('phone (390 px): the library, its contract dialog and the composer fit without sideways scrolling', async () => {
+    const sfx = uniqueSuffix();
+    const id = `phone-guard-with-a-long-identifier-${sfx}`;
+    await s.admin.request('POST', '/contracts', preContract(id, 'read_file', '.ssh/'), 201);
+    const comp = `phone-composition-${sfx}`;
+    await s.admin.request('POST', '/compositions', { name: comp, contracts: [{ contract_id: id, position: 0, enabled: true, mode_override: 'observe' }] }, 201);
+    const context = await testContext(s.browser, s.server.baseUrl, { session: s.admin.session, viewport: { width: 390, height: 844 } });
+    const page = await trackedPage(context, 'library-phone');
+    const width = () => page.evaluate<{ sw: number; iw: number }>('({ sw: document.documentElement.scrollWidth, iw: window.innerWidth })');
+
+    await page.goto('/dashboard/library');
+    await page.getByRole('list', { name: 'Library contracts' }).getByText(id, { exact: true }).waitFor();
+    let m = await width();
+    expect(m.sw).toBeLessThanOrEqual(m.iw);
+    await page.getByRole('button', { name: 'New contract' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New contract' });
+    await dialog.waitFor();
+    const box = await dialog.boundingBox();
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(390.5);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+
+    await page.goto(`/dashboard/compositions/${comp}`);
+    await page.getByTestId('preview-summary').waitFor();
+    m = await width();
+    expect(m.sw).toBeLessThanOrEqual(m.iw);
+    // The per-contract controls stay reachable at this width.
+    const mode = page.getByRole('combobox', { name: `Mode of Guard ${id}` });
+    expect(await mode.inputValue()).toBe('observe');
+    const modeBox = await mode.boundingBox();
+    expect(modeBox!.x + modeBox!.width).toBeLessThanOrEqual(390.5);
+    const deploy = await page.getByRole('button', { name: 'Deploy…' }).boundingBox();
+    expect(deploy!.x + deploy!.width).toBeLessThanOrEqual(390.5);
+    expect(page.uncaughtErrors).toEqual([]);
+  });
 });
