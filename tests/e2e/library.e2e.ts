@@ -296,6 +296,8 @@ contracts:
     expect(await mode.inputValue()).toBe('observe');
     const modeBox = await mode.boundingBox();
     expect(modeBox!.x + modeBox!.width).toBeLessThanOrEqual(390.5);
+    const version = await page.getByRole('combobox', { name: `Version of Guard ${id}` }).boundingBox();
+    expect(version!.x + version!.width).toBeLessThanOrEqual(390.5);
     const deploy = await page.getByRole('button', { name: 'Deploy…' }).boundingBox();
     expect(deploy!.x + deploy!.width).toBeLessThanOrEqual(390.5);
     expect(page.uncaughtErrors).toEqual([]);

@@ -126,8 +126,8 @@ export default function ComposerPage() {
           Not saved: {errorMessage(saveError)}
         </p>
       )}
-      <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
-        <div className="flex flex-col gap-4">
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
+        <div className="flex min-w-0 flex-col gap-4">
           <Card>
             <CardHeader title="Settings" />
             <div className="grid gap-3 p-4 sm:grid-cols-2">
@@ -179,7 +179,7 @@ export default function ComposerPage() {
             }
           />
         </div>
-        <div className="flex flex-col gap-4">
+        <div className="flex min-w-0 flex-col gap-4">
           <Card>
             <CardHeader title="Where it runs" />
             <div className="p-4 text-sm">

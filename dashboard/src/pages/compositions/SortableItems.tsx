@@ -100,16 +100,16 @@ function Row({ item: it, index, count, defaultsMode, patch, move, remove }: {
         <Link to={`/library/${encodeURIComponent(it.contract_id)}`} className="min-w-0 truncate font-medium hover:underline">
           {name}
         </Link>
-        <TypeBadge type={it.contract_type} />
-        <code className="hidden truncate font-mono text-xs text-slate-500 sm:inline">{it.contract_id}</code>
+        <TypeBadge type={it.contract_type} className="shrink-0" />
+        <code className="hidden min-w-0 truncate font-mono text-xs text-slate-500 2xl:inline">{it.contract_id}</code>
         {it.has_newer_version && !it.follow_latest && (
-          <Badge tone="amber" dot title={`v${latest} is in the library`}>
+          <Badge tone="amber" dot className="shrink-0" title={`v${latest} is in the library`}>
             Update available
           </Badge>
         )}
-        {it.observe_from_version != null && <Badge tone="blue" title={`v${it.observe_from_version} still enforces`}>Observing v{it.contract_version}</Badge>}
+        {it.observe_from_version != null && <Badge tone="blue" className="shrink-0" title={`v${it.observe_from_version} still enforces`}>Observing v{it.contract_version}</Badge>}
       </div>
-      <div className="flex flex-wrap items-center gap-2 pl-8 text-xs">
+      <div className="flex flex-wrap items-center gap-2 text-xs sm:pl-8">
         <label className="inline-flex items-center gap-1.5">
           <input type="checkbox" checked={it.enabled} onChange={(e) => patch({ enabled: e.target.checked })} className="size-4 accent-amber-500" />
           Enabled

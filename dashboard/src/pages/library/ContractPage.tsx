@@ -71,7 +71,7 @@ export default function ContractPage() {
         }
       />
       {c.description && <p className="mb-4 text-sm text-slate-700 dark:text-slate-300">{c.description}</p>}
-      <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_20rem]">
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-[minmax(0,1fr)_20rem]">
         <Card>
           <CardHeader
             title="Definition"

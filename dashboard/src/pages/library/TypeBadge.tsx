@@ -3,8 +3,8 @@ import { Badge, type Tone } from '../../components/ui/Badge';
 
 const TONES: Record<ContractType, Tone> = { pre: 'amber', post: 'blue', session: 'violet', sandbox: 'emerald' };
 
-export function TypeBadge({ type }: { type: ContractType }) {
-  return <Badge tone={TONES[type] ?? 'slate'}>{type}</Badge>;
+export function TypeBadge({ type, className }: { type: ContractType; className?: string }) {
+  return <Badge tone={TONES[type] ?? 'slate'} className={className}>{type}</Badge>;
 }
 
 export function ModeTag({ mode }: { mode: Mode }) {
