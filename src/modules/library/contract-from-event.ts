@@ -8,6 +8,7 @@ import type { PlaygroundResult } from '../evaluate/evaluation-core.js';
 import { principalFromEvent } from '../evaluate/evaluation-core.js';
 import { EvaluationTimeout, type EvaluationPool } from '../evaluate/evaluation-pool.js';
 import type { ContractsService } from './contracts.service.js';
+import { contractsRepository } from './contracts.repository.js';
 import type { CompositionsService } from './compositions.service.js';
 import { contractCheckYaml, type Definition } from './library-content.js';
 import type { DraftFromEventBodyT, SaveFromEventBodyT } from './contracts.schemas.js';
@@ -125,6 +126,9 @@ export function createFromEventService(ctx: AppContext, deps: { pool: Evaluation
     async draft(tenantId: string, body: DraftFromEventBodyT) {
       const source = await sourceOf(tenantId, body);
       const d = draftFor(source);
+      // A free id: `block-x`, else `block-x-2`, `block-x-3`…
+      const base = d.contract_id;
+      for (let n = 2; n < 100 && (await contractsRepository.exists(database.db, tenantId, d.contract_id)); n++) d.contract_id = `${base}-${n}`;
       const { arg: _arg, ...draft } = d;
       const { environment: _e, principal: _p, ...shown } = source;
       return { draft, source: shown, check: await check(d.contract_id, d.definition, source) };

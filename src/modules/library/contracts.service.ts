@@ -22,6 +22,15 @@ export interface ContractChangeHooks {
   changed(tenantId: string, contractId: string, moved: string[], by: string): Promise<void>;
 }
 
+/** SQLSTATE 23503, wherever the driver or drizzle put it. */
+function isForeignKeyViolation(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    if ((e as { code?: unknown }).code === '23503') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 export const contractNotFound = (id: string) => notFound(`Contract '${id}' not found`, 'contracts.not_found');
 
 export function summaryOf(r: ContractRow, usage: number): ContractSummaryT {
@@ -161,14 +170,20 @@ export function createContractsService(ctx: AppContext, validator: BundleValidat
 
     /** Every version goes; refused (409, naming them) while any composition uses any version. */
     async remove(tenantId: string, contractId: string): Promise<void> {
-      await db.transaction(async (tx) => {
+      await db
+        .transaction(async (tx) => {
         await contractsRepository.lock(tx, tenantId, contractId);
         const users = await contractsRepository.referencingCompositions(tx, tenantId, contractId);
         if (users.length > 0) {
           throw conflict(`Contract '${contractId}' is referenced by compositions: ${users.join(', ')}. Remove it from those first.`, 'contracts.in_use');
         }
         if ((await contractsRepository.deleteAll(tx, tenantId, contractId)) === 0) throw contractNotFound(contractId);
-      });
+        })
+        .catch((err: unknown) => {
+          // A composition that took it up between the check and the delete (the foreign key said no).
+          if (isForeignKeyViolation(err)) throw conflict(`Contract '${contractId}' was just added to a composition. Remove it from there first.`, 'contracts.in_use');
+          throw err;
+        });
       // No `contract_deleted` type exists on the dashboard stream (console-api.md 2.2): an update saying so.
       await ctx.publish.dashboard(tenantId, 'contract_updated', { contract_id: contractId, deleted: true });
     },
