@@ -327,8 +327,20 @@ async function seed(server, receiver) {
     tags: { team: 'finance' },
   });
 
+  // The contract library: two starter packs (each makes a composition), one contract edited into
+  // v2, and the support pack's composition with one contract in observe mode, deployed to staging.
+  await admin.request('POST', '/contract-templates/support-refunds/add', { create_composition: true }, 201);
+  await admin.request('POST', '/contract-templates/production-baseline/add', { create_composition: true }, 201);
+  const compositions = await admin.request('GET', '/compositions');
+  const supportComp = await admin.request('GET', `/compositions/${compositions.find((c) => c.name.includes('support'))?.name ?? compositions[0].name}`);
+  const items = supportComp.contracts.map((c, i) => ({ contract_id: c.contract_id, position: i, enabled: true, version: c.contract_version, mode_override: i === supportComp.contracts.length - 1 ? 'observe' : null }));
+  await admin.request('PUT', `/compositions/${supportComp.name}`, { description: 'Refunds behind approval for the support agents', contracts: items }, 200);
+  await admin.request('POST', `/compositions/${supportComp.name}/deploy`, { env: 'staging' }, 201);
+  const edited = await admin.request('GET', `/contracts/${supportComp.contracts[0].contract_id}`);
+  await admin.request('PUT', `/contracts/${edited.contract_id}`, { description: `${edited.description ?? ''} (reviewed by ops)`.trim(), tags: [...edited.tags, 'reviewed'] }, 200);
+
   const [denied] = await admin.request('GET', '/events?agent_id=support-bot&verdict=call_denied&tool_name=read_file&limit=1');
-  return { admin, streams, deniedEventId: denied.id };
+  return { admin, streams, deniedEventId: denied.id, composition: supportComp.name, libraryContract: edited.contract_id };
 }
 
 /** Waits for what makes each page look finished (role selectors, as the tests use). */
@@ -392,6 +404,34 @@ const PAGES = [
     name: 'agent',
     path: '/dashboard/agents/support-bot',
     ready: (p) => p.getByRole('heading', { name: 'Support bot', level: 1 }).waitFor(),
+  },
+  {
+    name: 'library',
+    path: '/dashboard/library',
+    ready: (p) => p.getByRole('list', { name: 'Library contracts' }).getByRole('listitem').nth(3).waitFor(),
+  },
+  {
+    name: 'library-templates',
+    path: '/dashboard/library?tab=templates',
+    ready: (p) => p.getByRole('list', { name: 'Templates' }).getByRole('listitem').nth(3).waitFor(),
+  },
+  {
+    name: 'library-contract',
+    path: (seeded) => `/dashboard/library/${seeded.libraryContract}`,
+    ready: (p) => p.getByRole('list', { name: 'Used by' }).waitFor(),
+  },
+  {
+    name: 'compositions',
+    path: '/dashboard/compositions',
+    ready: (p) => p.getByRole('list', { name: 'Compositions' }).getByRole('listitem').nth(1).waitFor(),
+  },
+  {
+    name: 'composer',
+    path: (seeded) => `/dashboard/compositions/${seeded.composition}`,
+    ready: async (p) => {
+      await p.getByTestId('preview-summary').waitFor();
+      await p.getByRole('list', { name: 'Deployments' }).waitFor();
+    },
   },
   { name: 'keys', path: '/dashboard/keys', ready: (p) => p.getByRole('table', { name: 'API keys' }).waitFor() },
   { name: 'settings', path: '/dashboard/settings', ready: (p) => p.getByRole('heading', { name: 'Workers' }).waitFor() },
@@ -492,6 +532,9 @@ async function main() {
       await mobile.goto('/dashboard/events');
       await mobile.getByRole('grid', { name: 'Events' }).getByRole('row').nth(5).waitFor();
       await shoot(mobile, `events-phone-${theme}.png`);
+      await mobile.goto(`/dashboard/compositions/${seeded.composition}`);
+      await mobile.getByTestId('preview-summary').waitFor();
+      await shoot(mobile, `composer-phone-${theme}.png`);
       await phone.close();
 
       await channelShots(browser, server.baseUrl, seeded.admin.session, theme);

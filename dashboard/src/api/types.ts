@@ -198,6 +198,9 @@ export interface LiveEventMap {
   signing_key_rotated: { public_key: string };
   agent_connected: { agent_id: string; env?: string; bundle_name?: string | null };
   agent_disconnected: { agent_id: string; env?: string };
+  contract_created: { contract_id: string; version?: number };
+  contract_updated: { contract_id: string; version?: number };
+  composition_changed: { composition_name: string };
 }
 export type LiveEventName = keyof LiveEventMap;
 export const LIVE_EVENT_NAMES: readonly LiveEventName[] = [
@@ -214,4 +217,7 @@ export const LIVE_EVENT_NAMES: readonly LiveEventName[] = [
   'signing_key_rotated',
   'agent_connected',
   'agent_disconnected',
+  'contract_created',
+  'contract_updated',
+  'composition_changed',
 ];

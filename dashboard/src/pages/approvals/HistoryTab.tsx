@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { CreateContractDialog } from '../library/from-event-lazy';
 import { useNavigate } from 'react-router';
 import { useApprovalHistory } from '../../api/approvals';
 import type { Approval } from '../../api/types';
@@ -25,6 +26,7 @@ export function HistoryTab() {
   const navigate = useNavigate();
   const [status, setStatus] = useState('all');
   const [search, setSearch] = useState('');
+  const [creating, setCreating] = useState<string | null>(null);
   const rows = useMemo(
     () =>
       (q.data ?? []).filter(
@@ -139,7 +141,22 @@ export function HistoryTab() {
                     <EnvBadge env={a.env} />
                   </TD>
                   <TD>
-                    <Badge tone={STATUS_TONE[a.status] ?? 'slate'}>{a.status === 'timeout' ? 'timed out' : a.status}</Badge>
+                    <div className="flex flex-col items-start gap-1">
+                      <Badge tone={STATUS_TONE[a.status] ?? 'slate'}>{a.status === 'timeout' ? 'timed out' : a.status}</Badge>
+                      {a.status === 'denied' && (
+                        <button
+                          type="button"
+                          className="text-xs whitespace-nowrap text-amber-700 hover:underline dark:text-amber-400"
+                          aria-label={`Create contract from the denied ${a.tool_name} call`}
+                          onClick={(e) => {
+                            e.stopPropagation();
+                            setCreating(a.id);
+                          }}
+                        >
+                          Create contract
+                        </button>
+                      )}
+                    </div>
                   </TD>
                   <TD className="text-xs">{a.decided_by ?? '—'}</TD>
                   <TD>{a.decided_via ? <Badge tone={VIA_TONE[a.decided_via] ?? 'slate'}>{a.decided_via}</Badge> : '—'}</TD>
@@ -153,6 +170,7 @@ export function HistoryTab() {
           </TBody>
         </Table>
       )}
+      <CreateContractDialog source={creating ? { approval_id: creating } : null} onClose={() => setCreating(null)} />
     </div>
   );
 }

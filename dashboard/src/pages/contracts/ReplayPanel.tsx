@@ -112,7 +112,7 @@ function changedBy(rows: ReplaySummary['by_contract']): string[] {
     .map((c) => `${c.key} (${c.n})`);
 }
 
-function ReplayResult({ summary: s }: { summary: ReplaySummary }) {
+export function ReplayResult({ summary: s }: { summary: ReplaySummary }) {
   return (
     <div className="flex flex-col gap-3">
       <p className="text-xs text-slate-500">

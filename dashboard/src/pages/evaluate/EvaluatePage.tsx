@@ -3,6 +3,7 @@ import { useSearchParams } from 'react-router';
 import { getBundleYaml, useBundles, useBundleVersions } from '../../api/bundles';
 import { ApiError, errorMessage } from '../../api/client';
 import { evaluateCall, type EvaluateRequest, type EvaluateResult, type Sdk } from '../../api/evaluate';
+import { getTemplate } from '../../api/library';
 import { Button } from '../../components/ui/Button';
 import { Card, CardHeader, PageHeader } from '../../components/ui/Card';
 import { Input, Select, Textarea } from '../../components/ui/Field';
@@ -61,6 +62,32 @@ export default function EvaluatePage() {
   const [verdict, setVerdict] = useState<EvaluateResult | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [problems, setProblems] = useState<LineProblem[]>([]);
+
+  // `?template=<id>`: a starter pack's YAML and the call that shows it working (Library → Templates).
+  const template = params.get('template');
+  useEffect(() => {
+    if (!template) return;
+    let cancelled = false;
+    void getTemplate(template).then(
+      (t) => {
+        if (cancelled) return;
+        setBundle('');
+        setStoredYaml(null);
+        setYaml(t.yaml_content);
+        const preset = t.presets[Number(params.get('preset')) || 0];
+        if (preset) {
+          setTool(preset.tool_name);
+          setArgs(JSON.stringify(preset.tool_args, null, 2));
+        }
+      },
+      (e: unknown) => !cancelled && setFailure(`Template ${template}: ${errorMessage(e)}`),
+    );
+    return () => {
+      cancelled = true;
+    };
+    // Only a change of template (not of every other parameter) loads it again.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [template]);
 
   // Picking a stored version loads its YAML into the editor; editing it turns it into pasted YAML.
   const chosen = bundle && (version || versions.data?.[0]?.version);

@@ -1,5 +1,5 @@
 // CodeMirror 6 with YAML highlighting and the server's validation problems shown at their lines.
-// Only the Evaluate page imports this file, so CodeMirror stays out of the entry chunk.
+// Only lazy pages (Evaluate, the contract library) import this file, so CodeMirror stays out of the entry chunk.
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { yaml } from '@codemirror/lang-yaml';
 import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
@@ -29,7 +29,14 @@ function diagnostics(state: EditorState, problems: LineProblem[]): Diagnostic[] 
   });
 }
 
-export function YamlEditor({ value, onChange, problems, label }: { value: string; onChange: (v: string) => void; problems: LineProblem[]; label: string }) {
+export function YamlEditor({ value, onChange, problems, label, heightClass = 'h-[420px]', readOnly = false }: {
+  value: string;
+  onChange: (v: string) => void;
+  problems: LineProblem[];
+  label: string;
+  heightClass?: string;
+  readOnly?: boolean;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const changed = useRef(onChange);
@@ -49,6 +56,7 @@ export function YamlEditor({ value, onChange, problems, label }: { value: string
           lintGutter(),
           theme,
           EditorView.contentAttributes.of({ 'aria-label': label }),
+          EditorState.readOnly.of(readOnly),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) changed.current(u.state.doc.toString());
           }),
@@ -71,5 +79,5 @@ export function YamlEditor({ value, onChange, problems, label }: { value: string
     if (v) v.dispatch(setDiagnostics(v.state, diagnostics(v.state, problems)));
   }, [problems, value]);
 
-  return <div ref={host} className="h-[420px] overflow-hidden rounded-md border border-slate-300 bg-white dark:border-slate-700 dark:bg-slate-950" />;
+  return <div ref={host} className={`${heightClass} overflow-hidden rounded-md border border-slate-300 bg-white dark:border-slate-700 dark:bg-slate-950`} />;
 }

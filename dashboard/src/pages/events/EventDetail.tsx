@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { AuditEvent } from '../../api/types';
 import { CodeBlock } from '../../components/CodeBlock';
@@ -8,6 +8,7 @@ import { Button } from '../../components/ui/Button';
 import { IconX } from '../../components/ui/icons';
 import { ModeBadge, VerdictBadge } from '../../components/VerdictBadge';
 import { formatDateTime } from '../../lib/format';
+import { CreateContractDialog } from '../library/from-event-lazy';
 import { eventEnv } from './EventTable';
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
@@ -52,6 +53,7 @@ export function EventDetail({ event, onClose, onShowCall }: { event: AuditEvent;
   const agentWord = typeof p.agent_verdict === 'string' && p.agent_verdict !== event.verdict ? p.agent_verdict : null;
   const extra = Object.entries(rest).filter(([k]) => !known.includes(k));
   const contracts = Array.isArray(p.contracts_evaluated) ? (p.contracts_evaluated as Record<string, unknown>[]) : null;
+  const [creating, setCreating] = useState(false);
 
   return (
     <div className="flex h-full min-h-0 flex-col" aria-label="Event detail">
@@ -68,11 +70,15 @@ export function EventDetail({ event, onClose, onShowCall }: { event: AuditEvent;
           <Link to={evaluateLink(event)} className="rounded-md px-2 py-1 text-xs font-medium text-amber-700 hover:bg-amber-50 dark:text-amber-400 dark:hover:bg-amber-950/40">
             Evaluate this call
           </Link>
+          <Button size="xs" variant="ghost" className="text-amber-700 dark:text-amber-400" onClick={() => setCreating(true)}>
+            Create contract
+          </Button>
           <Button size="xs" variant="ghost" onClick={onClose} aria-label="Close event detail">
             <IconX size={16} />
           </Button>
         </div>
       </header>
+      <CreateContractDialog source={creating ? { event_id: event.id } : null} onClose={() => setCreating(false)} />
       <div className="min-h-0 flex-1 overflow-y-auto">
         <Section title="Decision">
           <dl>

@@ -1,5 +1,5 @@
 import type { ComponentType, SVGProps } from 'react';
-import { IconBot, IconFile, IconGauge, IconInbox, IconKey, IconList, IconPlay } from '../../components/ui/icons';
+import { IconBot, IconDatabase, IconFile, IconGauge, IconInbox, IconKey, IconList, IconPlay, IconShieldCheck } from '../../components/ui/icons';
 
 export interface NavItem {
   to: string;
@@ -22,6 +22,8 @@ export const NAV_GROUPS: { label: string; items: NavItem[] }[] = [
     label: 'Manage',
     items: [
       { to: '/contracts', label: 'Contracts', icon: IconFile },
+      { to: '/library', label: 'Library', icon: IconDatabase },
+      { to: '/compositions', label: 'Compositions', icon: IconShieldCheck },
       { to: '/evaluate', label: 'Evaluate', icon: IconPlay },
       { to: '/agents', label: 'Agents', icon: IconBot },
       { to: '/keys', label: 'API Keys', icon: IconKey },

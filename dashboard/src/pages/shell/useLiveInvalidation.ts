@@ -18,6 +18,10 @@ const INVALIDATES: Record<LiveEventName, string[]> = {
   signing_key_rotated: ['settings:signing-key', 'bundles:'],
   agent_connected: ['agents:', 'stats:', 'health:'],
   agent_disconnected: ['agents:', 'stats:', 'health:'],
+  // A library edit changes usage, "update available" badges and previews of compositions.
+  contract_created: ['library:', 'compositions:'],
+  contract_updated: ['library:', 'compositions:'],
+  composition_changed: ['compositions:', 'library:', 'bundles:'],
 };
 
 /**
@@ -68,6 +72,6 @@ export function useLiveInvalidation() {
   // The server replays missed events on reconnect; when it cannot, it says `resync` and
   // everything cached is refreshed (queries on screen refetch, the rest go stale).
   useLiveResync(() => {
-    for (const p of ['approvals:', 'stats:', 'keys:', 'agents:', 'rules:', 'bundles:', 'deployments:', 'home:', 'events:', 'notifications:', 'health:', 'settings:']) client.invalidate(p);
+    for (const p of ['approvals:', 'stats:', 'keys:', 'agents:', 'rules:', 'bundles:', 'deployments:', 'home:', 'events:', 'notifications:', 'health:', 'settings:', 'library:', 'compositions:']) client.invalidate(p);
   });
 }
