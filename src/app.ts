@@ -21,6 +21,7 @@ import { keysRoutes } from './modules/keys/keys.routes.js';
 import { registerAgentProtocol } from './modules/agent-protocol.js';
 import { registerNotifications } from './modules/notifications/notifications.module.js';
 import { registerContractTools } from './modules/evaluate/contract-tools.module.js';
+import { registerAssistant } from './modules/assistant/assistant.module.js';
 import { partitionJob } from './workers/partition.worker.js';
 import type { Job } from './workers/scheduler.js';
 
@@ -123,6 +124,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   const agentProtocol = registerAgentProtocol(app, ctx);
   hubRef.current = agentProtocol.hub;
   registerContractTools(app, ctx);
+  registerAssistant(app, ctx);
   const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs, ...authJobs(deps)];
   deps.workers.names = jobs.map((j) => j.name);
 
