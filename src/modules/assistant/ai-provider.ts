@@ -107,7 +107,7 @@ function innermost(err: unknown): unknown {
     if (RetryError.isInstance(e)) e = e.lastError;
     // A call that never got a status: what failed underneath (our timeout, the SSRF check, the socket).
     else if (APICallError.isInstance(e) && e.statusCode === undefined && e.cause !== undefined) e = e.cause;
-    else if (e instanceof Error && e.cause !== undefined && !APICallError.isInstance(e) && !(e instanceof OutboundBlockedError) && !(e instanceof OutboundTimeoutError)) e = e.cause;
+    else if (e instanceof Error && e.cause !== undefined && networkText(e) === null && !APICallError.isInstance(e) && !(e instanceof OutboundBlockedError) && !(e instanceof OutboundTimeoutError)) e = e.cause;
     else break;
   }
   return e;
