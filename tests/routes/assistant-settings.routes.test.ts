@@ -27,7 +27,7 @@ describe('AI settings: providers, masked key, test with latency, usage, error cl
     await anthropic?.close();
   });
 
-  const put = (cookie: string, payload: unknown) => t.request({ method: 'PUT', url: BASE, cookie, payload });
+  const put = (cookie: string, payload: Record<string, unknown>) => t.request({ method: 'PUT', url: BASE, cookie, payload });
   const locs = (body: string) => (JSON.parse(body) as { detail: { loc: (string | number)[]; msg: string }[] }).detail.map((d) => `${d.loc.join('.')}: ${d.msg}`);
 
   it('needs a session (401), refuses API keys (403) and non-admin changes, tests and usage (403)', async () => {

@@ -13,6 +13,11 @@ const PROOF_WORKERS = 2;
  * the grounded, proof-carrying assistant stream, and generate-description.
  */
 export function registerAssistant(app: FastifyInstance, ctx: AppContext): void {
+  // The AI SDK prints its warnings to the console unless this process-wide hook says otherwise
+  // (its only door): they go to the log instead, like everything else.
+  const log = ctx.deps.logger.child({ module: 'assistant' });
+  (globalThis as { AI_SDK_LOG_WARNINGS?: unknown }).AI_SDK_LOG_WARNINGS = ({ warnings, provider, model }: { warnings: unknown[]; provider?: string; model?: string }) =>
+    log.debug({ warnings, provider, model }, 'AI SDK warnings');
   const pool = createEvaluationPool(PROOF_WORKERS);
   const settings = createAiSettingsService(ctx);
   aiSettingsRoutes(app, settings);

@@ -91,6 +91,8 @@ export function createAssistantService(ctx: AppContext, settings: AiSettingsServ
       maxRetries: 0,
       maxOutputTokens: MAX_OUTPUT_TOKENS,
       abortSignal: sink.signal,
+      // The default prints the error, request body included, to the console; the 'error' part below handles it.
+      onError: () => undefined,
     });
     for await (const part of result.fullStream) {
       switch (part.type) {

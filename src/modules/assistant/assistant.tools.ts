@@ -110,7 +110,7 @@ export function assistantTools(d: ToolDeps, tenantId: string) {
       inputSchema: z.object({
         yaml: z.string().min(1).max(50_000),
         tool_name: z.string().min(1).max(255),
-        args: z.record(z.string(), z.unknown()).default({}),
+        args: z.object({}).catchall(z.unknown()).default({}).describe('The call\'s arguments as a JSON object.'),
         environment: z.string().max(64).default('production'),
       }),
       execute: async ({ yaml, tool_name, args, environment }) => {

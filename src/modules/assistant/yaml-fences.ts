@@ -69,7 +69,8 @@ export class YamlFenceSplitter {
   /** The answer ended: an unclosed fence is still a proposal; a held line is prose. */
   end(): void {
     if (this.inFence) {
-      this.block += this.line;
+      // A closing fence at the very end has no newline after it.
+      if (!/^```[ \t]*\r?$/.test(this.line)) this.block += this.line;
       this.inFence = false;
       if (this.block.trim()) this.onYaml(this.block);
     } else if (this.line) this.onText(this.line);
