@@ -52,7 +52,16 @@ describe('AI settings: providers, masked key, test with latency, usage, error cl
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toEqual({ configured: true });
     const got = await t.request({ url: BASE, cookie: a.cookie });
-    expect(got.json()).toEqual({ provider: 'openai', api_key_masked: 'sk-test-...9f8e', model: 'gpt-4o-mini', base_url: openai.url, configured: true, default_model: 'gpt-4.1-mini' });
+    expect(got.json()).toEqual({
+      provider: 'openai',
+      api_key_masked: 'sk-test-...9f8e',
+      model: 'gpt-4o-mini',
+      base_url: openai.url,
+      configured: true,
+      default_model: 'gpt-4.1-mini',
+      monthly_token_budget: null,
+      tokens_this_month: 0,
+    });
     expect(got.body).not.toContain('SECRETPART');
     const [row] = await t.deps.database.rows<{ enc: string; n: number }>(sql`SELECT encode(api_key_encrypted, 'hex') AS enc FROM tenant_ai_configs WHERE tenant_id = ${a.tenantId}::uuid`);
     expect(row!.enc).not.toContain(Buffer.from('SECRETPART').toString('hex'));
@@ -68,6 +77,8 @@ describe('AI settings: providers, masked key, test with latency, usage, error cl
     expect(locs((await put(a.cookie, { provider: 'openai', api_key: 'k'.repeat(501) })).body)[0]).toMatch(/^body\.api_key/);
     expect(locs((await put(a.cookie, { provider: 'openai', extra: 1 })).body)[0]).toMatch(/^body/);
     expect(locs((await put(a.cookie, { provider: 'openai_compatible' })).body)[0]).toBe('body.base_url: is required for an OpenAI-compatible provider');
+    expect(locs((await put(a.cookie, { provider: 'openai', monthly_token_budget: 5 })).body)[0]).toBe('body.monthly_token_budget: must be at least 1000');
+    expect(locs((await put(a.cookie, { provider: 'openai', monthly_token_budget: 1500.5 })).body)[0]).toMatch(/^body\.monthly_token_budget: must be an integer/);
     expect((await t.request({ url: `${BASE}/usage?days=0`, cookie: a.cookie })).statusCode).toBe(422);
     expect(locs((await t.request({ url: `${BASE}/usage?days=366`, cookie: a.cookie })).body)[0]).toMatch(/^query\.days: must be at most 365/);
     expect((await t.request({ url: BASE, cookie: a.cookie })).json()).toMatchObject({ configured: false });
@@ -157,6 +168,24 @@ describe('AI settings: providers, masked key, test with latency, usage, error cl
     expect((await t.request({ url: BASE, cookie: a.cookie })).json()).toMatchObject({ configured: true });
     expect((await t.request({ method: 'DELETE', url: BASE, cookie: a.cookie })).statusCode).toBe(204);
     expect((await t.request({ url: BASE, cookie: a.cookie })).json()).toMatchObject({ configured: false });
+  });
+
+  it('a monthly token budget, once used up, refuses the assistant with 429 until next month', async () => {
+    const a = await t.otherTenant();
+    await put(a.cookie, { provider: 'openai', api_key: KEY, model: 'gpt-4o-mini', base_url: openai.url, monthly_token_budget: 1000 });
+    expect((await t.request({ url: BASE, cookie: a.cookie })).json()).toMatchObject({ monthly_token_budget: 1000, tokens_this_month: 0 });
+    await aiSettingsRepository.record(t.deps.database.db, { tenantId: a.tenantId, provider: 'openai', model: 'gpt-4o-mini', inputTokens: 900, outputTokens: 100, durationMs: 10, estimatedCostUsd: null, requestType: 'assist' });
+    expect((await t.request({ url: BASE, cookie: a.cookie })).json()).toMatchObject({ tokens_this_month: 1000 });
+    const res = await t.request({ method: 'POST', url: '/api/v1/contracts/assist', cookie: a.cookie, payload: { messages: [{ role: 'user', content: 'hi' }] } });
+    expect(res.statusCode).toBe(429);
+    expect(res.json().detail).toMatch(/^This month's AI token budget \(1,000 tokens\) is used up: 1,000 used since/);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    // Raising it lets the assistant answer again; omitting it on a later save keeps it.
+    await put(a.cookie, { provider: 'openai', model: 'gpt-4o-mini', base_url: openai.url, monthly_token_budget: 50_000 });
+    await put(a.cookie, { provider: 'openai', model: 'gpt-4o-mini', base_url: openai.url });
+    expect((await t.request({ url: BASE, cookie: a.cookie })).json()).toMatchObject({ monthly_token_budget: 50_000 });
+    openai.queue({ text: 'Hello.' });
+    expect((await t.request({ method: 'POST', url: '/api/v1/contracts/assist', cookie: a.cookie, payload: { messages: [{ role: 'user', content: 'hi' }] } })).statusCode).toBe(200);
   });
 
   it('never writes the key to the log', () => {

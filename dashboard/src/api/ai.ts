@@ -11,6 +11,8 @@ export interface AiSettings {
   base_url: string | null;
   configured: boolean;
   default_model: string | null;
+  monthly_token_budget: number | null;
+  tokens_this_month: number;
 }
 
 export interface AiTestResult {
@@ -33,7 +35,7 @@ export interface AiUsage {
 export const AI_SETTINGS_KEY = 'ai-settings';
 
 export const getAiSettings = () => api<AiSettings>('/settings/ai');
-export const saveAiSettings = (body: { provider: AiProvider; api_key?: string; model?: string; base_url?: string }) =>
+export const saveAiSettings = (body: { provider: AiProvider; api_key?: string; model?: string; base_url?: string; monthly_token_budget?: number | null }) =>
   api<{ configured: true }>('/settings/ai', { method: 'PUT', body });
 export const deleteAiSettings = () => api<void>('/settings/ai', { method: 'DELETE' });
 export const testAi = () => api<AiTestResult>('/settings/ai/test', { method: 'POST' });

@@ -34,7 +34,7 @@ export const aiSettingsRepository = {
   async upsert(
     db: DbOrTx,
     tenantId: string,
-    values: { provider: string; model: string | null; baseUrl: string | null; apiKeyEncrypted: Uint8Array | null | undefined; updatedBy: string },
+    values: { provider: string; model: string | null; baseUrl: string | null; apiKeyEncrypted: Uint8Array | null | undefined; monthlyTokenBudget?: number | null | undefined; updatedBy: string },
   ): Promise<void> {
     const set = {
       provider: values.provider,
@@ -43,10 +43,11 @@ export const aiSettingsRepository = {
       updatedBy: values.updatedBy,
       updatedAt: sql`now()`,
       ...(values.apiKeyEncrypted !== undefined ? { apiKeyEncrypted: values.apiKeyEncrypted } : {}),
+      ...(values.monthlyTokenBudget !== undefined ? { monthlyTokenBudget: values.monthlyTokenBudget } : {}),
     };
     await db
       .insert(tenantAiConfigs)
-      .values({ tenantId, ...set, apiKeyEncrypted: values.apiKeyEncrypted ?? null, updatedAt: new Date() })
+      .values({ tenantId, ...set, apiKeyEncrypted: values.apiKeyEncrypted ?? null, monthlyTokenBudget: values.monthlyTokenBudget ?? null, updatedAt: new Date() })
       .onConflictDoUpdate({ target: tenantAiConfigs.tenantId, set });
   },
 

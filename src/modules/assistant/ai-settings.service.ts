@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { generateText } from 'ai';
 import type { AppContext } from '../../context.js';
 import { secretBoxDecrypt, secretBoxEncrypt, secretBoxKeyFromHex } from '../../platform/crypto.js';
-import { unavailable, unprocessable } from '../../platform/errors.js';
+import { tooManyRequests, unavailable, unprocessable } from '../../platform/errors.js';
 import { checkUrl, OutboundBlockedError } from '../../platform/ssrf-safe-fetch.js';
 import { estimateCostUsd } from './ai-pricing.js';
 import { AiError, classifyAiError, DEFAULT_BASE_URL, DEFAULT_MODEL, languageModel, PROVIDERS, type ProviderName, type ProviderSettings } from './ai-provider.js';
@@ -68,15 +68,44 @@ export function createAiSettingsService(ctx: AppContext) {
     }
   }
 
+  const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+
+  /** 429 when the tenant's monthly token budget is used up (checked before every provider call). */
+  async function checkBudget(tenantId: string): Promise<void> {
+    const row = await aiSettingsRepository.get(db, tenantId);
+    if (!row?.monthlyTokenBudget) return;
+    const now = ctx.deps.now();
+    const used = await aiSettingsRepository.tokensSince(db, tenantId, monthStart(now));
+    if (used < row.monthlyTokenBudget) return;
+    const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+    throw tooManyRequests(
+      `This month's AI token budget (${row.monthlyTokenBudget.toLocaleString('en-US')} tokens) is used up: ${used.toLocaleString('en-US')} used since ${monthStart(now).toISOString().slice(0, 10)}. An admin can raise it in Settings > AI.`,
+      (next.getTime() - now.getTime()) / 1000,
+      'assistant.budget_exhausted',
+    );
+  }
+
   return {
     resolve,
     record,
     io,
+    checkBudget,
 
     async get(tenantId: string): Promise<AiSettingsResponseT> {
       const s = await resolve(tenantId);
-      if (!s) return { provider: '', api_key_masked: null, model: null, base_url: null, configured: false, default_model: null };
-      return { provider: s.provider, api_key_masked: maskKey(s.apiKey), model: s.model, base_url: s.baseUrl, configured: true, default_model: DEFAULT_MODEL[s.provider] };
+      const used = await aiSettingsRepository.tokensSince(db, tenantId, monthStart(ctx.deps.now()));
+      if (!s) return { provider: '', api_key_masked: null, model: null, base_url: null, configured: false, default_model: null, monthly_token_budget: null, tokens_this_month: used };
+      const row = await aiSettingsRepository.get(db, tenantId);
+      return {
+        provider: s.provider,
+        api_key_masked: maskKey(s.apiKey),
+        model: s.model,
+        base_url: s.baseUrl,
+        configured: true,
+        default_model: DEFAULT_MODEL[s.provider],
+        monthly_token_budget: row?.monthlyTokenBudget ?? null,
+        tokens_this_month: used,
+      };
     },
 
     async put(tenantId: string, updatedBy: string, body: AiSettingsBodyT): Promise<void> {
@@ -85,7 +114,7 @@ export function createAiSettingsService(ctx: AppContext) {
       await checkBaseUrl(body.provider, baseUrl);
       // Omitted: keep the stored key; empty: remove it.
       const apiKeyEncrypted = body.api_key === undefined ? undefined : body.api_key.trim() === '' ? null : secretBoxEncrypt(needKey(), Buffer.from(body.api_key.trim(), 'utf8'));
-      await aiSettingsRepository.upsert(db, tenantId, { provider: body.provider, model, baseUrl, apiKeyEncrypted, updatedBy });
+      await aiSettingsRepository.upsert(db, tenantId, { provider: body.provider, model, baseUrl, apiKeyEncrypted, monthlyTokenBudget: body.monthly_token_budget, updatedBy });
     },
 
     async remove(tenantId: string): Promise<void> {

@@ -8,6 +8,8 @@ export const AiSettingsBody = z.strictObject({
   api_key: text(500).optional(),
   model: text(200).optional(),
   base_url: text(500).optional(),
+  /** Tokens per calendar month (UTC) for this tenant; null removes the limit, omitted keeps it. */
+  monthly_token_budget: z.number({ message: 'must be a number' }).int('must be an integer').min(1000, 'must be at least 1000').max(1_000_000_000, 'must be at most 1000000000').nullable().optional(),
 });
 export type AiSettingsBodyT = z.infer<typeof AiSettingsBody>;
 
@@ -19,6 +21,8 @@ export const AiSettingsResponse = z.object({
   configured: z.boolean(),
   /** The model used when `model` is empty (null: the admin must name one). */
   default_model: z.string().nullable(),
+  monthly_token_budget: z.number().nullable(),
+  tokens_this_month: z.number(),
 });
 export type AiSettingsResponseT = z.infer<typeof AiSettingsResponse>;
 

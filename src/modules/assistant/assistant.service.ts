@@ -56,6 +56,7 @@ export function createAssistantService(ctx: AppContext, settings: AiSettingsServ
   async function ready(tenantId: string): Promise<{ s: ProviderSettings; model: ReturnType<typeof languageModel> }> {
     const s = await settings.resolve(tenantId);
     if (!s) throw unavailable('AI is not configured. Choose a provider in Settings > AI.', 'assistant.not_configured');
+    await settings.checkBudget(tenantId);
     try {
       return { s, model: languageModel(s, settings.io()) };
     } catch (err) {

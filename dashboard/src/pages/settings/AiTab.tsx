@@ -42,6 +42,7 @@ function ProviderCard({ disabled }: { disabled: boolean }) {
   const [model, setModel] = useState(s?.model ?? '');
   const [baseUrl, setBaseUrl] = useState(s?.base_url ?? '');
   const [apiKey, setApiKey] = useState('');
+  const [budget, setBudget] = useState(s?.monthly_token_budget ? String(s.monthly_token_budget) : '');
   const [busy, setBusy] = useState<'save' | 'test' | 'remove' | null>(null);
   const [test, setTest] = useState<AiTestResult | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
@@ -50,6 +51,7 @@ function ProviderCard({ disabled }: { disabled: boolean }) {
     setProvider((s.provider || 'anthropic') as AiProvider);
     setModel(s.model ?? '');
     setBaseUrl(s.base_url ?? '');
+    setBudget(s.monthly_token_budget ? String(s.monthly_token_budget) : '');
   }, [s]);
   const meta = PROVIDERS.find((p) => p.value === provider)!;
 
@@ -57,7 +59,7 @@ function ProviderCard({ disabled }: { disabled: boolean }) {
     setBusy('save');
     setFieldErrors({});
     try {
-      await saveAiSettings({ provider, model, base_url: baseUrl, ...(apiKey ? { api_key: apiKey } : {}) });
+      await saveAiSettings({ provider, model, base_url: baseUrl, monthly_token_budget: budget.trim() ? Number(budget) : null, ...(apiKey ? { api_key: apiKey } : {}) });
       setApiKey('');
       setTest(null);
       await settings.refetch();
@@ -113,6 +115,8 @@ function ProviderCard({ disabled }: { disabled: boolean }) {
           hint="A private address (Ollama on this host) must be allowed with EDICTUM_OUTBOUND_ALLOW." error={fieldErrors.base_url} />
         <Input label="API key" type="password" autoComplete="off" value={apiKey} disabled={disabled} onChange={(e) => setApiKey(e.target.value)} maxLength={500}
           placeholder={s?.api_key_masked && s.provider === provider ? `${s.api_key_masked} (stored; leave empty to keep)` : meta.keyHint} error={fieldErrors.api_key} />
+        <Input label="Monthly token budget" type="number" min={1000} step={1000} value={budget} disabled={disabled} onChange={(e) => setBudget(e.target.value)} placeholder="No limit"
+          hint={`${(s?.tokens_this_month ?? 0).toLocaleString()} tokens used this month (UTC). Past the budget the assistant answers 429 until the month ends.`} error={fieldErrors.monthly_token_budget} />
         <div className="flex flex-wrap items-center gap-2 sm:col-span-2">
           <Button type="submit" variant="primary" loading={busy === 'save'} disabled={disabled}>Save</Button>
           <Button type="button" variant="outline" loading={busy === 'test'} disabled={disabled || !s?.configured} onClick={() => void runTest()}>Test connection</Button>
