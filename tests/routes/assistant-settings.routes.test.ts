@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
-import { FakeAi } from '../fakes/fake-ai.js';
+import { FakeAi, parseAssistStream } from '../fakes/fake-ai.js';
 import { aiSettingsRepository } from '../../src/modules/assistant/ai-settings.repository.js';
 
 const BASE = '/api/v1/settings/ai';
@@ -126,6 +126,30 @@ describe('AI settings: providers, masked key, test with latency, usage, error cl
     expect(usage.total_cost_usd).toBe(0.000122);
     expect(usage.daily).toHaveLength(1);
     expect(usage.daily[0]!.queries).toBe(2);
+  });
+
+  it('speaks to Ollama, OpenRouter and any OpenAI-compatible server through the OpenAI-compatible provider, streaming tool calls too', async () => {
+    const a = await t.otherTenant();
+    await put(a.cookie, { provider: 'ollama', model: 'llama3.1', base_url: openai.url });
+    openai.queue({ text: 'OK', usage: { input: 7, output: 1 } });
+    expect((await t.request({ method: 'POST', url: `${BASE}/test`, cookie: a.cookie })).json()).toMatchObject({ ok: true, model: 'llama3.1' });
+    expect(openai.requests.at(-1)!.path).toBe('/v1/chat/completions');
+    expect(openai.requests.at(-1)!.headers.authorization).toBeUndefined();
+
+    await put(a.cookie, { provider: 'openrouter', api_key: KEY, model: 'anthropic/claude-sonnet-4.5', base_url: openai.url });
+    openai.queue({ tools: [{ name: 'get_decision_stats', args: { days: 3 } }] }, { text: 'All quiet.', usage: { input: 60, output: 4 } });
+    const res = await t.request({ method: 'POST', url: '/api/v1/contracts/assist', cookie: a.cookie, payload: { messages: [{ role: 'user', content: 'how are calls decided?' }] } });
+    const { frames, done } = parseAssistStream(res.body);
+    expect(done).toBe(true);
+    expect(frames.filter((f) => f.type === 'tool_call_result').map((f) => f.tool)).toEqual(['get_decision_stats']);
+    expect(frames.filter((f) => typeof f.content === 'string').map((f) => f.content).join('')).toBe('All quiet.');
+    expect(openai.requests.at(-1)!.headers.authorization).toBe(`Bearer ${KEY}`);
+    // claude-sonnet-4.5 through OpenRouter is priced as the vendor's model.
+    expect(frames.find((f) => f.type === 'usage')).toMatchObject({ model: 'anthropic/claude-sonnet-4.5', input_tokens: 160, output_tokens: 24, estimated_cost_usd: 0.00084 });
+
+    await put(a.cookie, { provider: 'openai_compatible', model: 'qwen', base_url: openai.url });
+    openai.queue({ text: 'OK' });
+    expect((await t.request({ method: 'POST', url: `${BASE}/test`, cookie: a.cookie })).json()).toMatchObject({ ok: true, model: 'qwen' });
   });
 
   it('gives each failure its own message: no key, no model, down, 429, 401, timeout', async () => {

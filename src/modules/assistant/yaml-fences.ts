@@ -35,7 +35,7 @@ export class YamlFenceSplitter {
           this.line = '';
           this.holding = false;
           this.atLineStart = true;
-        } else if (!'```yaml'.startsWith(this.line.slice(0, 7).toLowerCase()) && !/^```[ \t]*(ya?ml)?[ \t]*\r?$/i.test(this.line)) {
+        } else if (!/^`{1,2}$/.test(this.line) && !/^```[ \t]*(y|ya|yam|yaml|ym|yml)?[ \t]*\r?$/i.test(this.line)) {
           out += this.line;
           this.line = '';
           this.holding = false;
