@@ -67,7 +67,7 @@ describe('contract assistant: grounded, streamed, every proposal proved', () => 
     ai = await new FakeAi('openai').start();
     anthropic = await new FakeAi('anthropic').start();
     t = await createTestApp({
-      env: { EDICTUM_OUTBOUND_ALLOW: '127.0.0.1', EDICTUM_AI_TIMEOUT_MS: '3000', EDICTUM_LOG_LEVEL: 'info' },
+      env: { EDICTUM_OUTBOUND_ALLOW: '127.0.0.1', EDICTUM_AI_TIMEOUT_MS: '3000', EDICTUM_LOG_LEVEL: 'info', EDICTUM_RATE_LIMIT_MAX_ATTEMPTS: '1000' },
       logStream: { write: (line: string) => void log.push(line) },
     });
     a = await t.admin();

@@ -17,7 +17,7 @@ describe('AI settings: providers, masked key, test with latency, usage, error cl
     openai = await new FakeAi('openai').start();
     anthropic = await new FakeAi('anthropic').start();
     t = await createTestApp({
-      env: { EDICTUM_OUTBOUND_ALLOW: '127.0.0.1', EDICTUM_AI_TIMEOUT_MS: '3000', EDICTUM_LOG_LEVEL: 'info' },
+      env: { EDICTUM_OUTBOUND_ALLOW: '127.0.0.1', EDICTUM_AI_TIMEOUT_MS: '3000', EDICTUM_LOG_LEVEL: 'info', EDICTUM_RATE_LIMIT_MAX_ATTEMPTS: '1000' },
       logStream: { write: (line: string) => void log.push(line) },
     });
   });
