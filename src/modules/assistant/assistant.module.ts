@@ -21,6 +21,6 @@ export function registerAssistant(app: FastifyInstance, ctx: AppContext): void {
   const pool = createEvaluationPool(PROOF_WORKERS);
   const settings = createAiSettingsService(ctx);
   aiSettingsRoutes(app, settings);
-  assistantRoutes(app, createAssistantService(ctx, settings, pool));
+  assistantRoutes(app, createAssistantService(ctx, settings, pool), ctx.deps.config.sseKeepaliveSeconds);
   app.addHook('onClose', () => pool.close());
 }

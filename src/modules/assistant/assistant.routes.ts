@@ -49,7 +49,7 @@ export function aiSettingsRoutes(app: FastifyInstance, settings: AiSettingsServi
 }
 
 /** console-api.md 1.15: the assistant stream and generate-description (session; the library's body limit). */
-export function assistantRoutes(app: FastifyInstance, assistant: AssistantService): void {
+export function assistantRoutes(app: FastifyInstance, assistant: AssistantService, keepaliveSeconds: number): void {
   app.post(
     '/api/v1/contracts/assist',
     { config: { auth: 'session' }, bodyLimit: 5 * 1024 * 1024, schema: { body: AssistBody, response: { ...errors } } },
@@ -73,7 +73,7 @@ export function assistantRoutes(app: FastifyInstance, assistant: AssistantServic
       };
       const keepalive = setInterval(() => {
         if (!res.destroyed) res.write(': keepalive\n\n');
-      }, 15_000);
+      }, keepaliveSeconds * 1000);
       try {
         await assistant.assist(p.tenantId, request.body as AssistBodyT, model, sink);
       } finally {
