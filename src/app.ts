@@ -22,6 +22,7 @@ import { registerAgentProtocol } from './modules/agent-protocol.js';
 import { registerNotifications } from './modules/notifications/notifications.module.js';
 import { registerContractTools } from './modules/evaluate/contract-tools.module.js';
 import { registerLibrary } from './modules/library/library.module.js';
+import { registerAssistant } from './modules/assistant/assistant.module.js';
 import { partitionJob } from './workers/partition.worker.js';
 import type { Job } from './workers/scheduler.js';
 
@@ -124,6 +125,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   const agentProtocol = registerAgentProtocol(app, ctx);
   hubRef.current = agentProtocol.hub;
   registerLibrary(app, ctx, registerContractTools(app, ctx));
+  registerAssistant(app, ctx);
   const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs, ...authJobs(deps)];
   deps.workers.names = jobs.map((j) => j.name);
 

@@ -69,6 +69,8 @@ const EnvSchema = z.object({
   EDICTUM_DB_POOL_SIZE: intFrom(20, 1, 500),
   EDICTUM_OUTBOUND_ALLOW: csv,
   EDICTUM_OUTBOUND_TIMEOUT_MS: intFrom(10_000, 100, 120_000),
+  /** AI provider calls: time to the first byte and between streamed chunks (docs/assistant.md). */
+  EDICTUM_AI_TIMEOUT_MS: intFrom(60_000, 100, 600_000),
   EDICTUM_TELEGRAM_API_BASE: z.string().url().default('https://api.telegram.org'),
   EDICTUM_SLACK_API_BASE: z.string().url().default('https://slack.com/api'),
   EDICTUM_DISCORD_API_BASE: z.string().url().default('https://discord.com/api/v10'),
@@ -113,6 +115,8 @@ export interface Config {
   staticDir: string | undefined;
   dbPoolSize: number;
   outbound: { allow: string[]; timeoutMs: number };
+  /** AI provider calls (the contract assistant): idle timeout, ms. */
+  aiTimeoutMs: number;
   chatApi: { telegram: string; slack: string; discord: string };
   sseKeepaliveSeconds: number;
   approvalTimeoutIntervalSeconds: number;
@@ -186,6 +190,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     staticDir: e.EDICTUM_STATIC_DIR,
     dbPoolSize: e.EDICTUM_DB_POOL_SIZE,
     outbound: { allow: outboundAllow, timeoutMs: e.EDICTUM_OUTBOUND_TIMEOUT_MS },
+    aiTimeoutMs: e.EDICTUM_AI_TIMEOUT_MS,
     chatApi: {
       telegram: e.EDICTUM_TELEGRAM_API_BASE.replace(/\/+$/, ''),
       slack: e.EDICTUM_SLACK_API_BASE.replace(/\/+$/, ''),

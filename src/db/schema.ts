@@ -386,6 +386,8 @@ export const tenantAiConfigs = pgTable(
     apiKeyEncrypted: bytea('api_key_encrypted'),
     model: varchar('model', { length: 200 }),
     baseUrl: varchar('base_url', { length: 500 }),
+    /** Tokens the tenant's assistant may use per calendar month (UTC); null = no limit (issue 14). */
+    monthlyTokenBudget: integer('monthly_token_budget'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     updatedBy: varchar('updated_by', { length: 255 }),
     createdAt: createdAt(),

@@ -75,7 +75,7 @@ interface Cidr {
   prefix: number;
 }
 
-function stripBracketsAndZone(ip: string): string {
+export function stripBracketsAndZone(ip: string): string {
   let s = ip.trim();
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
   const pct = s.indexOf('%');
@@ -361,7 +361,7 @@ export async function checkUrl(
 // Fetch
 // ---------------------------------------------------------------------------
 
-function formatSeconds(ms: number): string {
+export function formatSeconds(ms: number): string {
   const s = ms / 1000;
   return `${Number.isInteger(s) ? s : Number(s.toFixed(3))} s`;
 }
@@ -386,7 +386,7 @@ function tlsReason(e: NodeJS.ErrnoException): string {
   return typeof reason === 'string' && reason !== '' ? reason : e.message;
 }
 
-function describeNetworkError(err: unknown, where: string): Error {
+export function describeNetworkError(err: unknown, where: string): Error {
   const e = err as NodeJS.ErrnoException;
   const code = e.code ?? '';
   let message: string;
@@ -421,7 +421,7 @@ function flattenHeaders(res: IncomingMessage): Record<string, string> {
 }
 
 /** A `lookup` that only ever answers with the already-checked addresses. */
-function pinnedLookup(addresses: string[]): LookupFunction {
+export function pinnedLookup(addresses: string[]): LookupFunction {
   const entries = addresses.map((address) => ({
     address,
     family: isIPv6(address) ? 6 : 4,

@@ -5,11 +5,13 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { compileForReplay, replayBatch, runPlayground, type PlaygroundRequest, type ReplayBundles, type ReplayCall } from './evaluation-core.js';
+import { proveCandidate, type ProofRequest } from '../assistant/proof-core.js';
 
 export type WorkerRequest =
   | { id: number; op: 'playground'; req: PlaygroundRequest }
   | { id: number; op: 'replay-compile'; candidate: string; baseline: string | null; sdk: 'python' | 'typescript' }
-  | { id: number; op: 'replay-batch'; calls: ReplayCall[]; deadlineMs: number };
+  | { id: number; op: 'replay-batch'; calls: ReplayCall[]; deadlineMs: number }
+  | { id: number; op: 'assist-proof'; req: ProofRequest };
 
 let replay: ReplayBundles | null = null;
 
@@ -26,6 +28,9 @@ function handle(m: WorkerRequest): unknown {
     case 'replay-batch':
       if (!replay) throw new Error('no bundles compiled');
       return replayBatch(replay, m.calls, m.deadlineMs);
+    case 'assist-proof':
+      // The contract assistant's check of a proposal (modules/assistant): stateless, one message.
+      return proveCandidate(m.req);
   }
 }
 

@@ -10,6 +10,7 @@ import { useToast } from '../../components/ui/Toast';
 import { cn } from '../../lib/cn';
 import { STARTER_BUNDLE_YAML } from '../../lib/starter-bundle';
 import { locateYamlPath } from '../../lib/yaml-locate';
+import { AssistantPanel } from '../../components/assistant/AssistantPanel';
 
 const LINE_H = 20;
 const MAX_CHARS = 1_048_576;
@@ -250,6 +251,7 @@ export function UploadDialog({ open, onClose, onUploaded, onDeploy, initialYaml 
           )}
         </div>
       </div>
+      <AssistantPanel className="mt-4" currentYaml={yaml} onApply={(next) => { setYaml(next); setProblems([]); }} />
     </Dialog>
   );
 }

@@ -9,6 +9,7 @@ import { Card, CardHeader, PageHeader } from '../../components/ui/Card';
 import { Input, Select, Textarea } from '../../components/ui/Field';
 import { VerdictPanel } from './VerdictPanel';
 import { YamlEditor, type LineProblem } from './YamlEditor';
+import { AssistantPanel } from '../../components/assistant/AssistantPanel';
 
 const STARTER = `apiVersion: edictum/v1
 kind: ContractBundle
@@ -193,6 +194,7 @@ export default function EvaluatePage() {
             </Card>
           )}
           {verdict && <VerdictPanel verdict={verdict} />}
+          <AssistantPanel currentYaml={yaml} onApply={(next) => { setYaml(next); setProblems([]); }} />
         </div>
       </div>
     </div>

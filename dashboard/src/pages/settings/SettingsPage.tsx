@@ -7,11 +7,13 @@ import { SystemTab } from './SystemTab';
 
 const NotificationsTab = lazy(() => import('./notifications/NotificationsTab'));
 const DangerZoneTab = lazy(() => import('./DangerZoneTab'));
+const AiTab = lazy(() => import('./AiTab'));
 
-type Tab = 'system' | 'notifications' | 'danger';
+type Tab = 'system' | 'notifications' | 'ai' | 'danger';
 const TABS: { key: Tab; label: string }[] = [
   { key: 'system', label: 'System' },
   { key: 'notifications', label: 'Notifications' },
+  { key: 'ai', label: 'AI' },
   { key: 'danger', label: 'Danger zone' },
 ];
 
@@ -27,6 +29,7 @@ export default function SettingsPage() {
         <Suspense fallback={<SkeletonRows rows={4} />}>
           {tab === 'system' && <SystemTab />}
           {tab === 'notifications' && <NotificationsTab />}
+          {tab === 'ai' && <AiTab />}
           {tab === 'danger' && <DangerZoneTab />}
         </Suspense>
       </div>

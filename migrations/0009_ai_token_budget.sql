@@ -1,0 +1,1 @@
+ALTER TABLE "tenant_ai_configs" ADD COLUMN "monthly_token_budget" integer;
