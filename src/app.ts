@@ -21,6 +21,8 @@ import { keysRoutes } from './modules/keys/keys.routes.js';
 import { registerAgentProtocol } from './modules/agent-protocol.js';
 import { registerNotifications } from './modules/notifications/notifications.module.js';
 import { registerContractTools } from './modules/evaluate/contract-tools.module.js';
+import { createCheckpointer } from './modules/audit-chain/checkpoint.service.js';
+import { registerAudit } from './modules/audit-chain/audit.module.js';
 import { partitionJob } from './workers/partition.worker.js';
 import type { Job } from './workers/scheduler.js';
 
@@ -101,6 +103,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   // Before any route: it collects every route's schemas as they register.
   installOpenApi(app, { version: VERSION, serverUrl: deps.config.baseUrl });
 
+  const checkpointer = createCheckpointer(deps);
   const hubRef: { current: StreamHubView } = {
     current: { connectedAgents: () => 0, closeAll: async () => undefined },
   };
@@ -116,6 +119,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
       connectedAgents: () => hubRef.current.connectedAgents(),
       closeAll: () => hubRef.current.closeAll(),
     },
+    audit: checkpointer,
     isLeader: opts.isLeader ?? (() => true),
   };
 
@@ -123,7 +127,8 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   const agentProtocol = registerAgentProtocol(app, ctx);
   hubRef.current = agentProtocol.hub;
   registerContractTools(app, ctx);
-  const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs, ...authJobs(deps)];
+  const audit = registerAudit(app, ctx, checkpointer);
+  const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs, ...authJobs(deps), ...audit.jobs];
   deps.workers.names = jobs.map((j) => j.name);
 
   healthRoutes(app, deps, {
