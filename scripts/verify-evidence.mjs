@@ -24,6 +24,7 @@ const sha256 = (text) => createHash('sha256').update(text, 'utf8').digest('hex')
 
 // ---------- canonical JSON (keys sorted by code unit, no whitespace, text repaired) ----------
 const UNPAIRED = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// eslint-disable-next-line no-control-regex -- NUL is exactly what must be found
 const repair = (s) => (/[\u0000\uD800-\uDFFF]/.test(s) ? s.replaceAll('\u0000', '\uFFFD').replace(UNPAIRED, '\uFFFD') : s);
 function canonical(v) {
   if (v === null || v === undefined) return 'null';
