@@ -157,7 +157,15 @@ export function createVerifier(database: Database) {
   }
 
   /** Rows of the covered tables stored in the range that no entry covers. */
-  async function insertions(tenantId: string, from: string, until: string): Promise<Problem[]> {
+  async function insertions(tenantId: string, rangeFrom: string, until: string): Promise<Problem[]> {
+    // Rows stored before the tenant's chain began (an upgrade from a console without the chain)
+    // are not insertions: the chain cannot speak for them (docs/audit.md).
+    const [start] = await rowsOf<{ at: string | null }>(
+      db,
+      sql`SELECT ${ts('min(recorded_at)')} AS at FROM audit_chain_entries WHERE tenant_id = ${tenantId}::uuid`,
+    );
+    if (!start?.at) return [];
+    const from = start.at > rangeFrom ? start.at : rangeFrom;
     const events = await rowsOf<{ id: string }>(
       db,
       sql`SELECT e.id FROM events e WHERE e.tenant_id = ${tenantId}::uuid AND e.created_at >= ${from}::timestamptz AND e.created_at <= ${until}::timestamptz
