@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { entrySeq, seedTenant, verify, type Seeded } from '../helpers/audit-fixtures.js';
+import { createApproval, expire, timeoutJob } from '../helpers/approvals-fixtures.js';
 import { entryHash, sha256Hex } from '../../src/modules/audit-chain/chain.hash.js';
 
 /**
@@ -191,6 +192,24 @@ describe('audit chain: verification catches direct tampering', () => {
     await db().rows(sql`DELETE FROM audit_chain_entries WHERE tenant_id = ${s.p.tenantId}::uuid AND seq = ${Number(purge!.seq)}`);
     const broken = await verify(t, s.p);
     expect(broken.problems).toContainEqual(expect.objectContaining({ problem: 'deletion', table: 'events' }));
+  });
+
+  it('approvals expired by the timeout worker are chained as decisions, in one batch per tenant', async () => {
+    const s = await fresh();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const a = await createApproval(t, s.key, {}, `agent-exp-${i}`);
+      await expire(t, a.id);
+      ids.push(a.id);
+    }
+    await timeoutJob(t).run();
+    const rows = await db().rows<{ ref_id: string; content: string }>(
+      sql`SELECT ref_id, content FROM audit_chain_entries WHERE tenant_id = ${s.p.tenantId}::uuid AND kind = 'approval.decided' AND ref_id IN (${sql.join(ids.map((i) => sql`${i}`), sql`, `)})`,
+    );
+    expect(rows.map((r) => r.ref_id).sort()).toEqual([...ids].sort());
+    expect(rows.every((r) => (JSON.parse(r.content) as { status: string; decided_via: string }).status === 'timeout')).toBe(true);
+    const r = await verify(t, s.p);
+    expect(r.first_break).toBeNull();
   });
 
   it('names from/until when they are not date-times or out of order', async () => {

@@ -1,5 +1,5 @@
 import type { AppContext, ApprovalDecision, ApprovalRow, ApprovalsApi, DecideResult } from '../../context.js';
-import { approvalDecided, approvalRequested } from '../audit-chain/chain.append.js';
+import { approvalDecided, approvalRequested, approvalsDecided } from '../audit-chain/chain.append.js';
 import { tooManyRequests } from '../../platform/errors.js';
 import { EXPIRE_BATCH, approvalsRepository, type ApprovalView, type ListFilter } from './approvals.repository.js';
 import { isStorableText, type ApprovalResponseT, type ApprovalStatus, type CreateApprovalInput } from './approvals.schemas.js';
@@ -181,8 +181,7 @@ export function createApprovalsService(ctx: AppContext) {
         // Expired and chained in one transaction; heads taken in tenant order (no lock cycles).
         const rows = await db().transaction(async (tx) => {
           const out = await approvalsRepository.expireOverdue(tx);
-          const ordered = [...out].sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : 0));
-          for (const r of ordered) await approvalDecided(tx, r);
+          await approvalsDecided(tx, out);
           return out;
         });
         expired.push(...rows);

@@ -98,5 +98,18 @@ export function signingKeyContent(k: Pick<SigningKeyRow, 'id' | 'publicKey' | 'c
 
 export const approvalRequested = (tx: DbOrTx, r: ApprovalRow) =>
   appendChain(tx, r.tenantId, { kind: 'approval.requested', refId: r.id, content: approvalRequestedContent(r) });
+/** Decisions of many approvals (the timeout worker): one batched append per tenant, tenants in id order. */
+export async function approvalsDecided(tx: DbOrTx, rows: ApprovalRow[]): Promise<void> {
+  const byTenant = new Map<string, ApprovalRow[]>();
+  for (const r of rows) byTenant.set(r.tenantId, [...(byTenant.get(r.tenantId) ?? []), r]);
+  for (const tenantId of [...byTenant.keys()].sort()) {
+    const entries = byTenant.get(tenantId)!.map((r) => {
+      const content = canonical(approvalDecidedContent(r));
+      return { kind: 'approval.decided', refId: r.id, content, contentHash: sha256Hex(content) };
+    });
+    await chainRepository.appendMany(tx, tenantId, entries);
+  }
+}
+
 export const approvalDecided = (tx: DbOrTx, r: ApprovalRow) =>
   appendChain(tx, r.tenantId, { kind: 'approval.decided', refId: r.id, content: approvalDecidedContent(r) });

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../../db/client.js';
 import { rowsOf } from '../../db/client.js';
 import { TIMESTAMP_SQL_FORMAT } from '../events/events.canonical.js';
-import { GENESIS_HASH } from './chain.hash.js';
+import { entryHash, GENESIS_HASH } from './chain.hash.js';
 
 export interface ChainEntryRow {
   seq: number;
@@ -101,6 +101,48 @@ export const chainRepository = {
           RETURNING seq, entry_hash`,
     );
     return { seq: Number(row!.seq), entryHash: row!.entry_hash };
+  },
+
+  /**
+   * Appends several entries at once (the timeout worker expiring a backlog): the head row is
+   * locked (created if needed), the hashes are chained here, then one INSERT of every entry and
+   * one UPDATE of the head: four statements whatever the count. Same rule as `append`: last in
+   * the transaction.
+   */
+  async appendMany(
+    db: DbOrTx,
+    tenantId: string,
+    entries: { kind: string; refId: string; content: string; contentHash: string }[],
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    await rowsOf(
+      db,
+      sql`INSERT INTO audit_chain_heads (tenant_id, seq, prev_hash, head_hash) VALUES (${tenantId}::uuid, 0, ${GENESIS_HASH}::text, ${GENESIS_HASH}::text)
+          ON CONFLICT (tenant_id) DO NOTHING`,
+    );
+    const [head] = await rowsOf<{ seq: string | number; head_hash: string; now: string }>(
+      db,
+      sql`SELECT seq, head_hash, ${ts('now()')} AS now FROM audit_chain_heads WHERE tenant_id = ${tenantId}::uuid FOR UPDATE`,
+    );
+    let seq = Number(head!.seq);
+    let prev = head!.head_hash;
+    let prevOfLast = prev;
+    const rows = entries.map((e) => {
+      seq += 1;
+      const h = entryHash({ tenantId, kind: e.kind, refId: e.refId, recordedAt: head!.now, contentHash: e.contentHash, prevHash: prev });
+      const row = sql`(${tenantId}::uuid, ${seq}, ${e.kind}, ${e.refId}, ${e.content}, ${e.contentHash}, ${prev}, ${h}, now())`;
+      prevOfLast = prev;
+      prev = h;
+      return row;
+    });
+    await rowsOf(
+      db,
+      sql`INSERT INTO audit_chain_entries (tenant_id, seq, kind, ref_id, content, content_hash, prev_hash, entry_hash, recorded_at) VALUES ${sql.join(rows, sql`, `)}`,
+    );
+    await rowsOf(
+      db,
+      sql`UPDATE audit_chain_heads SET seq = ${seq}, head_hash = ${prev}, prev_hash = ${prevOfLast}, updated_at = now() WHERE tenant_id = ${tenantId}::uuid`,
+    );
   },
 
   async head(db: DbOrTx, tenantId: string): Promise<{ seq: number; headHash: string } | null> {
