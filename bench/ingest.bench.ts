@@ -1,22 +1,30 @@
 /**
- * Event ingest over HTTP vs a raw multi-row INSERT of the same rows (ARCHITECTURE.md "Figures").
+ * Event ingest over HTTP vs the honest limit: a `COPY` of the same rows into the same table (the
+ * same indexes and statement trigger) at the same concurrency (ARCHITECTURE.md "Figures"); and
+ * ingest with the audit chain on vs off (issue 16: the chain must keep >= 0.8x).
  *
  *   npx tsx bench/ingest.bench.ts                                   # embedded PGlite
  *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/ingest.bench.ts
  *
- * Both sides write SDK-shaped events (TS and Python shapes mixed) into the same `events` table of
- * a fresh database, in rounds that alternate, so table growth and machine noise hit both alike.
- * - HTTP: a real socket, batches of BATCH events, CLIENTS concurrent clients (keep-alive), the
- *   full path: auth, back-pressure, JSON parse, validation, canonical JSON + dedup hash, insert.
- * - Raw: one process, one connection, `INSERT ... VALUES (...), (...)` of BATCH rows per statement
- *   with the same columns (hash and JSON prepared before the clock starts).
+ * Three sides write SDK-shaped events (TS and Python shapes mixed) into the same `events` table
+ * of a fresh database, in rounds that alternate, so table growth and machine noise hit all alike:
+ * - COPY: CLIENTS concurrent `COPY events (...) FROM STDIN` streams (pg-copy-streams; on PGlite
+ *   `FROM '/dev/blob'`), one per batch of BATCH rows, text prepared before the clock starts.
+ * - HTTP, chain on: a real socket, batches of BATCH events, CLIENTS concurrent clients (keep-alive),
+ *   the full path: auth, back-pressure, JSON parse, validation, canonical JSON + dedup hash,
+ *   insert, and the audit-chain entry (leaf hash per event, one entry per batch, same transaction).
+ * - HTTP, chain off: the same with EDICTUM_AUDIT_CHAIN=off (the only difference).
  * Env: INGEST_EVENTS (default 40000 on Postgres, 20000 on PGlite), INGEST_BATCH (1000), INGEST_CLIENTS (4), INGEST_ROUNDS (4).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { loadConfig } from '../src/config.js';
 import { createDatabase, type Database } from '../src/db/client.js';
@@ -34,6 +42,8 @@ const BATCH = Number(process.env.INGEST_BATCH ?? 1000);
 const CLIENTS = Number(process.env.INGEST_CLIENTS ?? 4);
 const ROUNDS = Number(process.env.INGEST_ROUNDS ?? 4);
 const TARGET = 0.5;
+/** Chain on / chain off (issue 16). */
+const CHAIN_TARGET = 0.8;
 const TOOLS = ['read_file', 'write_file', 'shell.exec', 'http_get', 'lookup_customer', 'issue_refund', 'search_docs', 'send_email'];
 const VERDICTS = ['call_allowed', 'call_executed', 'call_allowed', 'call_executed', 'call_denied', 'call_would_deny'];
 
@@ -92,16 +102,43 @@ async function freshDatabase(): Promise<{ database: Database; url: string | unde
   };
 }
 
-/** The raw baseline: one multi-row INSERT per batch, same table, same columns. */
-async function rawInsert(database: Database, tenantId: string, rows: PreparedEvent[]): Promise<void> {
-  const values = rows.map(
-    (r) =>
-      sql`(${tenantId}::uuid, 'production', ${r.callId}, ${r.agentId}, ${r.toolName}, ${r.verdict}, ${r.mode}, ${r.timestamp}::timestamptz, ${r.payloadJson}::jsonb, ${r.decisionName}, ${r.policyVersion}, ${r.dedupHash})`,
-  );
-  await database.rows(
-    sql`INSERT INTO events (tenant_id, env, call_id, agent_id, tool_name, verdict, mode, "timestamp", payload, decision_name, policy_version, dedup_hash)
-        VALUES ${sql.join(values, sql`, `)} ON CONFLICT DO NOTHING`,
-  );
+const COPY_COLUMNS = 'tenant_id, env, call_id, agent_id, tool_name, verdict, mode, "timestamp", payload, decision_name, policy_version, dedup_hash';
+
+/** COPY text format: tab-separated, \N for null, backslash escapes. */
+function copyField(v: string | null): string {
+  if (v === null) return '\\N';
+  return v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+function copyText(tenantId: string, rows: PreparedEvent[]): string {
+  let out = '';
+  for (const r of rows) {
+    out += `${[tenantId, 'production', r.callId, r.agentId, r.toolName, r.verdict, r.mode, r.timestamp, r.payloadJson, r.decisionName, r.policyVersion, r.dedupHash].map(copyField).join('\t')}\n`;
+  }
+  return out;
+}
+
+/** The honest limit: CLIENTS concurrent COPY streams, one batch each, into the events table. */
+async function copyBatches(database: Database, texts: string[]): Promise<void> {
+  const client = (database.db as unknown as { $client: pg.Pool | PGlite }).$client;
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= texts.length) return;
+      if (client instanceof pg.Pool) {
+        const c = await client.connect();
+        try {
+          await pipeline(Readable.from([texts[i]!]), c.query(copyFrom(`COPY events (${COPY_COLUMNS}) FROM STDIN`)));
+        } finally {
+          c.release();
+        }
+      } else {
+        await client.query(`COPY events (${COPY_COLUMNS}) FROM '/dev/blob'`, [], { blob: new Blob([texts[i]!]) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CLIENTS }, worker));
 }
 
 async function httpIngest(base: string, key: string, bodies: string[]): Promise<{ retried: number }> {
@@ -161,43 +198,57 @@ async function main(): Promise<void> {
     const key = (created.json() as { key: string }).key;
 
     const perRound = Math.ceil(TOTAL / ROUNDS / BATCH) * BATCH;
-    let httpMs = 0;
-    let rawMs = 0;
-    let httpRows = 0;
-    let rawRows = 0;
+    const ms = { copy: 0, on: 0, off: 0 };
+    const rows = { copy: 0, on: 0, off: 0 };
     let retried = 0;
     let seq = 0;
+    const bodies = () => {
+      const out: string[] = [];
+      for (let b = 0; b < perRound / BATCH; b++) out.push(JSON.stringify({ events: Array.from({ length: BATCH }, () => sdkEvent(seq++)) }));
+      return out;
+    };
     for (let round = 0; round < ROUNDS; round++) {
-      // Raw side: rows prepared (validated, hashed) before the clock starts.
-      const rawBatches: PreparedEvent[][] = [];
+      // COPY side: rows prepared (validated, hashed) and rendered before the clock starts.
+      const texts: string[] = [];
       for (let b = 0; b < perRound / BATCH; b++) {
         const events = Array.from({ length: BATCH }, () => sdkEvent(seq++));
-        rawBatches.push(prepareEvents(IngestBody.parse({ events }).events));
+        texts.push(copyText(tenantId, prepareEvents(IngestBody.parse({ events }).events)));
       }
       let t0 = performance.now();
-      for (const rows of rawBatches) await rawInsert(runtime.deps.database, tenantId, rows);
-      rawMs += performance.now() - t0;
-      rawRows += perRound;
+      await copyBatches(runtime.deps.database, texts);
+      ms.copy += performance.now() - t0;
+      rows.copy += perRound;
 
-      // HTTP side: bodies serialised before the clock starts (an SDK holds them as objects).
-      const bodies: string[] = [];
-      for (let b = 0; b < perRound / BATCH; b++) bodies.push(JSON.stringify({ events: Array.from({ length: BATCH }, () => sdkEvent(seq++)) }));
-      t0 = performance.now();
-      retried += (await httpIngest(base, key, bodies)).retried;
-      httpMs += performance.now() - t0;
-      httpRows += perRound;
+      // HTTP sides: bodies serialised before the clock starts (an SDK holds them as objects).
+      // The order of on/off alternates between rounds.
+      for (const side of round % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+        const b = bodies();
+        runtime.deps.config.auditChain = side === 'on';
+        t0 = performance.now();
+        retried += (await httpIngest(base, key, b)).retried;
+        ms[side] += performance.now() - t0;
+        rows[side] += perRound;
+      }
     }
+    runtime.deps.config.auditChain = true;
+    const httpRows = rows.on + rows.off;
+    const rawRows = rows.copy;
     const [check] = await runtime.deps.database.rows<{ n: number | string }>(sql`SELECT count(*) AS n FROM events`);
     if (Number(check?.n) !== httpRows + rawRows) throw new Error(`row count ${String(check?.n)} != ${httpRows + rawRows}`);
 
-    const httpRate = httpRows / (httpMs / 1000);
-    const rawRate = rawRows / (rawMs / 1000);
-    const ratio = httpRate / rawRate;
+    const rate = (k: keyof typeof ms) => rows[k] / (ms[k] / 1000);
+    const ratio = rate('on') / rate('copy');
+    const chainRatio = rate('on') / rate('off');
     const mode = dbUrl ? 'postgres' : 'pglite';
     process.stdout.write(
-      `RESULT ingest_http_${mode} ${Math.round(httpRate)}rows/s baseline=${Math.round(rawRate)}rows/s ratio=${ratio.toFixed(2)} target=>=${TARGET} ${ratio >= TARGET ? 'PASS' : 'FAIL'}\n`,
+      `RESULT ingest_http_${mode} ${Math.round(rate('on'))}rows/s baseline=copy:${Math.round(rate('copy'))}rows/s ratio=${ratio.toFixed(2)} target=>=${TARGET} ${ratio >= TARGET ? 'PASS' : 'FAIL'}\n`,
     );
-    process.stdout.write(`# ${mode}: ${httpRows} rows over HTTP (${CLIENTS} clients, batches of ${BATCH}, ${retried} 429 retries), ${rawRows} raw rows, ${ROUNDS} alternating rounds\n`);
+    process.stdout.write(
+      `RESULT ingest_audit_chain_${mode} ${Math.round(rate('on'))}rows/s baseline=chain_off:${Math.round(rate('off'))}rows/s ratio=${chainRatio.toFixed(2)} target=>=${CHAIN_TARGET} ${chainRatio >= CHAIN_TARGET ? 'PASS' : 'FAIL'}\n`,
+    );
+    process.stdout.write(
+      `# ${mode}: ${rows.on} rows over HTTP with the chain, ${rows.off} without (${CLIENTS} clients, batches of ${BATCH}, ${retried} 429 retries), ${rows.copy} rows by COPY (${CLIENTS} streams), ${ROUNDS} alternating rounds; HTTP without the chain: ${(rate("off") / rate("copy")).toFixed(2)}x COPY; the chain costs ${((1 - chainRatio) * 100).toFixed(1)}% of HTTP ingest throughput\n`,
+    );
   } finally {
     await app.close();
     await runtime.close();

@@ -23,6 +23,8 @@ import { registerNotifications } from './modules/notifications/notifications.mod
 import { registerContractTools } from './modules/evaluate/contract-tools.module.js';
 import { registerLibrary } from './modules/library/library.module.js';
 import { registerAssistant } from './modules/assistant/assistant.module.js';
+import { createCheckpointer } from './modules/audit-chain/checkpoint.service.js';
+import { registerAudit } from './modules/audit-chain/audit.module.js';
 import { partitionJob } from './workers/partition.worker.js';
 import type { Job } from './workers/scheduler.js';
 
@@ -103,6 +105,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   // Before any route: it collects every route's schemas as they register.
   installOpenApi(app, { version: VERSION, serverUrl: deps.config.baseUrl });
 
+  const checkpointer = createCheckpointer(deps);
   const hubRef: { current: StreamHubView } = {
     current: { connectedAgents: () => 0, closeAll: async () => undefined },
   };
@@ -118,6 +121,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
       connectedAgents: () => hubRef.current.connectedAgents(),
       closeAll: () => hubRef.current.closeAll(),
     },
+    audit: checkpointer,
     isLeader: opts.isLeader ?? (() => true),
   };
 
@@ -126,7 +130,8 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   hubRef.current = agentProtocol.hub;
   registerLibrary(app, ctx, registerContractTools(app, ctx));
   registerAssistant(app, ctx);
-  const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs, ...authJobs(deps)];
+  const audit = registerAudit(app, ctx, checkpointer);
+  const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs, ...authJobs(deps), ...audit.jobs];
   deps.workers.names = jobs.map((j) => j.name);
 
   healthRoutes(app, deps, {

@@ -78,6 +78,10 @@ const EnvSchema = z.object({
   EDICTUM_APPROVAL_TIMEOUT_INTERVAL_SECONDS: intFrom(10, 1, 3600),
   EDICTUM_SHUTDOWN_GRACE_SECONDS: intFrom(10, 1, 300),
   EDICTUM_EVENTS_SEARCH_SCAN: intFrom(10_000, 10, 1_000_000),
+  EDICTUM_AUDIT_CHAIN: z.enum(['on', 'off']).default('on'),
+  EDICTUM_AUDIT_CHECKPOINT_MINUTES: intFrom(15, 1, 1440),
+  EDICTUM_AUDIT_OTLP_URL: optionalString.pipe(z.string().url().optional()),
+  EDICTUM_AUDIT_OTLP_INTERVAL_SECONDS: intFrom(10, 1, 3600),
 });
 
 export type StorageMode = 'embedded' | 'server';
@@ -123,6 +127,12 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** Events one free-text search request walks before it answers with a cursor (events.read-service). */
   eventsSearchScan: number;
+  /** Chain ingested events (EDICTUM_AUDIT_CHAIN; `off` exists for the ingest benchmark's comparison). */
+  auditChain: boolean;
+  /** Minutes between signed checkpoints of each tenant's chain head (leader job). */
+  auditCheckpointMinutes: number;
+  /** OTLP/HTTP logs endpoint (…/v1/logs) for continuous export of the audit log; undefined = off. */
+  auditOtlp: { url: string | undefined; intervalSeconds: number };
 }
 
 export class ConfigError extends Error {}
@@ -200,5 +210,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     approvalTimeoutIntervalSeconds: e.EDICTUM_APPROVAL_TIMEOUT_INTERVAL_SECONDS,
     shutdownGraceSeconds: e.EDICTUM_SHUTDOWN_GRACE_SECONDS,
     eventsSearchScan: e.EDICTUM_EVENTS_SEARCH_SCAN,
+    auditChain: e.EDICTUM_AUDIT_CHAIN === 'on',
+    auditCheckpointMinutes: e.EDICTUM_AUDIT_CHECKPOINT_MINUTES,
+    auditOtlp: { url: e.EDICTUM_AUDIT_OTLP_URL, intervalSeconds: e.EDICTUM_AUDIT_OTLP_INTERVAL_SECONDS },
   };
 }

@@ -47,6 +47,12 @@ export interface StreamHubView {
   closeAll(): Promise<void>;
 }
 
+/** The audit chain's post-commit operations other modules call (implemented in modules/audit-chain). */
+export interface AuditApi {
+  /** Sign the tenant's chain head now (after a deploy; the periodic job does the rest). */
+  checkpoint(tenantId: string, reason: 'periodic' | 'deploy' | 'manual'): Promise<unknown>;
+}
+
 /** Shared by route modules and workers: dependencies plus the app-wide services. */
 export interface AppContext {
   deps: AppDeps;
@@ -56,5 +62,6 @@ export interface AppContext {
   /** Set by the approvals module when it registers (routes call it at request time). */
   approvals: ApprovalsApi;
   hub: StreamHubView;
+  audit: AuditApi;
   isLeader: () => boolean;
 }

@@ -1,4 +1,5 @@
 import type { AppContext, ApprovalDecision, ApprovalRow, ApprovalsApi, DecideResult } from '../../context.js';
+import { approvalDecided, approvalRequested, approvalsDecided } from '../audit-chain/chain.append.js';
 import { tooManyRequests } from '../../platform/errors.js';
 import { EXPIRE_BATCH, approvalsRepository, type ApprovalView, type ListFilter } from './approvals.repository.js';
 import { isStorableText, type ApprovalResponseT, type ApprovalStatus, type CreateApprovalInput } from './approvals.schemas.js';
@@ -99,11 +100,16 @@ export function createApprovalsService(ctx: AppContext) {
     async decide(tenantId: string, approvalId: string, d: ApprovalDecision): Promise<DecideResult> {
       // Chat callbacks hand over ids from outside; a malformed one is simply not found.
       if (!UUID_RE.test(approvalId)) return { ok: false, reason: 'not_found', approval: null };
-      const row = await approvalsRepository.decide(db(), tenantId, approvalId, {
-        status: d.approved ? 'approved' : 'denied',
-        decidedBy: storable(d.decidedBy, 255),
-        reason: d.reason === null ? null : storable(d.reason, 2000),
-        decidedVia: storable(d.decidedVia, 64),
+      // The decision and its audit-chain entry commit together (the entry last: it holds the head).
+      const row = await db().transaction(async (tx) => {
+        const decided = await approvalsRepository.decide(tx, tenantId, approvalId, {
+          status: d.approved ? 'approved' : 'denied',
+          decidedBy: storable(d.decidedBy, 255),
+          reason: d.reason === null ? null : storable(d.reason, 2000),
+          decidedVia: storable(d.decidedVia, 64),
+        });
+        if (decided) await approvalDecided(tx, decided);
+        return decided;
       });
       if (!row) return classifyFailure(tenantId, approvalId);
       await publishDecided(row);
@@ -127,7 +133,8 @@ export function createApprovalsService(ctx: AppContext) {
       );
       if (!rate.allowed)
         throw tooManyRequests('Too many approval requests. Please slow down.', rate.retryAfterSeconds, 'approvals.rate_limited');
-      const row = await approvalsRepository.insert(db(), {
+      const row = await db().transaction(async (tx) => {
+        const created = await approvalsRepository.insert(tx, {
         tenantId: p.tenantId,
         agentId: p.agentId,
         env: p.env,
@@ -139,6 +146,9 @@ export function createApprovalsService(ctx: AppContext) {
         decisionSource: body.decision_source ?? null,
         contractName: body.contract_name ?? null,
         sessionId: body.session_id ?? null,
+        });
+        await approvalRequested(tx, created);
+        return created;
       });
       const response = toResponse(row);
       const brief = { approval_id: row.id, agent_id: row.agentId, tool_name: row.toolName, message: row.message };
@@ -168,7 +178,12 @@ export function createApprovalsService(ctx: AppContext) {
     async expireOverdue(): Promise<ApprovalRow[]> {
       const expired: ApprovalRow[] = [];
       for (;;) {
-        const rows = await approvalsRepository.expireOverdue(db());
+        // Expired and chained in one transaction; heads taken in tenant order (no lock cycles).
+        const rows = await db().transaction(async (tx) => {
+          const out = await approvalsRepository.expireOverdue(tx);
+          await approvalsDecided(tx, out);
+          return out;
+        });
         expired.push(...rows);
         for (const row of rows) {
           const data = { approval_id: row.id, agent_id: row.agentId, tool_name: row.toolName };

@@ -3,6 +3,7 @@ import { sha256Hex, toHex } from '../../platform/crypto.js';
 import { notFound, unavailable } from '../../platform/errors.js';
 import type { BundlesApi } from '../protocol-types.js';
 import { contractUpdatePayload, rulesetBytesOf, type BundleSigner, type SignedRendering } from './bundle-signatures.js';
+import { appendChain, deployContent } from '../audit-chain/chain.append.js';
 import { bundlesRepository } from './bundles.repository.js';
 import type { DeploymentResponseT, RotateResponseT, SigningKeyResponseT } from './bundles.schemas.js';
 
@@ -44,7 +45,11 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
       const done = await signer.withActiveSignature(
         tenantId,
         (d) => bundlesRepository.get(d, tenantId, name, version),
-        (tx) => bundlesRepository.insertDeployment(tx, { tenantId, env, bundleName: name, bundleVersion: version, deployedBy }),
+        async (tx, bundle) => {
+          const row = await bundlesRepository.insertDeployment(tx, { tenantId, env, bundleName: name, bundleVersion: version, deployedBy });
+          await appendChain(tx, tenantId, { kind: 'deploy', refId: row.id, content: deployContent(row, bundle.revisionHash) });
+          return row;
+        },
       );
       if (!done) throw notFound(`Bundle '${name}' version ${version} not found`, 'bundles.version_not_found');
       const { _ruleset: ruleset, ...payload } = contractUpdatePayload(done.bundle, done.signed);
@@ -52,6 +57,9 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
       await ctx.publish.agents(tenantId, 'contract_update', { ...payload, _ruleset: ruleset ?? null }, { env, bundleName: name });
       await ctx.publish.dashboard(tenantId, 'contract_update', { ...payload, ruleset_revision_hash: ruleset?.revision_hash ?? null });
       await ctx.publish.dashboard(tenantId, 'bundle_deployed', { bundle_name: name, version, env, deployed_by: deployedBy });
+      // Each deploy is followed by a signed checkpoint of the chain head (after commit: signing
+      // never runs inside a transaction). A failure is logged; the periodic job signs later.
+      await ctx.audit.checkpoint(tenantId, 'deploy').catch((err: unknown) => ctx.deps.logger.error({ err, tenantId }, 'audit checkpoint after deploy failed'));
       return deploymentResponse(done.value);
     },
 

@@ -10,6 +10,7 @@ import {
   MAX_PAYLOAD_DEPTH,
   PayloadTooDeep,
 } from './events.canonical.js';
+import { appendChain, appendEvents } from '../audit-chain/chain.append.js';
 import { createPartitionGuard } from './events.partitions.js';
 import { eventsRepository, type PreparedEvent } from './events.repository.js';
 import type { AgentManifestT, EventInT, IngestBodyT } from './events.schemas.js';
@@ -116,22 +117,32 @@ export function createIngestService(ctx: AppContext) {
       const doc = manifest ? manifestDocument(manifest, now) : null;
       // A month seen for the first time gets its partition before its rows arrive (backfill).
       await partitions.ensureMonths(rows);
-      const accepted =
-        manifest && doc
-          ? await database.db.transaction(async (tx) => {
-              const n = await eventsRepository.insertBatch(database, tx, p.tenantId, p.env, rows);
-              await eventsRepository.upsertManifest(tx, p.tenantId, manifest.agent_id, doc, now);
-              return n;
-            })
-          : await eventsRepository.insertBatch(database, undefined, p.tenantId, p.env, rows);
+      const chained = ctx.deps.config.auditChain;
+      // One transaction: the rows, the manifest, and (last, as it holds the tenant's chain head
+      // until commit) one audit-chain entry listing every event stored.
+      const accepted = await database.db.transaction(async (tx) => {
+        const inserted = await eventsRepository.insertBatchReturning(database, tx, p.tenantId, p.env, rows);
+        if (manifest && doc) await eventsRepository.upsertManifest(tx, p.tenantId, manifest.agent_id, doc, now);
+        if (chained && inserted.length > 0) await appendEvents(tx, p.tenantId, p.env, inserted);
+        return inserted.length;
+      });
       if (accepted > 0) await ctx.publish.dashboard(p.tenantId, 'event_created', { accepted });
       return { accepted, duplicates: rows.length - accepted };
     },
 
-    /** Deletes the tenant's events stored more than `days` ago (created_at, as the reference). */
+    /**
+     * Deletes the tenant's events stored more than `days` ago (created_at, as the reference). The
+     * purge is itself chained, in the same transaction: verification then reads the events it
+     * removed as purged (their leaf hashes stay in the chain), not as deleted.
+     */
     async purge(tenantId: string, days: number): Promise<{ deleted_count: number; cutoff: string }> {
       const cutoff = new Date(ctx.deps.now().getTime() - days * 86_400_000).toISOString();
-      return { deleted_count: await eventsRepository.purge(database, tenantId, cutoff), cutoff };
+      const deleted = await database.db.transaction(async (tx) => {
+        const n = await eventsRepository.purge(database, tenantId, cutoff, tx);
+        await appendChain(tx, tenantId, { kind: 'events.purged', refId: '', content: { cutoff, deleted_count: n, older_than_days: days } });
+        return n;
+      });
+      return { deleted_count: deleted, cutoff };
     },
   };
 }

@@ -3,6 +3,7 @@ import { createPrivateKey, randomUUID, sign as nodeSign } from 'node:crypto';
 import type { DbOrTx } from '../../db/client.js';
 import { unprocessable } from '../../platform/errors.js';
 import { generateSigningKey, secretBoxDecrypt, secretBoxEncrypt, secretBoxKeyFromHex } from '../../platform/crypto.js';
+import { appendChain, signingKeyContent } from '../audit-chain/chain.append.js';
 import { signingRepository, type SigningKeyRow } from './signing.repository.js';
 
 /** PKCS#8 DER header of an Ed25519 private key; the 32-byte seed follows it. */
@@ -51,7 +52,10 @@ export function createSigningService(signingKeySecretHex: string) {
     /** Make `key` the only active key. Call inside a transaction that holds `lockTenant`. */
     async install(db: DbOrTx, tenantId: string, key: PreparedKey): Promise<SigningKeyRow> {
       await signingRepository.deactivateAll(db, tenantId);
-      return signingRepository.insert(db, { tenantId, ...key });
+      const row = await signingRepository.insert(db, { tenantId, ...key });
+      // Every key change is on the tenant's audit chain, in the same transaction.
+      await appendChain(db, tenantId, { kind: 'signing_key.installed', refId: row.id, content: signingKeyContent(row) });
+      return row;
     },
     lockTenant: (db: DbOrTx, tenantId: string) => signingRepository.lockTenant(db, tenantId),
     /** Make a new active key (deactivating any other). Call inside the caller's transaction. */

@@ -3,6 +3,7 @@ import { Link, useSearchParams } from 'react-router';
 import { useEventFeed } from '../../api/event-feed';
 import { bucketFor, findEvent, getFacets, getHistogram } from '../../api/events';
 import { ApiError } from '../../api/client';
+import { useMe } from '../../api/auth';
 import { useQuery } from '../../api/query';
 import type { AuditEvent } from '../../api/types';
 import { HistogramLegend, VerdictHistogram } from '../../components/charts/VerdictHistogram';
@@ -18,6 +19,7 @@ import { EventsToolbar } from './EventsToolbar';
 import { EventTable } from './EventTable';
 import { searchedBackTo } from './search-progress';
 import { ExportDialog } from './ExportDialog';
+import { AuditDialog } from './AuditDialog';
 import { countLoaded, FacetPanel, type FacetCounts } from './FacetPanel';
 import { activeFilterCount, applyFilters, FACETS, filtersFromParams, filtersKey, resolveRange, toQuery, withoutFacet, type EventFilters, type FacetKey, type WindowKey } from './event-filters';
 
@@ -27,6 +29,8 @@ export default function EventsPage() {
   const filters = useMemo(() => filtersFromParams(params), [key]);
   const [live, setLive] = useStoredState<boolean>('edictum-events-live', true);
   const [exporting, setExporting] = useState(false);
+  const [auditing, setAuditing] = useState(false);
+  const isAdmin = useMe().data?.is_admin ?? false;
   const [filtersOpen, setFiltersOpen] = useState(false);
   const [topSignal, setTopSignal] = useState(0);
   const wide = useMediaQuery('(min-width: 1280px)');
@@ -192,6 +196,7 @@ export default function EventsPage() {
         live={live}
         onLiveChange={setLive}
         onExport={() => setExporting(true)}
+        onAudit={isAdmin ? () => setAuditing(true) : undefined}
         onOpenFilters={() => setFiltersOpen(true)}
         filterCount={filterCount}
       />
@@ -313,6 +318,7 @@ export default function EventsPage() {
           <div className="min-h-0 flex-1 overflow-y-auto p-3">{facets}</div>
         </Drawer>
       )}
+      <AuditDialog open={auditing} onClose={() => setAuditing(false)} />
       <ExportDialog open={exporting} onClose={() => setExporting(false)} makeQuery={makeQuery} summary={summary} />
     </div>
   );

@@ -12,7 +12,7 @@ function toLocalInput(ms: number | null): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-export function EventsToolbar({ filters, onSearch, onWindow, onRange, live, onLiveChange, onExport, onOpenFilters, filterCount }: {
+export function EventsToolbar({ filters, onSearch, onWindow, onRange, live, onLiveChange, onExport, onAudit, onOpenFilters, filterCount }: {
   filters: EventFilters;
   onSearch: (q: string) => void;
   onWindow: (w: WindowKey) => void;
@@ -20,6 +20,8 @@ export function EventsToolbar({ filters, onSearch, onWindow, onRange, live, onLi
   live: boolean;
   onLiveChange: (v: boolean) => void;
   onExport: () => void;
+  /** Opens the audit dialog (verify, evidence pack); absent for non-admins. */
+  onAudit?: () => void;
   onOpenFilters: () => void;
   filterCount: number;
 }) {
@@ -130,6 +132,11 @@ export function EventsToolbar({ filters, onSearch, onWindow, onRange, live, onLi
         <Button size="sm" variant="outline" onClick={onExport}>
           <IconDownload size={14} /> Export
         </Button>
+        {onAudit && (
+          <Button size="sm" variant="outline" onClick={onAudit}>
+            Audit
+          </Button>
+        )}
         <Button size="sm" variant="outline" onClick={onOpenFilters} className="lg:hidden">
           <IconFilter size={14} /> Filters{filterCount ? ` (${filterCount})` : ''}
         </Button>
