@@ -18,6 +18,7 @@ import { VERSION, healthRoutes } from './modules/health/health.routes.js';
 import { setupRoutes } from './modules/setup/setup.routes.js';
 import { authJobs, authRoutes } from './modules/auth/auth.routes.js';
 import { keysRoutes } from './modules/keys/keys.routes.js';
+import { activityRoutes } from './modules/activity/activity.routes.js';
 import { registerAgentProtocol } from './modules/agent-protocol.js';
 import { registerNotifications } from './modules/notifications/notifications.module.js';
 import { registerContractTools } from './modules/evaluate/contract-tools.module.js';
@@ -134,6 +135,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   setupRoutes(app, deps);
   authRoutes(app, deps);
   keysRoutes(app, deps, ctx.publish, apiKeyCache);
+  activityRoutes(app, deps);
   await installDashboard(app, deps.config.staticDir);
 
   // Shutdown: responses still in flight tell the client to close its keep-alive connection (so the

@@ -10,6 +10,7 @@ import { wantsRulesetOnApiV1 } from '../v2/generation.js';
 import type { BundleValidator } from './bundle-validator.js';
 import type { BundleSigner } from './bundle-signatures.js';
 import { bundlesRepository, isUniqueViolation, type BundleMeta } from './bundles.repository.js';
+import { recordActivity, type Actor } from '../activity/activity.service.js';
 import type { BundleCurrentT, BundleResponseT, BundleSummaryT, BundleWithDeploymentsT } from './bundles.schemas.js';
 
 /** Uploads of one name queue on a lock; a writer outside it can still race, so retry a few times. */
@@ -60,7 +61,8 @@ export function createBundlesService(ctx: AppContext, validator: BundleValidator
   }
 
   return {
-    async upload(tenantId: string, uploadedBy: string, yamlContent: string): Promise<BundleResponseT> {
+    async upload(actor: Actor, yamlContent: string): Promise<BundleResponseT> {
+      const { tenantId, actor: uploadedBy } = actor;
       // Either generation's format (decision 16): the ContractBundle form is validated and stored.
       // Rendering and validation both parse: one step, off the main thread when large.
       const prepared = await validator.prepare(yamlContent);
@@ -88,7 +90,15 @@ export function createBundlesService(ctx: AppContext, validator: BundleValidator
       let row: BundleMeta | null = null;
       for (let attempt = 0; attempt < VERSION_ATTEMPTS && !row; attempt++) {
         try {
-          row = await bundlesRepository.insertNextVersion(db, values);
+          row = await db.transaction(async (tx) => {
+            const r = await bundlesRepository.insertNextVersion(tx, values);
+            await recordActivity(tx, actor, {
+              action: 'bundle.upload',
+              target: `bundle:${r.name}@${r.version}`,
+              detail: { revision_hash: r.revisionHash, format: format },
+            });
+            return r;
+          });
         } catch (err) {
           if (!isUniqueViolation(err)) throw err;
         }

@@ -4,6 +4,7 @@ import { notFound, unavailable } from '../../platform/errors.js';
 import type { BundlesApi } from '../protocol-types.js';
 import { contractUpdatePayload, rulesetBytesOf, type BundleSigner, type SignedRendering } from './bundle-signatures.js';
 import { bundlesRepository } from './bundles.repository.js';
+import { recordActivity, type Actor } from '../activity/activity.service.js';
 import type { DeploymentResponseT, RotateResponseT, SigningKeyResponseT } from './bundles.schemas.js';
 
 /** A rotation racing deploys (its set of deployed bundles changed before it could commit). */
@@ -40,11 +41,15 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
 
   return {
     /** Sign with the active key if needed (outside the transaction), record the deployment, then push. */
-    async deploy(tenantId: string, deployedBy: string, name: string, version: number, env: string): Promise<DeploymentResponseT> {
+    async deploy(tenantId: string, deployedBy: string, name: string, version: number, env: string, actor?: Actor): Promise<DeploymentResponseT> {
       const done = await signer.withActiveSignature(
         tenantId,
         (d) => bundlesRepository.get(d, tenantId, name, version),
-        (tx) => bundlesRepository.insertDeployment(tx, { tenantId, env, bundleName: name, bundleVersion: version, deployedBy }),
+        async (tx) => {
+          const d = await bundlesRepository.insertDeployment(tx, { tenantId, env, bundleName: name, bundleVersion: version, deployedBy });
+          if (actor) await recordActivity(tx, actor, { action: 'bundle.deploy', target: `bundle:${name}@${version}`, detail: { env, deployment_id: d.id } });
+          return d;
+        },
       );
       if (!done) throw notFound(`Bundle '${name}' version ${version} not found`, 'bundles.version_not_found');
       const { _ruleset: ruleset, ...payload } = contractUpdatePayload(done.bundle, done.signed);
@@ -70,7 +75,7 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
      * pushed again (re-signed, with the new public key) to the agents streaming it, on every
      * process, so an agent that pins the key learns of the rotation at once.
      */
-    async rotate(tenantId: string): Promise<RotateResponseT> {
+    async rotate(tenantId: string, actor?: Actor): Promise<RotateResponseT> {
       const key = signing.prepare();
       const signatures = new Map<string, Uint8Array>();
       const rulesets = new Map<string, SignedRendering | null>();
@@ -87,6 +92,7 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
           const ids = [...new Set(current.map((c) => c.bundleId))];
           if (ids.some((id) => !signatures.has(id))) return null;
           const row = await signing.install(tx, tenantId, key);
+          if (actor) await recordActivity(tx, actor, { action: 'signing_key.rotate', target: 'signing_key', detail: { bundles_re_signed: ids.length } });
           for (const id of ids) await bundlesRepository.setSignature(tx, tenantId, id, signatures.get(id)!, key.id, rulesets.get(id));
           return { row, current, count: ids.length };
         });

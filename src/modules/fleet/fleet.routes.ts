@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { actorOf } from '../activity/activity.service.js';
 import { z } from 'zod';
 import { requireSession } from '../../platform/auth.js';
 import { ErrorResponse } from '../../platform/zod-fastify.js';
@@ -42,7 +43,7 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
     async (request) => {
       const p = requireSession(request);
       const { agent_id } = request.params as Out<typeof AgentIdParams>;
-      return fleet.patchRegistration(p.tenantId, agent_id, request.body as Out<typeof PatchRegistrationBody>);
+      return fleet.patchRegistration(actorOf(request), agent_id, request.body as Out<typeof PatchRegistrationBody>);
     },
   );
 
@@ -52,7 +53,7 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
     async (request) => {
       const p = requireSession(request);
       const body = request.body as Out<typeof BulkAssignBody>;
-      return fleet.bulkAssign(p.tenantId, body.agent_ids, body.bundle_name);
+      return fleet.bulkAssign(actorOf(request), body.agent_ids, body.bundle_name);
     },
   );
 
@@ -65,7 +66,7 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
     { config: session, schema: { body: CreateRuleBody, response: { 201: Rule, ...errors } } },
     async (request, reply) => {
       const p = requireSession(request);
-      return reply.code(201).send(await fleet.createRule(p.tenantId, request.body as Out<typeof CreateRuleBody>));
+      return reply.code(201).send(await fleet.createRule(actorOf(request), request.body as Out<typeof CreateRuleBody>));
     },
   );
 
@@ -75,7 +76,7 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
     async (request) => {
       const p = requireSession(request);
       const { rule_id } = request.params as Out<typeof RuleIdParams>;
-      return fleet.updateRule(p.tenantId, rule_id, request.body as Out<typeof UpdateRuleBody>);
+      return fleet.updateRule(actorOf(request), rule_id, request.body as Out<typeof UpdateRuleBody>);
     },
   );
 
@@ -84,7 +85,7 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
     { config: session, schema: { params: RuleIdParams, response: { 204: z.null(), ...errors } } },
     async (request, reply) => {
       const p = requireSession(request);
-      await fleet.deleteRule(p.tenantId, (request.params as Out<typeof RuleIdParams>).rule_id);
+      await fleet.deleteRule(actorOf(request), (request.params as Out<typeof RuleIdParams>).rule_id);
       return reply.code(204).send();
     },
   );
