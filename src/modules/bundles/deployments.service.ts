@@ -4,6 +4,7 @@ import { notFound, unavailable } from '../../platform/errors.js';
 import type { BundlesApi } from '../protocol-types.js';
 import { contractUpdatePayload, rulesetBytesOf, type BundleSigner, type SignedRendering } from './bundle-signatures.js';
 import { bundlesRepository } from './bundles.repository.js';
+import type { ServedBundles } from '../breakglass/served-bundle.js';
 import { recordActivity, type Actor } from '../activity/activity.service.js';
 import type { DeploymentResponseT, RotateResponseT, SigningKeyResponseT } from './bundles.schemas.js';
 
@@ -23,7 +24,7 @@ function deploymentResponse(d: DeploymentRow): DeploymentResponseT {
   };
 }
 
-export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) {
+export function createDeploymentsService(ctx: AppContext, signer: BundleSigner, served: ServedBundles) {
   const { db } = ctx.deps.database;
   const signing = ctx.deps.signing;
 
@@ -31,11 +32,8 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
   async function pushReSigned(tenantId: string, current: { env: string; bundleName: string }[]): Promise<void> {
     for (const d of current) {
       // Read back after commit: what is served now (a deploy racing this is pushed by the deploy).
-      const found = await signer.current(tenantId, d.env, d.bundleName);
-      if (!found) continue;
-      const { _ruleset: ruleset, ...payload } = contractUpdatePayload(found.bundle, found.signed);
       // Both generations, as a deploy: one bus message, rendered per stream (stream-dialect.ts).
-      await ctx.publish.agents(tenantId, 'contract_update', { ...payload, _ruleset: ruleset ?? null }, { env: d.env, bundleName: d.bundleName });
+      await served.pushToAgents(tenantId, d.env, d.bundleName);
     }
   }
 
@@ -53,8 +51,9 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
       );
       if (!done) throw notFound(`Bundle '${name}' version ${version} not found`, 'bundles.version_not_found');
       const { _ruleset: ruleset, ...payload } = contractUpdatePayload(done.bundle, done.signed);
-      // Agents of both generations: one bus message, rendered per stream (stream-dialect.ts).
-      await ctx.publish.agents(tenantId, 'contract_update', { ...payload, _ruleset: ruleset ?? null }, { env, bundleName: name });
+      // Agents of both generations: one bus message, rendered per stream (stream-dialect.ts), of
+      // the bundle as served to agents (with any break-glass overlay, served-bundle.ts).
+      await served.pushToAgents(tenantId, env, name, { bundle: done.bundle, signed: done.signed });
       await ctx.publish.dashboard(tenantId, 'contract_update', { ...payload, ruleset_revision_hash: ruleset?.revision_hash ?? null });
       await ctx.publish.dashboard(tenantId, 'bundle_deployed', { bundle_name: name, version, env, deployed_by: deployedBy });
       return deploymentResponse(done.value);
@@ -115,9 +114,10 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
     api(): BundlesApi {
       return {
         async currentUpdate(tenantId, env, bundleName) {
-          const found = await signer.current(tenantId, env, bundleName);
+          const found = await served.current(tenantId, env, bundleName, null);
           return found && contractUpdatePayload(found.bundle, found.signed);
         },
+        agentUpdate: (tenantId, env, bundleName, agentId) => served.agentUpdate(tenantId, env, bundleName, agentId),
         deployedRevision: (tenantId, env, bundleName) => bundlesRepository.currentRevision(db, tenantId, env, bundleName),
         deployedRevisions: (tenantId, env, bundleName) => bundlesRepository.currentRevisions(db, tenantId, env, bundleName),
       };
