@@ -6,10 +6,10 @@ import type { ApiKeyCache } from '../../platform/api-key-cache.js';
 import type { Publisher } from '../../platform/publisher.js';
 import { ErrorResponse } from '../../platform/zod-fastify.js';
 import { ApiKeyList, CreateKeyBody, CreatedApiKey, KeyIdParams } from './keys.schemas.js';
-import { createKeysService } from './keys.service.js';
+import { createKeysService, type KeysService } from './keys.service.js';
 import { actorOf } from '../activity/activity.service.js';
 
-export function keysRoutes(app: FastifyInstance, deps: AppDeps, publish: Publisher, cache: ApiKeyCache): void {
+export function keysRoutes(app: FastifyInstance, deps: AppDeps, publish: Publisher, cache: ApiKeyCache): KeysService {
   const keys = createKeysService(deps, publish, cache);
   const errors = { 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
 
@@ -29,4 +29,5 @@ export function keysRoutes(app: FastifyInstance, deps: AppDeps, publish: Publish
     await keys.revoke({ ...actorOf(request), tenantId: p.tenantId }, (request.params as typeof KeyIdParams._output).key_id);
     return reply.code(204).send();
   });
+  return keys;
 }
