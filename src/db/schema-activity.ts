@@ -24,7 +24,9 @@ export const adminActivity = pgTable(
     action: varchar('action', { length: 64 }).notNull(),
     /** What it acted on: `bundle:<name>@<version>`, `api_key:<id>`, `agent:<id>`, ... */
     target: varchar('target', { length: 512 }),
-    detail: jsonb('detail').notNull().default(sql`'{}'::jsonb`),
+    detail: jsonb('detail')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     /** `dashboard`, `api`, `chat`, `system`. */
     source: varchar('source', { length: 16 }).notNull(),
     ip: varchar('ip', { length: 64 }),
@@ -68,11 +70,15 @@ export const breakGlassSwitches = pgTable(
     endedBy: varchar('ended_by', { length: 255 }),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     /** What arming did that disarming cannot undo (quarantine: the revoked API key ids). */
-    effects: jsonb('effects').notNull().default(sql`'{}'::jsonb`),
+    effects: jsonb('effects')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     index('ix_break_glass_tenant_status').on(t.tenantId, t.status, t.expiresAt),
-    index('ix_break_glass_live_expiry').on(t.expiresAt).where(sql`${t.status} in ('pending', 'active')`),
+    index('ix_break_glass_live_expiry')
+      .on(t.expiresAt)
+      .where(sql`${t.status} in ('pending', 'active')`),
   ],
 );

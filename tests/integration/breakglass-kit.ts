@@ -28,8 +28,19 @@ contracts:
 `;
 }
 
-export async function uploadDeploy(t: TestApp, cookie: string, name: string, env: string, marker = 'v1'): Promise<{ version: number; revision: string; rulesetRevision: string }> {
-  const up = await t.request({ method: 'POST', url: '/api/v1/bundles', cookie, payload: { yaml_content: bgBundle(name, marker) } });
+export async function uploadDeploy(
+  t: TestApp,
+  cookie: string,
+  name: string,
+  env: string,
+  marker = 'v1',
+): Promise<{ version: number; revision: string; rulesetRevision: string }> {
+  const up = await t.request({
+    method: 'POST',
+    url: '/api/v1/bundles',
+    cookie,
+    payload: { yaml_content: bgBundle(name, marker) },
+  });
   expect(up.statusCode, up.body).toBe(201);
   const b = up.json() as { version: number; revision_hash: string; ruleset_revision_hash: string };
   const dep = await t.request({ method: 'POST', url: `/api/v1/bundles/${name}/${b.version}/deploy`, cookie, payload: { env } });
@@ -47,17 +58,32 @@ export interface SwitchJson {
 }
 
 export async function arm(t: TestApp, cookie: string, body: Record<string, unknown>, status = 201): Promise<SwitchJson> {
-  const res = await t.request({ method: 'POST', url: '/api/v1/break-glass', cookie, payload: { reason: 'incident 42', duration_minutes: 30, ...body } });
+  const res = await t.request({
+    method: 'POST',
+    url: '/api/v1/break-glass',
+    cookie,
+    payload: { reason: 'incident 42', duration_minutes: 30, ...body },
+  });
   expect(res.statusCode, res.body).toBe(status);
   return res.json() as SwitchJson;
 }
 
-export async function act(t: TestApp, cookie: string, id: string, what: 'confirm' | 'extend' | 'disarm', payload: Record<string, unknown> = {}) {
+export async function act(
+  t: TestApp,
+  cookie: string,
+  id: string,
+  what: 'confirm' | 'extend' | 'disarm',
+  payload: Record<string, unknown> = {},
+) {
   return t.request({ method: 'POST', url: `/api/v1/break-glass/${id}/${what}`, cookie, payload });
 }
 
 /** What the contract engine decides for `tool` with the bytes an agent loaded, on both SDK readings. */
-export function decisions(bytes: Uint8Array, tool: string, args: Record<string, unknown> = {}): { outcome: string; by: string | null }[] {
+export function decisions(
+  bytes: Uint8Array,
+  tool: string,
+  args: Record<string, unknown> = {},
+): { outcome: string; by: string | null }[] {
   const loaded = loadBundle(Buffer.from(bytes).toString('utf8'));
   if (!loaded.ok) throw new Error(`agent could not load its bundle: ${JSON.stringify(loaded.errors)}`);
   return (['python', 'typescript'] as EngineSdk[]).map((sdk) => {

@@ -37,7 +37,8 @@ describe.runIf(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL)('bre
     await a?.close();
   });
 
-  const update = async (c: SseClient, pred: (d: Record<string, unknown>) => boolean) => data(await c.waitFor((e) => e.event === 'contract_update' && pred(data(e))));
+  const update = async (c: SseClient, pred: (d: Record<string, unknown>) => boolean) =>
+    data(await c.waitFor((e) => e.event === 'contract_update' && pred(data(e))));
   const bytesOf = (d: Record<string, unknown>) => new Uint8Array(Buffer.from(d.yaml_bytes as string, 'base64'));
 
   it('quarantine armed on A closes the agent’s streams on both processes and leaves other agents streaming', async () => {
@@ -56,7 +57,15 @@ describe.runIf(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL)('bre
     const rule = breakGlassId(sw.id);
     const cur = await b.request({ url: '/api/v1/bundles/bg2-q/current?env=production', apiKey: okKey, agentId: 'bg2-other' });
     expect(Buffer.from((cur.json() as { yaml_bytes: string }).yaml_bytes, 'base64').toString('utf8')).not.toContain(rule);
-    expect(bystander.sdkEvents.every((e) => e.event !== 'contract_update' || !Buffer.from(bytesOf(data(e))).toString('utf8').includes(rule))).toBe(true);
+    expect(
+      bystander.sdkEvents.every(
+        (e) =>
+          e.event !== 'contract_update' ||
+          !Buffer.from(bytesOf(data(e)))
+            .toString('utf8')
+            .includes(rule),
+      ),
+    ).toBe(true);
     expect((await act(b, cookieB, sw.id, 'disarm')).statusCode).toBe(200);
   });
 
@@ -71,7 +80,9 @@ describe.runIf(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL)('bre
     // A re-reads its switch cache on B's message: an agent fetching from A gets the overlay too.
     const fromA = await a.request({ url: '/api/v1/bundles/bg2-f/current?env=production', apiKey: key, agentId: 'bg2-f-agent' });
     expect((fromA.json() as { revision_hash: string }).revision_hash).toBe(frozen.revision_hash);
-    await b.deps.database.db.execute(sql`UPDATE break_glass_switches SET expires_at = now() - interval '1 second' WHERE id = ${sw.id}`);
+    await b.deps.database.db.execute(
+      sql`UPDATE break_glass_switches SET expires_at = now() - interval '1 second' WHERE id = ${sw.id}`,
+    );
     const n = onA.sdkEvents.length;
     await runExpiry(b);
     const back = await onA.waitFor((e) => onA.sdkEvents.indexOf(e) >= n && e.event === 'contract_update');

@@ -46,33 +46,72 @@ describe('admin activity log', () => {
 
   it('records setup, login, key create/revoke, upload, deploy, rotation, rules and channels with who and from where', async () => {
     const a = await t.admin();
-    const created = await t.request({ method: 'POST', url: '/api/v1/keys', cookie: a.cookie, payload: { env: 'production', label: 'ops' }, headers: { 'user-agent': 'activity-test/1' } });
+    const created = await t.request({
+      method: 'POST',
+      url: '/api/v1/keys',
+      cookie: a.cookie,
+      payload: { env: 'production', label: 'ops' },
+      headers: { 'user-agent': 'activity-test/1' },
+    });
     const keyId = (created.json() as { id: string }).id;
     await t.request({ method: 'DELETE', url: `/api/v1/keys/${keyId}`, cookie: a.cookie });
     await upload(t, a.cookie, bundleYaml('act-bundle'));
     await deploy(t, a.cookie, 'act-bundle', 1, 'staging');
-    expect((await t.request({ method: 'POST', url: '/api/v1/settings/rotate-signing-key', cookie: a.cookie })).statusCode).toBe(201);
-    const rule = await t.request({ method: 'POST', url: '/api/v1/assignment-rules', cookie: a.cookie, payload: { priority: 5, pattern: 'act-*', bundle_name: 'act-bundle', env: 'staging' } });
+    expect((await t.request({ method: 'POST', url: '/api/v1/settings/rotate-signing-key', cookie: a.cookie })).statusCode).toBe(
+      201,
+    );
+    const rule = await t.request({
+      method: 'POST',
+      url: '/api/v1/assignment-rules',
+      cookie: a.cookie,
+      payload: { priority: 5, pattern: 'act-*', bundle_name: 'act-bundle', env: 'staging' },
+    });
     expect(rule.statusCode, rule.body).toBe(201);
     const ch = await t.request({
       method: 'POST',
       url: '/api/v1/notifications/channels',
       cookie: a.cookie,
-      payload: { name: 'ops hook', channel_type: 'webhook', config: { ...channelConfigs(f).webhook, secret: 'supersecretvalue-0123456789' } },
+      payload: {
+        name: 'ops hook',
+        channel_type: 'webhook',
+        config: { ...channelConfigs(f).webhook, secret: 'supersecretvalue-0123456789' },
+      },
     });
     expect(ch.statusCode, ch.body).toBe(201);
     const chId = (ch.json() as { id: string }).id;
-    expect((await t.request({ method: 'DELETE', url: `/api/v1/notifications/channels/${chId}`, cookie: a.cookie })).statusCode).toBe(204);
+    expect(
+      (await t.request({ method: 'DELETE', url: `/api/v1/notifications/channels/${chId}`, cookie: a.cookie })).statusCode,
+    ).toBe(204);
 
     const { items } = await activity(t, a.cookie, '?limit=500');
     const actions = items.map((i) => i.action);
-    for (const want of ['setup.complete', 'auth.login', 'api_key.create', 'api_key.revoke', 'bundle.upload', 'bundle.deploy', 'signing_key.rotate', 'assignment_rule.create', 'channel.create', 'channel.delete']) {
+    for (const want of [
+      'setup.complete',
+      'auth.login',
+      'api_key.create',
+      'api_key.revoke',
+      'bundle.upload',
+      'bundle.deploy',
+      'signing_key.rotate',
+      'assignment_rule.create',
+      'channel.create',
+      'channel.delete',
+    ]) {
       expect(actions, want).toContain(want);
     }
     const create = items.find((i) => i.action === 'api_key.create')!;
-    expect(create).toMatchObject({ actor: a.email, actor_type: 'user', source: 'dashboard', target: `api_key:${keyId}`, user_agent: 'activity-test/1' });
+    expect(create).toMatchObject({
+      actor: a.email,
+      actor_type: 'user',
+      source: 'dashboard',
+      target: `api_key:${keyId}`,
+      user_agent: 'activity-test/1',
+    });
     expect(create.ip).toBeTruthy();
-    expect(items.find((i) => i.action === 'bundle.deploy')).toMatchObject({ target: 'bundle:act-bundle@1', detail: expect.objectContaining({ env: 'staging' }) as unknown });
+    expect(items.find((i) => i.action === 'bundle.deploy')).toMatchObject({
+      target: 'bundle:act-bundle@1',
+      detail: expect.objectContaining({ env: 'staging' }) as unknown,
+    });
     // A channel's secret never lands in the log.
     expect(JSON.stringify(items)).not.toContain('supersecretvalue');
     // Newest first.
@@ -90,29 +129,45 @@ describe('admin activity log', () => {
 
   it('filters by action family, actor, source, target and time, and pages with a cursor without gaps or repeats', async () => {
     const a = await t.admin();
-    for (let i = 0; i < 7; i++) await t.request({ method: 'POST', url: '/api/v1/keys', cookie: a.cookie, payload: { env: 'production', label: `k${i}` } });
+    for (let i = 0; i < 7; i++)
+      await t.request({ method: 'POST', url: '/api/v1/keys', cookie: a.cookie, payload: { env: 'production', label: `k${i}` } });
     const all = (await activity(t, a.cookie, '?action=api_key&limit=500')).items;
     expect(all.length).toBeGreaterThanOrEqual(7);
     expect(all.every((i) => i.action.startsWith('api_key.'))).toBe(true);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: Item[]; next_cursor: string | null } = await activity(t, a.cookie, `?action=api_key&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { items: Item[]; next_cursor: string | null } = await activity(
+        t,
+        a.cookie,
+        `?action=api_key&limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(page.items.length).toBeLessThanOrEqual(3);
       seen.push(...page.items.map((i) => i.id));
       cursor = page.next_cursor;
     } while (cursor);
     expect(seen).toEqual(all.map((i) => i.id));
-    expect((await activity(t, a.cookie, `?actor=${encodeURIComponent(a.email)}&source=dashboard&limit=500`)).items.length).toBeGreaterThan(0);
+    expect(
+      (await activity(t, a.cookie, `?actor=${encodeURIComponent(a.email)}&source=dashboard&limit=500`)).items.length,
+    ).toBeGreaterThan(0);
     expect((await activity(t, a.cookie, '?source=chat')).items).toEqual([]);
-    expect((await activity(t, a.cookie, `?target=${encodeURIComponent(all[0]!.target!)}`)).items.map((i) => i.id)).toEqual([all[0]!.id]);
+    expect((await activity(t, a.cookie, `?target=${encodeURIComponent(all[0]!.target!)}`)).items.map((i) => i.id)).toEqual([
+      all[0]!.id,
+    ]);
     expect((await activity(t, a.cookie, '?since=2999-01-01T00:00:00Z')).items).toEqual([]);
     expect((await activity(t, a.cookie, '?until=2000-01-01T00:00:00Z')).items).toEqual([]);
   });
 
   it('refuses bad filters with a 422 naming the field', async () => {
     const a = await t.admin();
-    for (const [q, field] of [['?source=fax', 'source'], ['?action=DROP TABLE', 'action'], ['?since=yesterday', 'since'], ['?limit=0', 'limit'], ['?cursor=bm9wZQ', 'cursor'], ['?format=xml', 'format']] as const) {
+    for (const [q, field] of [
+      ['?source=fax', 'source'],
+      ['?action=DROP TABLE', 'action'],
+      ['?since=yesterday', 'since'],
+      ['?limit=0', 'limit'],
+      ['?cursor=bm9wZQ', 'cursor'],
+      ['?format=xml', 'format'],
+    ] as const) {
       const url = field === 'format' ? `/api/v1/activity/export${q}` : `/api/v1/activity${q}`;
       const res = await t.request({ url, cookie: a.cookie });
       expect(res.statusCode, q).toBe(422);
@@ -122,7 +177,12 @@ describe('admin activity log', () => {
 
   it('exports CSV and JSON, every matching row, formula cells neutralised', async () => {
     const a = await t.admin();
-    await t.request({ method: 'POST', url: '/api/v1/keys', cookie: a.cookie, payload: { env: 'production', label: '=HYPERLINK("x")' } });
+    await t.request({
+      method: 'POST',
+      url: '/api/v1/keys',
+      cookie: a.cookie,
+      payload: { env: 'production', label: '=HYPERLINK("x")' },
+    });
     const json = await t.request({ url: '/api/v1/activity/export?format=json&action=api_key.create', cookie: a.cookie });
     expect(json.statusCode).toBe(200);
     expect(json.headers['content-type']).toContain('application/json');

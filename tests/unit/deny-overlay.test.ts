@@ -41,7 +41,12 @@ contracts:
 
 const SDKS: Sdk[] = ['python', 'typescript'];
 const until = new Date('2030-01-01T00:00:00Z');
-const sw = (id: string, kind: OverlaySwitch['kind'], tool: string | null = null): OverlaySwitch => ({ id, kind, tool, expiresAt: until });
+const sw = (id: string, kind: OverlaySwitch['kind'], tool: string | null = null): OverlaySwitch => ({
+  id,
+  kind,
+  tool,
+  expiresAt: until,
+});
 
 /** The verdict of both SDK readings, on both renderings (ContractBundle and Ruleset). */
 function verdicts(yaml: string, tool: string, args: Record<string, unknown> = {}) {
@@ -63,7 +68,8 @@ describe('break-glass deny overlay, checked with the contract engine', () => {
   it('a frozen tool is denied by the overlay contract, on both SDK readings and both renderings; other tools are unaffected', () => {
     const s = sw('11111111-2222-4333-8444-555555555555', 'freeze_tool', 'pay');
     const yaml = overlayBundle(BUNDLE('enforce'), [s])!;
-    for (const v of verdicts(yaml, 'pay', { amount: 500 })) expect(v).toEqual({ outcome: 'denied', decidingContract: overlayContractId(s.id), mode: 'enforce' });
+    for (const v of verdicts(yaml, 'pay', { amount: 500 }))
+      expect(v).toEqual({ outcome: 'denied', decidingContract: overlayContractId(s.id), mode: 'enforce' });
     // Without the switch the same call asks a human (Python) or blocks (TS): the overlay decided, not the bundle.
     for (const v of verdicts(BUNDLE('enforce'), 'pay', { amount: 500 })) expect(v.decidingContract).toBe('pay-approve');
     for (const v of verdicts(yaml, 'read_file', { path: 'a.txt' })) expect(v.outcome).toBe('allowed');
@@ -79,7 +85,8 @@ describe('break-glass deny overlay, checked with the contract engine', () => {
   it('stop side effects denies exactly the tools marked write or irreversible', () => {
     const yaml = overlayBundle(BUNDLE('enforce'), [sw('b2', 'stop_side_effects')])!;
     for (const tool of ['send_email', 'write_file']) for (const v of verdicts(yaml, tool)) expect(v.outcome, tool).toBe('denied');
-    for (const tool of ['read_file', 'unlisted']) for (const v of verdicts(yaml, tool, { path: 'x' })) expect(v.outcome, tool).toBe('allowed');
+    for (const tool of ['read_file', 'unlisted'])
+      for (const v of verdicts(yaml, tool, { path: 'x' })) expect(v.outcome, tool).toBe('allowed');
   });
 
   it('a bundle that marks no side-effecting tool gets no overlay from stop side effects', () => {
@@ -89,12 +96,14 @@ describe('break-glass deny overlay, checked with the contract engine', () => {
 
   it('quarantine denies every tool', () => {
     const yaml = overlayBundle(BUNDLE('enforce'), [sw('d4', 'quarantine_agent')])!;
-    for (const tool of ['read_file', 'anything', 'pay']) for (const v of verdicts(yaml, tool, { path: 'a' })) expect(v.outcome).toBe('denied');
+    for (const tool of ['read_file', 'anything', 'pay'])
+      for (const v of verdicts(yaml, tool, { path: 'a' })) expect(v.outcome).toBe('denied');
   });
 
   it('wins in an observe-mode bundle too, while the bundle’s own contracts keep only observing', () => {
     const yaml = overlayBundle(BUNDLE('observe'), [sw('e5', 'freeze_tool', 'send_email')])!;
-    for (const v of verdicts(yaml, 'send_email')) expect(v).toMatchObject({ outcome: 'denied', decidingContract: overlayContractId('e5') });
+    for (const v of verdicts(yaml, 'send_email'))
+      expect(v).toMatchObject({ outcome: 'denied', decidingContract: overlayContractId('e5') });
     // no-env was observe-only before; it still does not block.
     for (const v of verdicts(yaml, 'read_file', { path: '.env' })) expect(v.outcome).toBe('allowed');
     for (const v of verdicts(BUNDLE('observe'), 'read_file', { path: '.env' })) expect(v.outcome).toBe('allowed');

@@ -25,7 +25,11 @@ function where(tenantId: string, f: ActivityFilter, after: Cursor | null): SQL |
     eq(t.tenantId, tenantId),
     f.actor ? eq(t.actor, f.actor) : undefined,
     // `action=api_key` matches every api_key.* action; a full name matches itself only.
-    f.action ? (f.action.includes('.') ? eq(t.action, f.action) : sql`${t.action} LIKE ${f.action.replace(/[\\%_]/g, '\\$&') + '.%'}`) : undefined,
+    f.action
+      ? f.action.includes('.')
+        ? eq(t.action, f.action)
+        : sql`${t.action} LIKE ${f.action.replace(/[\\%_]/g, '\\$&') + '.%'}`
+      : undefined,
     f.source ? eq(t.source, f.source) : undefined,
     f.target ? eq(t.target, f.target) : undefined,
     f.since ? gte(t.at, f.since) : undefined,

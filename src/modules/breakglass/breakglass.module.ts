@@ -9,7 +9,11 @@ import type { ServedBundles } from './served-bundle.js';
 /** How often the leader ends switches past their deadline (the deadline is kept to within this). */
 export const BREAKGLASS_EXPIRY_INTERVAL_MS = 5_000;
 
-export function registerBreakGlass(app: FastifyInstance, ctx: AppContext, opts: { served: ServedBundles; keys: KeysService }): { service: BreakGlassService; jobs: Job[] } {
+export function registerBreakGlass(
+  app: FastifyInstance,
+  ctx: AppContext,
+  opts: { served: ServedBundles; keys: KeysService },
+): { service: BreakGlassService; jobs: Job[] } {
   const service = createBreakGlassService(ctx, opts.served, opts.keys);
   breakGlassRoutes(app, service);
   const jobs: Job[] = [

@@ -14,13 +14,20 @@ export const breakGlassRepository = {
   },
 
   async get(db: DbOrTx, tenantId: string, id: string): Promise<SwitchRow | null> {
-    const [row] = await db.select().from(t).where(and(eq(t.tenantId, tenantId), eq(t.id, id)));
+    const [row] = await db
+      .select()
+      .from(t)
+      .where(and(eq(t.tenantId, tenantId), eq(t.id, id)));
     return row ?? null;
   },
 
   /** The row locked for a transition (confirm, extend, disarm race each other and the expiry job). */
   async lock(db: DbOrTx, tenantId: string, id: string): Promise<SwitchRow | null> {
-    const [row] = await db.select().from(t).where(and(eq(t.tenantId, tenantId), eq(t.id, id))).for('update');
+    const [row] = await db
+      .select()
+      .from(t)
+      .where(and(eq(t.tenantId, tenantId), eq(t.id, id)))
+      .for('update');
     return row ?? null;
   },
 
@@ -31,7 +38,11 @@ export const breakGlassRepository = {
 
   /** Active switches of a tenant (what the served bundles overlay). */
   active(db: DbOrTx, tenantId: string): Promise<SwitchRow[]> {
-    return db.select().from(t).where(and(eq(t.tenantId, tenantId), eq(t.status, 'active'))).orderBy(asc(t.createdAt));
+    return db
+      .select()
+      .from(t)
+      .where(and(eq(t.tenantId, tenantId), eq(t.status, 'active')))
+      .orderBy(asc(t.createdAt));
   },
 
   /** Pending and active first, then the most recent ended ones. */
@@ -56,7 +67,10 @@ export const breakGlassRepository = {
   },
 
   async adminCount(db: DbOrTx, tenantId: string): Promise<number> {
-    const [row] = await db.select({ n: count() }).from(users).where(and(eq(users.tenantId, tenantId), eq(users.isAdmin, true)));
+    const [row] = await db
+      .select({ n: count() })
+      .from(users)
+      .where(and(eq(users.tenantId, tenantId), eq(users.isAdmin, true)));
     return row?.n ?? 0;
   },
 

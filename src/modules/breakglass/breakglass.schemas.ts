@@ -18,7 +18,11 @@ const agentId = z
   .max(255, 'must be at most 255 characters')
   .refine((s) => !/\p{Cc}/u.test(s), 'must not contain control characters');
 
-const minutes = z.number().int('must be a whole number of minutes').min(1, 'must be at least 1 minute').max(MAX_MINUTES, `must be at most ${MAX_MINUTES} minutes (7 days)`);
+const minutes = z
+  .number()
+  .int('must be a whole number of minutes')
+  .min(1, 'must be at least 1 minute')
+  .max(MAX_MINUTES, `must be at most ${MAX_MINUTES} minutes (7 days)`);
 
 export const ArmBody = z
   .strictObject({
@@ -29,9 +33,11 @@ export const ArmBody = z
     duration_minutes: minutes,
   })
   .superRefine((b, ctx) => {
-    if (b.kind === 'freeze_tool' && !b.tool) ctx.addIssue({ code: 'custom', path: ['tool'], message: 'is required to freeze a tool' });
+    if (b.kind === 'freeze_tool' && !b.tool)
+      ctx.addIssue({ code: 'custom', path: ['tool'], message: 'is required to freeze a tool' });
     if (b.kind !== 'freeze_tool' && b.tool) ctx.addIssue({ code: 'custom', path: ['tool'], message: `is only for freeze_tool` });
-    if (b.kind === 'quarantine_agent' && !b.agent_id) ctx.addIssue({ code: 'custom', path: ['agent_id'], message: 'is required to quarantine an agent' });
+    if (b.kind === 'quarantine_agent' && !b.agent_id)
+      ctx.addIssue({ code: 'custom', path: ['agent_id'], message: 'is required to quarantine an agent' });
   });
 
 export const ExtendBody = z.strictObject({ minutes });

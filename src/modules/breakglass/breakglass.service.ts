@@ -52,7 +52,8 @@ export function createBreakGlassService(ctx: AppContext, served: ServedBundles, 
     if (s.kind !== 'quarantine_agent' || !s.agentId) return s;
     const revoked: string[] = [];
     for (const keyId of await repo.agentKeyIds(tx, s.tenantId, s.agentId)) {
-      if (await keys.revokeIn(tx, actor, keyId, { reason: 'break-glass quarantine', switch_id: s.id, agent_id: s.agentId })) revoked.push(keyId);
+      if (await keys.revokeIn(tx, actor, keyId, { reason: 'break-glass quarantine', switch_id: s.id, agent_id: s.agentId }))
+        revoked.push(keyId);
     }
     return repo.update(tx, s.id, { effects: { revoked_key_ids: revoked } });
   }
@@ -61,7 +62,7 @@ export function createBreakGlassService(ctx: AppContext, served: ServedBundles, 
   async function afterActivate(s: SwitchRow, actor: Actor): Promise<void> {
     await served.switchesChanged(s.tenantId);
     if (s.kind === 'quarantine_agent' && s.agentId) {
-      const revoked = ((s.effects as { revoked_key_ids?: string[] }).revoked_key_ids ?? []);
+      const revoked = (s.effects as { revoked_key_ids?: string[] }).revoked_key_ids ?? [];
       for (const keyId of revoked) await keys.afterRevoke(s.tenantId, keyId);
       await ctx.publish.control(s.tenantId, 'agent_quarantined', { agent_id: s.agentId, switch_id: s.id });
       for (const id of await repo.pendingApprovalIds(db, s.tenantId, s.agentId)) {
@@ -76,7 +77,8 @@ export function createBreakGlassService(ctx: AppContext, served: ServedBundles, 
     }
   }
 
-  const announce = (s: SwitchRow) => ctx.publish.dashboard(s.tenantId, 'breakglass_changed', { id: s.id, status: s.status, kind: s.kind });
+  const announce = (s: SwitchRow) =>
+    ctx.publish.dashboard(s.tenantId, 'breakglass_changed', { id: s.id, status: s.status, kind: s.kind });
 
   async function transition(actor: Actor, id: string, step: (tx: Tx, s: SwitchRow) => Promise<SwitchRow>): Promise<SwitchRow> {
     return db.transaction(async (tx) => {
@@ -125,7 +127,8 @@ export function createBreakGlassService(ctx: AppContext, served: ServedBundles, 
     async confirm(actor: AdminActor, id: string): Promise<SwitchResponseT> {
       const row = await transition(actor, id, async (tx, s) => {
         if (s.status !== 'pending') throw conflict(`Switch is ${s.status}, not pending.`, 'breakglass.not_pending');
-        if (s.armedByUserId === actor.actorId) throw forbidden('The admin who armed a switch cannot confirm it; another admin must.', 'breakglass.self_confirm');
+        if (s.armedByUserId === actor.actorId)
+          throw forbidden('The admin who armed a switch cannot confirm it; another admin must.', 'breakglass.self_confirm');
         const at = now();
         const active = await repo.update(tx, s.id, {
           status: 'active',
@@ -133,7 +136,11 @@ export function createBreakGlassService(ctx: AppContext, served: ServedBundles, 
           confirmedAt: at,
           expiresAt: new Date(at.getTime() + s.durationSeconds * 1000),
         });
-        await recordActivity(tx, actor, { action: 'breakglass.confirm', target: `switch:${s.id}`, detail: { ...what(s), armed_by: s.armedBy } });
+        await recordActivity(tx, actor, {
+          action: 'breakglass.confirm',
+          target: `switch:${s.id}`,
+          detail: { ...what(s), armed_by: s.armedBy },
+        });
         return activateIn(tx, active, actor);
       });
       await afterActivate(row, actor);
@@ -143,7 +150,8 @@ export function createBreakGlassService(ctx: AppContext, served: ServedBundles, 
 
     async extend(actor: AdminActor, id: string, minutes: number): Promise<SwitchResponseT> {
       const row = await transition(actor, id, async (tx, s) => {
-        if (s.status !== 'active') throw conflict(`Only an active switch can be extended (this one is ${s.status}).`, 'breakglass.not_active');
+        if (s.status !== 'active')
+          throw conflict(`Only an active switch can be extended (this one is ${s.status}).`, 'breakglass.not_active');
         const cap = now().getTime() + MAX_MINUTES * 60_000;
         const expiresAt = new Date(Math.min(s.expiresAt.getTime() + minutes * 60_000, cap));
         const out = await repo.update(tx, s.id, { expiresAt });
@@ -164,10 +172,15 @@ export function createBreakGlassService(ctx: AppContext, served: ServedBundles, 
     async disarm(actor: AdminActor, id: string, reason: string | null): Promise<SwitchResponseT> {
       let wasActive = false;
       const row = await transition(actor, id, async (tx, s) => {
-        if (s.status !== 'pending' && s.status !== 'active') throw conflict(`Switch is already ${s.status}.`, 'breakglass.not_live');
+        if (s.status !== 'pending' && s.status !== 'active')
+          throw conflict(`Switch is already ${s.status}.`, 'breakglass.not_live');
         wasActive = s.status === 'active';
         const out = await repo.update(tx, s.id, { status: 'disarmed', endedBy: actor.actor, endedAt: now() });
-        await recordActivity(tx, actor, { action: 'breakglass.disarm', target: `switch:${s.id}`, detail: { ...what(s), was: s.status, why: reason } });
+        await recordActivity(tx, actor, {
+          action: 'breakglass.disarm',
+          target: `switch:${s.id}`,
+          detail: { ...what(s), was: s.status, why: reason },
+        });
         return out;
       });
       if (wasActive) await served.switchesChanged(row.tenantId);
@@ -188,11 +201,16 @@ export function createBreakGlassService(ctx: AppContext, served: ServedBundles, 
           for (const s of due) {
             const status = s.status === 'active' ? 'expired' : 'lapsed';
             out.push(await repo.update(tx, s.id, { status, endedBy: 'system', endedAt: now() }));
-            await recordActivity(tx, systemActor(s.tenantId), { action: `breakglass.${status === 'expired' ? 'expire' : 'lapse'}`, target: `switch:${s.id}`, detail: what(s) });
+            await recordActivity(tx, systemActor(s.tenantId), {
+              action: `breakglass.${status === 'expired' ? 'expire' : 'lapse'}`,
+              target: `switch:${s.id}`,
+              detail: what(s),
+            });
           }
           return out;
         });
-        for (const tenantId of new Set(ended.filter((s) => s.status === 'expired').map((s) => s.tenantId))) await served.switchesChanged(tenantId);
+        for (const tenantId of new Set(ended.filter((s) => s.status === 'expired').map((s) => s.tenantId)))
+          await served.switchesChanged(tenantId);
         for (const s of ended) await announce(s);
         total += ended.length;
         if (ended.length < EXPIRY_BATCH) return total;

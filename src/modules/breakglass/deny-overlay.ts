@@ -31,7 +31,8 @@ export interface OverlaySwitch {
 export const SIDE_EFFECTING = new Set(['write', 'irreversible']);
 
 /** Contract ids of the overlay (`^[a-z0-9][a-z0-9_-]*$`, unique within the bundle). */
-export const overlayContractId = (switchId: string): string => `break-glass-${switchId.replace(/-/g, '').slice(0, 12).toLowerCase()}`;
+export const overlayContractId = (switchId: string): string =>
+  `break-glass-${switchId.replace(/-/g, '').slice(0, 12).toLowerCase()}`;
 
 /** The tools a bundle marks as side-effecting, sorted. */
 export function sideEffectingTools(root: YAMLMap<unknown, unknown>): string[] {
@@ -53,10 +54,24 @@ function denyContract(s: OverlaySwitch, root: YAMLMap<unknown, unknown>): Record
   const always = { 'tool.name': { exists: true } };
   if (s.kind === 'freeze_tool' && s.tool) {
     // The message is fixed text: `{...}` in a message is templated, so nothing typed by an admin goes in.
-    return { id, type: 'pre', mode: 'enforce', tool: s.tool, when: always, then: { effect: 'deny', message: `Tool frozen by a break-glass switch until ${until}.` } };
+    return {
+      id,
+      type: 'pre',
+      mode: 'enforce',
+      tool: s.tool,
+      when: always,
+      then: { effect: 'deny', message: `Tool frozen by a break-glass switch until ${until}.` },
+    };
   }
   if (s.kind === 'quarantine_agent') {
-    return { id, type: 'pre', mode: 'enforce', tool: '*', when: always, then: { effect: 'deny', message: `Agent quarantined by a break-glass switch until ${until}.` } };
+    return {
+      id,
+      type: 'pre',
+      mode: 'enforce',
+      tool: '*',
+      when: always,
+      then: { effect: 'deny', message: `Agent quarantined by a break-glass switch until ${until}.` },
+    };
   }
   if (s.kind === 'stop_side_effects') {
     const tools = sideEffectingTools(root);

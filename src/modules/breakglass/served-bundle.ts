@@ -57,7 +57,12 @@ export function createServedBundles(ctx: AppContext, signer: BundleSigner) {
   const appliesTo = (agentId: string | null) => (s: SwitchRow) => s.agentId === null || s.agentId === agentId;
 
   async function overlaid(tenantId: string, found: ServedBundle, switches: SwitchRow[]): Promise<ServedBundle> {
-    const key = [found.bundle.id, found.bundle.revisionHash, found.signed.keyId, ...switches.map((s) => `${s.id}@${s.expiresAt.getTime()}`)].join('|');
+    const key = [
+      found.bundle.id,
+      found.bundle.revisionHash,
+      found.signed.keyId,
+      ...switches.map((s) => `${s.id}@${s.expiresAt.getTime()}`),
+    ].join('|');
     const hit = overlays.get(key);
     if (hit) return hit;
     const text = overlayBundle(
@@ -68,9 +73,17 @@ export function createServedBundles(ctx: AppContext, signer: BundleSigner) {
     const yamlBytes = bytesOf(text);
     const active = await signer.activeKey(tenantId);
     const rendered = renderBundle(text, 'contract_bundle', 'ruleset');
-    if (!rendered.ok) deps.logger.error({ tenantId, bundle: found.bundle.name, problems: rendered.problems }, 'break-glass overlay has no Ruleset rendering');
+    if (!rendered.ok)
+      deps.logger.error(
+        { tenantId, bundle: found.bundle.name, problems: rendered.problems },
+        'break-glass overlay has no Ruleset rendering',
+      );
     const rulesetBytes = rendered.ok ? bytesOf(rendered.text) : null;
-    const ruleset = rulesetBytes && { bytes: rulesetBytes, revisionHash: sha256Hex(rulesetBytes), signature: deps.signing.sign(active, rulesetBytes) };
+    const ruleset = rulesetBytes && {
+      bytes: rulesetBytes,
+      revisionHash: sha256Hex(rulesetBytes),
+      signature: deps.signing.sign(active, rulesetBytes),
+    };
     const signature = deps.signing.sign(active, yamlBytes);
     const out: ServedBundle = {
       bundle: {
@@ -121,9 +134,18 @@ export function createServedBundles(ctx: AppContext, signer: BundleSigner) {
     if (!base) return;
     const agents = [...new Set((await activeSwitches(tenantId)).map((s) => s.agentId).filter((a): a is string => a !== null))];
     const fleet = await bundleServedToAgent(tenantId, null, base);
-    await ctx.publish.agents(tenantId, 'contract_update', { ...busPayload(fleet), ...(agents.length ? { [EXCEPT_AGENTS_FIELD]: agents } : {}) }, { env, bundleName: name });
+    await ctx.publish.agents(
+      tenantId,
+      'contract_update',
+      { ...busPayload(fleet), ...(agents.length ? { [EXCEPT_AGENTS_FIELD]: agents } : {}) },
+      { env, bundleName: name },
+    );
     for (const agentId of agents) {
-      await ctx.publish.agents(tenantId, 'contract_update', busPayload(await bundleServedToAgent(tenantId, agentId, base)), { env, bundleName: name, agentId });
+      await ctx.publish.agents(tenantId, 'contract_update', busPayload(await bundleServedToAgent(tenantId, agentId, base)), {
+        env,
+        bundleName: name,
+        agentId,
+      });
     }
   }
 

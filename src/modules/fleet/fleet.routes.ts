@@ -41,7 +41,7 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
       schema: { params: AgentIdParams, body: PatchRegistrationBody, response: { 200: Registration, ...errors } },
     },
     async (request) => {
-      const p = requireSession(request);
+      requireSession(request);
       const { agent_id } = request.params as Out<typeof AgentIdParams>;
       return fleet.patchRegistration(actorOf(request), agent_id, request.body as Out<typeof PatchRegistrationBody>);
     },
@@ -51,7 +51,7 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
     '/api/v1/agent-registrations/bulk-assign',
     { config: session, schema: { body: BulkAssignBody, response: { 200: BulkAssignResponse, ...errors } } },
     async (request) => {
-      const p = requireSession(request);
+      requireSession(request);
       const body = request.body as Out<typeof BulkAssignBody>;
       return fleet.bulkAssign(actorOf(request), body.agent_ids, body.bundle_name);
     },
@@ -65,7 +65,7 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
     '/api/v1/assignment-rules',
     { config: session, schema: { body: CreateRuleBody, response: { 201: Rule, ...errors } } },
     async (request, reply) => {
-      const p = requireSession(request);
+      requireSession(request);
       return reply.code(201).send(await fleet.createRule(actorOf(request), request.body as Out<typeof CreateRuleBody>));
     },
   );
@@ -74,7 +74,7 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
     '/api/v1/assignment-rules/:rule_id',
     { config: session, schema: { params: RuleIdParams, body: UpdateRuleBody, response: { 200: Rule, ...errors } } },
     async (request) => {
-      const p = requireSession(request);
+      requireSession(request);
       const { rule_id } = request.params as Out<typeof RuleIdParams>;
       return fleet.updateRule(actorOf(request), rule_id, request.body as Out<typeof UpdateRuleBody>);
     },
@@ -84,7 +84,7 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
     '/api/v1/assignment-rules/:rule_id',
     { config: session, schema: { params: RuleIdParams, response: { 204: z.null(), ...errors } } },
     async (request, reply) => {
-      const p = requireSession(request);
+      requireSession(request);
       await fleet.deleteRule(actorOf(request), (request.params as Out<typeof RuleIdParams>).rule_id);
       return reply.code(204).send();
     },

@@ -59,10 +59,10 @@ export function createKeysService(deps: AppDeps, publish: Publisher, cache: ApiK
 
   /** After commit: the key stops working everywhere and its streams close on every process. */
   async function afterRevoke(tenantId: string, id: string): Promise<void> {
-      // Refused from the next request on in this process; other processes evict on the message.
-      cache.evict(id);
-      await publish.dashboard(tenantId, 'api_key_revoked', { key_id: id });
-      // Streams opened with this key close at once, in every process.
-      await publish.control(tenantId, 'api_key_revoked', { key_id: id });
+    // Refused from the next request on in this process; other processes evict on the message.
+    cache.evict(id);
+    await publish.dashboard(tenantId, 'api_key_revoked', { key_id: id });
+    // Streams opened with this key close at once, in every process.
+    await publish.control(tenantId, 'api_key_revoked', { key_id: id });
   }
 }
