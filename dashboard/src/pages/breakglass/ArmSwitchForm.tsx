@@ -10,7 +10,7 @@ import { useToast } from '../../components/ui/Toast';
 const KINDS: { key: SwitchKind; label: string; help: string }[] = [
   { key: 'freeze_tool', label: 'Freeze a tool', help: 'Every call to the tool (a name or glob such as db_*) is denied, fleet-wide or for one agent.' },
   { key: 'stop_side_effects', label: 'Stop side-effecting tools', help: 'Every tool a deployed bundle marks write or irreversible under tools: is denied.' },
-  { key: 'quarantine_agent', label: 'Quarantine an agent', help: 'Revokes the API keys its live streams use, closes its streams, denies its pending approvals and every call it makes.' },
+  { key: 'quarantine_agent', label: 'Quarantine an agent', help: 'Revokes the API keys its live streams use (a key shared with other agents cuts them off too), closes its streams, denies its pending approvals and every call it makes.' },
 ];
 
 const DURATIONS = [15, 60, 240, 1440];
