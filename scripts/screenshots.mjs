@@ -327,6 +327,14 @@ async function seed(server, receiver) {
     tags: { team: 'finance' },
   });
 
+  // A break-glass switch in force (docs/rollouts.md), and so a few break-glass rows in the activity log.
+  await admin.request('POST', '/break-glass', {
+    kind: 'freeze_tool',
+    tool: 'wire_transfer',
+    reason: 'Suspected invoice fraud: outgoing payments frozen while finance reviews',
+    duration_minutes: 240,
+  }, 201);
+
   const [denied] = await admin.request('GET', '/events?agent_id=support-bot&verdict=call_denied&tool_name=read_file&limit=1');
   return { admin, streams, deniedEventId: denied.id };
 }
@@ -395,6 +403,12 @@ const PAGES = [
   },
   { name: 'keys', path: '/dashboard/keys', ready: (p) => p.getByRole('table', { name: 'API keys' }).waitFor() },
   { name: 'settings', path: '/dashboard/settings', ready: (p) => p.getByRole('heading', { name: 'Workers' }).waitFor() },
+  {
+    name: 'break-glass',
+    path: '/dashboard/break-glass',
+    ready: (p) => p.getByRole('list', { name: 'Active switches' }).getByRole('listitem').first().waitFor(),
+  },
+  { name: 'activity', path: '/dashboard/activity', ready: (p) => p.getByRole('table', { name: 'Admin activity' }).waitFor() },
   {
     name: 'settings-notifications',
     path: '/dashboard/settings?tab=notifications',
