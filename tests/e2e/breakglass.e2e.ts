@@ -76,6 +76,8 @@ describe('break-glass switches', () => {
     await item.getByRole('button', { name: 'Extend 1 h' }).click();
     await item.getByLabel(/^time left 1:1\d:\d\d$/).waitFor();
 
+    // The restore is a message after the disarm (the first one, from the connect, carries the same revision).
+    const n = stream.messages.length;
     await item.getByRole('button', { name: 'Disarm' }).click();
     await page.getByText('No switch is active.').waitFor();
     await page
@@ -84,8 +86,6 @@ describe('break-glass switches', () => {
       .filter({ hasText: 'Freeze send_email' })
       .getByText('disarmed')
       .waitFor();
-    // A message after the disarm (the first one, from the connect, carries the same revision).
-    const n = stream.messages.length;
     const later = () =>
       stream.messages
         .slice(n)
