@@ -24,6 +24,7 @@ import { createLogger, createRuntime } from '../src/runtime.js';
 import { buildApp } from '../src/app.js';
 import { bootstrapAdmin } from '../src/modules/setup/setup.service.js';
 import { createKeysService } from '../src/modules/keys/keys.service.js';
+import { systemActor } from '../src/modules/activity/activity.service.js';
 import { createApiKeyCache } from '../src/platform/api-key-cache.js';
 
 const N = Number(process.env.N ?? 3000);
@@ -138,7 +139,7 @@ async function startConsole(mode: string) {
     password: 'bench-password-long-enough',
     tenantName: 'bench',
   });
-  const { key } = await createKeysService(runtime.deps, ctx.publish, createApiKeyCache()).create(tenantId, 'production', 'bench');
+  const { key } = await createKeysService(runtime.deps, ctx.publish, createApiKeyCache()).create(systemActor(tenantId), 'production', 'bench');
   return {
     base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
     key,

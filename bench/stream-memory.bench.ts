@@ -43,6 +43,7 @@ export async function startEmbeddedConsole(): Promise<{
   const { buildApp } = await import('../src/app.js');
   const { bootstrapAdmin } = await import('../src/modules/setup/setup.service.js');
   const { createKeysService } = await import('../src/modules/keys/keys.service.js');
+  const { systemActor } = await import('../src/modules/activity/activity.service.js');
   const { createApiKeyCache } = await import('../src/platform/api-key-cache.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'edictum-bench-'));
   const config = loadConfig({
@@ -62,7 +63,7 @@ export async function startEmbeddedConsole(): Promise<{
     password: 'bench-password-long-enough',
     tenantName: 'bench',
   });
-  const { key } = await createKeysService(runtime.deps, ctx.publish, createApiKeyCache()).create(tenantId, 'production', 'bench');
+  const { key } = await createKeysService(runtime.deps, ctx.publish, createApiKeyCache()).create(systemActor(tenantId), 'production', 'bench');
   return {
     url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
     tenantId,

@@ -339,6 +339,14 @@ async function seed(server, receiver) {
   const edited = await admin.request('GET', `/contracts/${supportComp.contracts[0].contract_id}`);
   await admin.request('PUT', `/contracts/${edited.contract_id}`, { description: `${edited.description ?? ''} (reviewed by ops)`.trim(), tags: [...edited.tags, 'reviewed'] }, 200);
 
+  // A break-glass switch in force (docs/rollouts.md), and so a few break-glass rows in the activity log.
+  await admin.request('POST', '/break-glass', {
+    kind: 'freeze_tool',
+    tool: 'wire_transfer',
+    reason: 'Suspected invoice fraud: outgoing payments frozen while finance reviews',
+    duration_minutes: 240,
+  }, 201);
+
   const [denied] = await admin.request('GET', '/events?agent_id=support-bot&verdict=call_denied&tool_name=read_file&limit=1');
   return { admin, streams, deniedEventId: denied.id, composition: supportComp.name, libraryContract: edited.contract_id };
 }
@@ -435,6 +443,12 @@ const PAGES = [
   },
   { name: 'keys', path: '/dashboard/keys', ready: (p) => p.getByRole('table', { name: 'API keys' }).waitFor() },
   { name: 'settings', path: '/dashboard/settings', ready: (p) => p.getByRole('heading', { name: 'Workers' }).waitFor() },
+  {
+    name: 'break-glass',
+    path: '/dashboard/break-glass',
+    ready: (p) => p.getByRole('list', { name: 'Active switches' }).getByRole('listitem').first().waitFor(),
+  },
+  { name: 'activity', path: '/dashboard/activity', ready: (p) => p.getByRole('table', { name: 'Admin activity' }).waitFor() },
   {
     name: 'settings-notifications',
     path: '/dashboard/settings?tab=notifications',

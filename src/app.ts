@@ -18,6 +18,8 @@ import { VERSION, healthRoutes } from './modules/health/health.routes.js';
 import { setupRoutes } from './modules/setup/setup.routes.js';
 import { authJobs, authRoutes } from './modules/auth/auth.routes.js';
 import { keysRoutes } from './modules/keys/keys.routes.js';
+import { activityRoutes } from './modules/activity/activity.routes.js';
+import { registerBreakGlass } from './modules/breakglass/breakglass.module.js';
 import { registerAgentProtocol } from './modules/agent-protocol.js';
 import { registerNotifications } from './modules/notifications/notifications.module.js';
 import { registerContractTools } from './modules/evaluate/contract-tools.module.js';
@@ -128,11 +130,9 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   const notifications = registerNotifications(app, ctx);
   const agentProtocol = registerAgentProtocol(app, ctx);
   hubRef.current = agentProtocol.hub;
-  registerLibrary(app, ctx, registerContractTools(app, ctx));
+  registerLibrary(app, ctx, registerContractTools(app, ctx), agentProtocol.served);
   registerAssistant(app, ctx);
   const audit = registerAudit(app, ctx, checkpointer);
-  const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs, ...authJobs(deps), ...audit.jobs];
-  deps.workers.names = jobs.map((j) => j.name);
 
   healthRoutes(app, deps, {
     connectedAgents: () => ctx.hub.connectedAgents(),
@@ -141,7 +141,11 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   });
   setupRoutes(app, deps);
   authRoutes(app, deps);
-  keysRoutes(app, deps, ctx.publish, apiKeyCache);
+  const keys = keysRoutes(app, deps, ctx.publish, apiKeyCache);
+  activityRoutes(app, deps);
+  const breakGlass = registerBreakGlass(app, ctx, { served: agentProtocol.served, keys });
+  const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs, ...authJobs(deps), ...audit.jobs, ...breakGlass.jobs];
+  deps.workers.names = jobs.map((j) => j.name);
   await installDashboard(app, deps.config.staticDir);
 
   // Shutdown: responses still in flight tell the client to close its keep-alive connection (so the

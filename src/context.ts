@@ -1,6 +1,7 @@
 import type { AppDeps } from './deps.js';
 import type { Publisher } from './platform/publisher.js';
 import type { approvals } from './db/schema.js';
+import type { Actor } from './modules/activity/activity.service.js';
 
 export type ApprovalRow = typeof approvals.$inferSelect;
 
@@ -24,6 +25,8 @@ export interface ApprovalDecision {
   decidedBy: string;
   /** `console`, `slack`, `telegram`, `discord`. */
   decidedVia: string;
+  /** Who, for the admin activity log (address and client); derived from decidedBy/decidedVia when absent. */
+  actor?: Actor;
 }
 
 export type DecideResult =

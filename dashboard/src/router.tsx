@@ -31,6 +31,8 @@ export const routes: RouteObject[] = [
           { path: 'agents', lazy: page(() => import('./pages/agents/AgentsPage')) },
           { path: 'agents/:agentId', lazy: page(() => import('./pages/agents/AgentPage')) },
           { path: 'keys', lazy: page(() => import('./pages/keys/KeysPage')) },
+          { path: 'break-glass', lazy: page(() => import('./pages/breakglass/BreakGlassPage')) },
+          { path: 'activity', lazy: page(() => import('./pages/activity/ActivityPage')) },
           { path: 'settings', lazy: page(() => import('./pages/settings/SettingsPage')) },
         ],
       },

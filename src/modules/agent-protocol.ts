@@ -9,12 +9,13 @@ import { registerEvents } from './events/events.module.js';
 import { registerApprovals } from './approvals/approvals.module.js';
 import { registerSessions } from './sessions/sessions.module.js';
 import { skillScanRoutes } from './v2/skill-scan.routes.js';
+import type { ServedBundles } from './breakglass/served-bundle.js';
 
 /**
  * The agent protocol (issue 3): bundles, streams, events, approvals, the session store, the
  * fleet. Modules talk through the small interfaces in protocol-types.ts.
  */
-export function registerAgentProtocol(app: FastifyInstance, ctx: AppContext): { hub: StreamHubView; jobs: Job[] } {
+export function registerAgentProtocol(app: FastifyInstance, ctx: AppContext): { hub: StreamHubView; jobs: Job[]; served: ServedBundles } {
   let live: LiveAgentsApi = { list: () => [], count: () => 0 };
   const bundles = registerBundles(app, ctx);
   const fleet = registerFleet(app, ctx, { bundles, live: () => live });
@@ -24,5 +25,5 @@ export function registerAgentProtocol(app: FastifyInstance, ctx: AppContext): { 
   const approvals = registerApprovals(app, ctx);
   const sessions = registerSessions(app, ctx);
   skillScanRoutes(app);
-  return { hub: streams.hub, jobs: [...streams.jobs, ...events.jobs, ...approvals.jobs, ...sessions.jobs] };
+  return { hub: streams.hub, jobs: [...streams.jobs, ...events.jobs, ...approvals.jobs, ...sessions.jobs], served: bundles.served };
 }

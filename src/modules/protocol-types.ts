@@ -25,8 +25,10 @@ export interface ContractUpdatePayload {
 }
 
 export interface BundlesApi {
-  /** The signed payload for the bundle currently deployed as `bundleName` in `env`, or null. */
+  /** The signed payload for the bundle currently deployed as `bundleName` in `env`, or null (as served to the fleet). */
   currentUpdate(tenantId: string, env: string, bundleName: string): Promise<ContractUpdatePayload | null>;
+  /** The payload for an agent with a break-glass switch of its own; null when the fleet's applies. */
+  agentUpdate?(tenantId: string, env: string, bundleName: string, agentId: string): Promise<ContractUpdatePayload | null>;
   /** revision_hash of the current deployment of `bundleName` in `env`, or null (drift, decision 10). */
   deployedRevision(tenantId: string, env: string, bundleName: string): Promise<string | null>;
   /** Both renderings' hashes of that deployment: a current-generation agent reports the Ruleset one. */

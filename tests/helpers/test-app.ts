@@ -31,6 +31,8 @@ export interface TestApp extends BuiltApp {
   otherTenant(): Promise<Principal>;
   /** A non-admin user in the admin's tenant. */
   member(): Promise<Principal>;
+  /** Another admin in the admin's tenant (two-admin rules). */
+  secondAdmin(): Promise<Principal>;
   apiKey(cookie: string, env?: string): Promise<string>;
   /** The running scheduler when created with `scheduler: true`. */
   scheduler(): Scheduler | null;
@@ -118,6 +120,10 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     async member() {
       const a = await t.admin();
       return seedUser(runtime.deps, built.app, a.tenantId, false);
+    },
+    async secondAdmin() {
+      const a = await t.admin();
+      return seedUser(runtime.deps, built.app, a.tenantId, true);
     },
     async apiKey(cookie, env = 'production') {
       const res = await t.request({ method: 'POST', url: '/api/v1/keys', cookie, payload: { env, label: 'test' } });

@@ -4,6 +4,7 @@
  * retired key, and no signature that vouches for other bytes.
  */
 import { and, eq, sql } from 'drizzle-orm';
+import { createServedBundles } from '../../src/modules/breakglass/served-bundle.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundles } from '../../src/db/schema.js';
 import { generateSigningKey, signDetached } from '../../src/platform/crypto.js';
@@ -36,7 +37,7 @@ describe('S6 signatures', () => {
 
   const activeKey = async () =>
     ((await t.request({ url: '/api/v1/settings/signing-key', cookie })).json() as { public_key: string }).public_key;
-  const seam = () => createDeploymentsService(t.ctx, createBundleSigner(t.deps)).api();
+  const seam = () => deploymentsOver(t).api();
   const both = (bytes: Uint8Array, sig: string, key: string) =>
     verifyLikeTsSdk(bytes, sig, key) && verifyLikePythonSdk(bytes, sig, key);
 
@@ -170,3 +171,9 @@ describe('S6 signatures', () => {
     expect(both(raw.rawPayload, served.signature!, await activeKey())).toBe(true);
   });
 });
+
+/** The deployments service as buildApp wires it, over the same deps. */
+function deploymentsOver(t: TestApp) {
+  const signer = createBundleSigner(t.deps);
+  return createDeploymentsService(t.ctx, signer, createServedBundles(t.ctx, signer));
+}

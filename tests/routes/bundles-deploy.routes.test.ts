@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServedBundles } from '../../src/modules/breakglass/served-bundle.js';
 import { createBundleSigner } from '../../src/modules/bundles/bundle-signatures.js';
 import { createDeploymentsService } from '../../src/modules/bundles/deployments.service.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
@@ -116,7 +117,7 @@ describe('deploy', () => {
     await deploy(t, a.cookie, 'svc', 2, 'seam');
     const cur = await current(t, { cookie: a.cookie }, 'svc', 'seam');
     // buildApp does not expose the seam it wired; build the same one over the same deps.
-    const seam = createDeploymentsService(t.ctx, createBundleSigner(t.deps)).api();
+    const seam = deploymentsOver(t).api();
     expect(await seam.deployedRevision(a.tenantId, 'seam', 'svc')).toBe(cur.revision_hash);
     expect(await seam.deployedRevision(a.tenantId, 'nowhere', 'svc')).toBeNull();
     const other = await t.otherTenant();
@@ -188,3 +189,9 @@ describe('deployment history', () => {
     }
   });
 });
+
+/** The deployments service as buildApp wires it, over the same deps. */
+function deploymentsOver(t: TestApp) {
+  const signer = createBundleSigner(t.deps);
+  return createDeploymentsService(t.ctx, signer, createServedBundles(t.ctx, signer));
+}

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { actorOf } from '../activity/activity.service.js';
 import { requireApiKey, requireEither, requireSession } from '../../platform/auth.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import { ErrorResponse } from '../../platform/zod-fastify.js';
@@ -56,6 +57,7 @@ export function approvalsRoutes(app: FastifyInstance, service: ApprovalsService)
         reason: body.reason ?? null,
         decidedBy: p.email,
         decidedVia: body.decided_via ?? 'console',
+        actor: actorOf(request),
       });
       if (result.ok) return toResponse(result.approval);
       if (result.reason === 'not_found') throw notFound(NOT_FOUND, 'approvals.not_found');

@@ -1,5 +1,6 @@
 import type { AppContext, ApprovalDecision, ApprovalRow, ApprovalsApi, DecideResult } from '../../context.js';
 import { approvalDecided, approvalRequested, approvalsDecided } from '../audit-chain/chain.append.js';
+import { chatActor, recordActivity, systemActor } from '../activity/activity.service.js';
 import { tooManyRequests } from '../../platform/errors.js';
 import { EXPIRE_BATCH, approvalsRepository, type ApprovalView, type ListFilter } from './approvals.repository.js';
 import { isStorableText, type ApprovalResponseT, type ApprovalStatus, type CreateApprovalInput } from './approvals.schemas.js';
@@ -100,16 +101,25 @@ export function createApprovalsService(ctx: AppContext) {
     async decide(tenantId: string, approvalId: string, d: ApprovalDecision): Promise<DecideResult> {
       // Chat callbacks hand over ids from outside; a malformed one is simply not found.
       if (!UUID_RE.test(approvalId)) return { ok: false, reason: 'not_found', approval: null };
-      // The decision and its audit-chain entry commit together (the entry last: it holds the head).
+      const decidedBy = storable(d.decidedBy, 255);
+      const actor = d.actor ?? (d.decidedVia === 'console' ? { ...systemActor(tenantId), actor: decidedBy, actorType: 'user' as const, source: 'dashboard' as const } : chatActor(tenantId, decidedBy));
       const row = await db().transaction(async (tx) => {
-        const decided = await approvalsRepository.decide(tx, tenantId, approvalId, {
+        const r = await approvalsRepository.decide(tx, tenantId, approvalId, {
           status: d.approved ? 'approved' : 'denied',
-          decidedBy: storable(d.decidedBy, 255),
+          decidedBy,
           reason: d.reason === null ? null : storable(d.reason, 2000),
           decidedVia: storable(d.decidedVia, 64),
         });
-        if (decided) await approvalDecided(tx, decided);
-        return decided;
+        if (r) {
+          await recordActivity(tx, { ...actor, tenantId }, {
+            action: `approval.${d.approved ? 'approve' : 'deny'}`,
+            target: `approval:${r.id}`,
+            detail: { agent_id: r.agentId, tool_name: r.toolName, via: r.decidedVia, reason: r.decisionReason },
+          });
+          // The decision's audit-chain entry goes last: it holds the chain head until commit.
+          await approvalDecided(tx, r);
+        }
+        return r;
       });
       if (!row) return classifyFailure(tenantId, approvalId);
       await publishDecided(row);

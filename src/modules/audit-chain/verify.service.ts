@@ -134,7 +134,7 @@ export function createVerifier(database: Database) {
       const current = await sourceLoaders[kind]!(db, tenantId, entries.map((e) => e.refId));
       for (const e of entries) {
         tally.source_rows++;
-        const table = kind.startsWith('approval') ? 'approvals' : kind === 'deploy' ? 'deployments' : kind === 'signing_key.installed' ? 'signing_keys' : kind;
+        const table = kind.startsWith('approval') ? 'approvals' : kind === 'deploy' ? 'deployments' : kind === 'signing_key.installed' ? 'signing_keys' : kind === 'admin.activity' ? 'admin_activity' : kind;
         const base = { seq: e.seq, table, row_id: e.refId, entry_kind: kind };
         const now = current.get(e.refId);
         if (!now) {

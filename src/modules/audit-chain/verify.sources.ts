@@ -5,6 +5,8 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { TIMESTAMP_SQL_FORMAT } from '../events/events.canonical.js';
 import { approvalDecidedContent, approvalRequestedContent, deployContent, signingKeyContent } from './chain.append.js';
 import type { EventLeafInput } from './chain.hash.js';
+import { activityRepository } from '../activity/activity.repository.js';
+import { activityContent } from '../activity/activity.service.js';
 
 /**
  * How verification re-reads the row an entry covers and rebuilds the content it committed to.
@@ -47,6 +49,11 @@ export const sourceLoaders: Record<string, SourceLoader> = {
     if (list.length === 0) return new Map();
     const rows = await db.select().from(signingKeys).where(and(eq(signingKeys.tenantId, tenantId), inArray(signingKeys.id, list)));
     return new Map(rows.map((r) => [r.id, signingKeyContent(r)]));
+  },
+  async 'admin.activity'(db, tenantId, ids) {
+    const list = uuids(ids);
+    if (list.length === 0) return new Map();
+    return new Map((await activityRepository.byIds(db, tenantId, list)).map((r) => [r.id, activityContent(r)]));
   },
 };
 

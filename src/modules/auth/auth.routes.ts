@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.js';
 import type { Job } from '../../workers/scheduler.js';
 import { badRequest, tooManyRequests, unauthorized } from '../../platform/errors.js';
@@ -7,6 +7,7 @@ import { SESSION_COOKIE, requireSession, verifyPassword } from '../../platform/a
 import { authRepository } from './auth.repository.js';
 import { sha256Hex } from '../../platform/crypto.js';
 import { LoginBody, MeResponse, MessageResponse } from './auth.schemas.js';
+import { recordActivity, type Actor } from '../activity/activity.service.js';
 
 export function authRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { config } = deps;
@@ -51,6 +52,8 @@ export function authRoutes(app: FastifyInstance, deps: AppDeps): void {
         email: user.email,
         is_admin: user.isAdmin,
       });
+      // Its own transaction: the activity row and its audit-chain entry commit together.
+      await deps.database.db.transaction((tx) => recordActivity(tx, sessionActor(request, user.tenantId, user.email, user.id), { action: 'auth.login', target: `user:${user.id}` }));
       void reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, maxAge: config.sessionTtlSeconds });
       request.log.info({ event: 'login.ok', userId: user.id }, 'login');
       return { message: 'Logged in.' };
@@ -61,7 +64,15 @@ export function authRoutes(app: FastifyInstance, deps: AppDeps): void {
     '/api/v1/auth/logout',
     { bodyLimit: 4 * 1024, schema: { response: { 200: MessageResponse } } },
     async (request, reply) => {
-      if (request.sessionToken) await deps.sessions.destroy(request.sessionToken);
+      if (request.sessionToken) {
+        // Logout needs no valid session; when it had one, whose it was is recorded.
+        const resolved = await deps.sessions.resolve(request.sessionToken);
+        await deps.sessions.destroy(request.sessionToken);
+        if ('data' in resolved) {
+          const d = resolved.data;
+          await deps.database.db.transaction((tx) => recordActivity(tx, sessionActor(request, d.tenant_id, d.email, d.user_id), { action: 'auth.logout', target: `user:${d.user_id}` }));
+        }
+      }
       void reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return { message: 'Logged out.' };
     },
@@ -94,4 +105,9 @@ export function authJobs(deps: AppDeps): Job[] {
       },
     },
   ];
+}
+
+function sessionActor(request: FastifyRequest, tenantId: string, email: string, userId: string): Actor {
+  const ua = request.headers['user-agent'];
+  return { tenantId, actor: email, actorType: 'user', actorId: userId, source: 'dashboard', ip: request.ip.slice(0, 64), userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null };
 }

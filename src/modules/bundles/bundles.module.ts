@@ -8,18 +8,24 @@ import { createDeploymentsService } from './deployments.service.js';
 import { bundlesRoutes } from './bundles.routes.js';
 import { deploymentsRoutes } from './deployments.routes.js';
 import { rulesetsV2Routes } from './rulesets.v2.routes.js';
+import { createServedBundles, type ServedBundles } from '../breakglass/served-bundle.js';
 
 /**
  * Bundles (upload, versions, the signed current bundle), deployments, and the tenant signing key
  * (rotation and the public key for pinning). Returns the seam the stream and fleet modules use.
  */
-export function registerBundles(app: FastifyInstance, ctx: AppContext): BundlesApi {
+export function registerBundles(app: FastifyInstance, ctx: AppContext): BundlesApi & { served: ServedBundles } {
   const validator = createBundleValidator();
   const signer = createBundleSigner(ctx.deps);
-  const deployments = createDeploymentsService(ctx, signer);
-  bundlesRoutes(app, createBundlesService(ctx, validator, signer));
+  // What agents receive (break-glass overlays); dashboards read the deployed bundle itself.
+  const served = createServedBundles(ctx, signer);
+  const deployments = createDeploymentsService(ctx, signer, served);
+  bundlesRoutes(app, createBundlesService(ctx, validator, signer, served));
   deploymentsRoutes(app, deployments);
-  rulesetsV2Routes(app, signer);
-  app.addHook('onClose', async () => validator.close());
-  return deployments.api();
+  rulesetsV2Routes(app, served);
+  app.addHook('onClose', async () => {
+    served.close();
+    await validator.close();
+  });
+  return Object.assign(deployments.api(), { served });
 }

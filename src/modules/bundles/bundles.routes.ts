@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { requireEither, requireSession } from '../../platform/auth.js';
 import { ErrorResponse } from '../../platform/zod-fastify.js';
 import type { BundlesService } from './bundles.service.js';
+import { actorOf } from '../activity/activity.service.js';
 import {
   BundleCurrentResponse,
   BundleResponse,
@@ -31,7 +32,7 @@ export function bundlesRoutes(app: FastifyInstance, bundles: BundlesService): vo
     async (request, reply) => {
       const p = requireSession(request);
       const body = request.body as z.output<typeof UploadBody>;
-      return reply.code(201).send(await bundles.upload(p.tenantId, p.email, body.yaml_content));
+      return reply.code(201).send(await bundles.upload({ ...actorOf(request), tenantId: p.tenantId }, body.yaml_content));
     },
   );
 

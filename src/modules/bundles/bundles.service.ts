@@ -9,7 +9,9 @@ import type { RenderProblem } from './bundle-rendering.js';
 import { wantsRulesetOnApiV1 } from '../v2/generation.js';
 import type { BundleValidator } from './bundle-validator.js';
 import type { BundleSigner } from './bundle-signatures.js';
+import type { ServedBundles } from '../breakglass/served-bundle.js';
 import { bundlesRepository, isUniqueViolation, type BundleMeta } from './bundles.repository.js';
+import { recordActivity, type Actor } from '../activity/activity.service.js';
 import type { BundleCurrentT, BundleResponseT, BundleSummaryT, BundleWithDeploymentsT } from './bundles.schemas.js';
 
 /** Uploads of one name queue on a lock; a writer outside it can still race, so retry a few times. */
@@ -45,7 +47,7 @@ export function wireProblem(p: BundleProblem): Problem {
 const versionNotFound = (name: string, version: number) =>
   notFound(`Bundle '${name}' v${version} not found`, 'bundles.version_not_found');
 
-export function createBundlesService(ctx: AppContext, validator: BundleValidator, signer: BundleSigner) {
+export function createBundlesService(ctx: AppContext, validator: BundleValidator, signer: BundleSigner, served: ServedBundles) {
   const { db } = ctx.deps.database;
 
   /** An API key sees a version only while its env currently runs it (404 otherwise, never 403). */
@@ -60,7 +62,8 @@ export function createBundlesService(ctx: AppContext, validator: BundleValidator
   }
 
   return {
-    async upload(tenantId: string, uploadedBy: string, yamlContent: string): Promise<BundleResponseT> {
+    async upload(actor: Actor, yamlContent: string): Promise<BundleResponseT> {
+      const { tenantId, actor: uploadedBy } = actor;
       // Either generation's format (decision 16): the ContractBundle form is validated and stored.
       // Rendering and validation both parse: one step, off the main thread when large.
       const prepared = await validator.prepare(yamlContent);
@@ -88,7 +91,15 @@ export function createBundlesService(ctx: AppContext, validator: BundleValidator
       let row: BundleMeta | null = null;
       for (let attempt = 0; attempt < VERSION_ATTEMPTS && !row; attempt++) {
         try {
-          row = await bundlesRepository.insertNextVersion(db, values);
+          row = await db.transaction(async (tx) => {
+            const r = await bundlesRepository.insertNextVersion(tx, values);
+            await recordActivity(tx, actor, {
+              action: 'bundle.upload',
+              target: `bundle:${r.name}@${r.version}`,
+              detail: { revision_hash: r.revisionHash, format: format },
+            });
+            return r;
+          });
         } catch (err) {
           if (!isUniqueViolation(err)) throw err;
         }
@@ -156,7 +167,8 @@ export function createBundlesService(ctx: AppContext, validator: BundleValidator
 
     async current(p: Principal, name: string, env: string): Promise<BundleCurrentT> {
       assertEnvAllowed(p, env, 'access');
-      const found = await signer.current(p.tenantId, env, name);
+      // An agent gets the bundle as served to it (break-glass overlays); a dashboard the deployed one.
+      const found = p.kind === 'apiKey' ? await served.current(p.tenantId, env, name, p.agentId) : await signer.current(p.tenantId, env, name);
       if (!found) throw notFound(`No deployed bundle '${name}' for env '${env}'`, 'bundles.not_deployed');
       const r = found.signed.ruleset;
       // An in-between SDK release the operator listed loads only `kind: Ruleset` (docs/agents.md).

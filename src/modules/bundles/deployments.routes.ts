@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { requireAdmin, requireSession } from '../../platform/auth.js';
 import { ErrorResponse } from '../../platform/zod-fastify.js';
 import type { DeploymentsService } from './deployments.service.js';
+import { actorOf } from '../activity/activity.service.js';
 import {
   DeployBody,
   DeploymentResponse,
@@ -25,7 +26,7 @@ export function deploymentsRoutes(app: FastifyInstance, deployments: Deployments
       const p = requireSession(request);
       const { name, version } = request.params as z.output<typeof VersionParams>;
       const { env } = request.body as z.output<typeof DeployBody>;
-      return reply.code(201).send(await deployments.deploy(p.tenantId, p.email, name, version, env));
+      return reply.code(201).send(await deployments.deploy(p.tenantId, p.email, name, version, env, actorOf(request)));
     },
   );
 
@@ -44,7 +45,7 @@ export function deploymentsRoutes(app: FastifyInstance, deployments: Deployments
   app.post(
     '/api/v1/settings/rotate-signing-key',
     { config: { auth: 'admin' }, schema: { response: { 201: RotateResponse, ...errors } } },
-    async (request, reply) => reply.code(201).send(await deployments.rotate(requireAdmin(request).tenantId)),
+    async (request, reply) => reply.code(201).send(await deployments.rotate(requireAdmin(request).tenantId, actorOf(request))),
   );
 
   // Ours (decision 2): the active public key, for operators to pin in their agents.

@@ -5,6 +5,8 @@ import type { BundlesApi } from '../protocol-types.js';
 import { contractUpdatePayload, rulesetBytesOf, type BundleSigner, type SignedRendering } from './bundle-signatures.js';
 import { appendChain, deployContent } from '../audit-chain/chain.append.js';
 import { bundlesRepository } from './bundles.repository.js';
+import type { ServedBundles } from '../breakglass/served-bundle.js';
+import { recordActivity, type Actor } from '../activity/activity.service.js';
 import type { DeploymentResponseT, RotateResponseT, SigningKeyResponseT } from './bundles.schemas.js';
 
 /** A rotation racing deploys (its set of deployed bundles changed before it could commit). */
@@ -23,7 +25,7 @@ function deploymentResponse(d: DeploymentRow): DeploymentResponseT {
   };
 }
 
-export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) {
+export function createDeploymentsService(ctx: AppContext, signer: BundleSigner, served: ServedBundles) {
   const { db } = ctx.deps.database;
   const signing = ctx.deps.signing;
 
@@ -31,30 +33,29 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
   async function pushReSigned(tenantId: string, current: { env: string; bundleName: string }[]): Promise<void> {
     for (const d of current) {
       // Read back after commit: what is served now (a deploy racing this is pushed by the deploy).
-      const found = await signer.current(tenantId, d.env, d.bundleName);
-      if (!found) continue;
-      const { _ruleset: ruleset, ...payload } = contractUpdatePayload(found.bundle, found.signed);
       // Both generations, as a deploy: one bus message, rendered per stream (stream-dialect.ts).
-      await ctx.publish.agents(tenantId, 'contract_update', { ...payload, _ruleset: ruleset ?? null }, { env: d.env, bundleName: d.bundleName });
+      await served.pushToAgents(tenantId, d.env, d.bundleName);
     }
   }
 
   return {
     /** Sign with the active key if needed (outside the transaction), record the deployment, then push. */
-    async deploy(tenantId: string, deployedBy: string, name: string, version: number, env: string): Promise<DeploymentResponseT> {
+    async deploy(tenantId: string, deployedBy: string, name: string, version: number, env: string, actor?: Actor): Promise<DeploymentResponseT> {
       const done = await signer.withActiveSignature(
         tenantId,
         (d) => bundlesRepository.get(d, tenantId, name, version),
         async (tx, bundle) => {
-          const row = await bundlesRepository.insertDeployment(tx, { tenantId, env, bundleName: name, bundleVersion: version, deployedBy });
-          await appendChain(tx, tenantId, { kind: 'deploy', refId: row.id, content: deployContent(row, bundle.revisionHash) });
-          return row;
+          const d = await bundlesRepository.insertDeployment(tx, { tenantId, env, bundleName: name, bundleVersion: version, deployedBy });
+          if (actor) await recordActivity(tx, actor, { action: 'bundle.deploy', target: `bundle:${name}@${version}`, detail: { env, deployment_id: d.id } });
+          await appendChain(tx, tenantId, { kind: 'deploy', refId: d.id, content: deployContent(d, bundle.revisionHash) });
+          return d;
         },
       );
       if (!done) throw notFound(`Bundle '${name}' version ${version} not found`, 'bundles.version_not_found');
       const { _ruleset: ruleset, ...payload } = contractUpdatePayload(done.bundle, done.signed);
-      // Agents of both generations: one bus message, rendered per stream (stream-dialect.ts).
-      await ctx.publish.agents(tenantId, 'contract_update', { ...payload, _ruleset: ruleset ?? null }, { env, bundleName: name });
+      // Agents of both generations: one bus message, rendered per stream (stream-dialect.ts), of
+      // the bundle as served to agents (with any break-glass overlay, served-bundle.ts).
+      await served.pushToAgents(tenantId, env, name, { bundle: done.bundle, signed: done.signed });
       await ctx.publish.dashboard(tenantId, 'contract_update', { ...payload, ruleset_revision_hash: ruleset?.revision_hash ?? null });
       await ctx.publish.dashboard(tenantId, 'bundle_deployed', { bundle_name: name, version, env, deployed_by: deployedBy });
       // Each deploy is followed by a signed checkpoint of the chain head (after commit: signing
@@ -78,7 +79,7 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
      * pushed again (re-signed, with the new public key) to the agents streaming it, on every
      * process, so an agent that pins the key learns of the rotation at once.
      */
-    async rotate(tenantId: string): Promise<RotateResponseT> {
+    async rotate(tenantId: string, actor?: Actor): Promise<RotateResponseT> {
       const key = signing.prepare();
       const signatures = new Map<string, Uint8Array>();
       const rulesets = new Map<string, SignedRendering | null>();
@@ -95,6 +96,7 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
           const ids = [...new Set(current.map((c) => c.bundleId))];
           if (ids.some((id) => !signatures.has(id))) return null;
           const row = await signing.install(tx, tenantId, key);
+          if (actor) await recordActivity(tx, actor, { action: 'signing_key.rotate', target: 'signing_key', detail: { bundles_re_signed: ids.length } });
           for (const id of ids) await bundlesRepository.setSignature(tx, tenantId, id, signatures.get(id)!, key.id, rulesets.get(id));
           return { row, current, count: ids.length };
         });
@@ -117,9 +119,10 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
     api(): BundlesApi {
       return {
         async currentUpdate(tenantId, env, bundleName) {
-          const found = await signer.current(tenantId, env, bundleName);
+          const found = await served.current(tenantId, env, bundleName, null);
           return found && contractUpdatePayload(found.bundle, found.signed);
         },
+        agentUpdate: (tenantId, env, bundleName, agentId) => served.agentUpdate(tenantId, env, bundleName, agentId),
         deployedRevision: (tenantId, env, bundleName) => bundlesRepository.currentRevision(db, tenantId, env, bundleName),
         deployedRevisions: (tenantId, env, bundleName) => bundlesRepository.currentRevisions(db, tenantId, env, bundleName),
       };

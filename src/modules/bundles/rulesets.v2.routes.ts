@@ -4,7 +4,7 @@ import { assertEnvAllowed, requireApiKey } from '../../platform/auth.js';
 import { toBase64, toHex } from '../../platform/crypto.js';
 import { notFound } from '../../platform/errors.js';
 import { ErrorResponse, envName } from '../../platform/zod-fastify.js';
-import type { BundleSigner } from './bundle-signatures.js';
+import type { ServedBundles } from '../breakglass/served-bundle.js';
 import { NameParams } from './bundles.schemas.js';
 
 /** Unknown parameters are ignored: a newer SDK adding one must not be locked out (a 4xx fails start-up). */
@@ -35,7 +35,7 @@ const errors = { 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422
  * the bundle deployed as `name`, signed over exactly the bytes served. TS and Go send no `env`:
  * the key's env is used then.
  */
-export function rulesetsV2Routes(app: FastifyInstance, signer: BundleSigner): void {
+export function rulesetsV2Routes(app: FastifyInstance, served: ServedBundles): void {
   app.get(
     '/v1/rulesets/:name/current',
     { config: { auth: 'apiKey' }, schema: { params: NameParams, querystring: RulesetQuery, response: { 200: RulesetCurrentResponse, ...errors } } },
@@ -44,7 +44,7 @@ export function rulesetsV2Routes(app: FastifyInstance, signer: BundleSigner): vo
       const { name } = request.params as z.output<typeof NameParams>;
       const env = (request.query as z.output<typeof RulesetQuery>).env ?? p.env;
       assertEnvAllowed(p, env, 'access');
-      const found = await signer.current(p.tenantId, env, name);
+      const found = await served.current(p.tenantId, env, name, p.agentId);
       if (!found) throw notFound(`No deployed ruleset '${name}' for env '${env}'`, 'rulesets.not_deployed');
       const r = found.signed.ruleset;
       if (!r) {

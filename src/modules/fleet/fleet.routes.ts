@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { actorOf } from '../activity/activity.service.js';
 import { z } from 'zod';
 import { requireSession } from '../../platform/auth.js';
 import { ErrorResponse } from '../../platform/zod-fastify.js';
@@ -40,9 +41,9 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
       schema: { params: AgentIdParams, body: PatchRegistrationBody, response: { 200: Registration, ...errors } },
     },
     async (request) => {
-      const p = requireSession(request);
+      requireSession(request);
       const { agent_id } = request.params as Out<typeof AgentIdParams>;
-      return fleet.patchRegistration(p.tenantId, agent_id, request.body as Out<typeof PatchRegistrationBody>);
+      return fleet.patchRegistration(actorOf(request), agent_id, request.body as Out<typeof PatchRegistrationBody>);
     },
   );
 
@@ -50,9 +51,9 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
     '/api/v1/agent-registrations/bulk-assign',
     { config: session, schema: { body: BulkAssignBody, response: { 200: BulkAssignResponse, ...errors } } },
     async (request) => {
-      const p = requireSession(request);
+      requireSession(request);
       const body = request.body as Out<typeof BulkAssignBody>;
-      return fleet.bulkAssign(p.tenantId, body.agent_ids, body.bundle_name);
+      return fleet.bulkAssign(actorOf(request), body.agent_ids, body.bundle_name);
     },
   );
 
@@ -64,8 +65,8 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
     '/api/v1/assignment-rules',
     { config: session, schema: { body: CreateRuleBody, response: { 201: Rule, ...errors } } },
     async (request, reply) => {
-      const p = requireSession(request);
-      return reply.code(201).send(await fleet.createRule(p.tenantId, request.body as Out<typeof CreateRuleBody>));
+      requireSession(request);
+      return reply.code(201).send(await fleet.createRule(actorOf(request), request.body as Out<typeof CreateRuleBody>));
     },
   );
 
@@ -73,9 +74,9 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
     '/api/v1/assignment-rules/:rule_id',
     { config: session, schema: { params: RuleIdParams, body: UpdateRuleBody, response: { 200: Rule, ...errors } } },
     async (request) => {
-      const p = requireSession(request);
+      requireSession(request);
       const { rule_id } = request.params as Out<typeof RuleIdParams>;
-      return fleet.updateRule(p.tenantId, rule_id, request.body as Out<typeof UpdateRuleBody>);
+      return fleet.updateRule(actorOf(request), rule_id, request.body as Out<typeof UpdateRuleBody>);
     },
   );
 
@@ -83,8 +84,8 @@ export function fleetRoutes(app: FastifyInstance, fleet: FleetService): void {
     '/api/v1/assignment-rules/:rule_id',
     { config: session, schema: { params: RuleIdParams, response: { 204: z.null(), ...errors } } },
     async (request, reply) => {
-      const p = requireSession(request);
-      await fleet.deleteRule(p.tenantId, (request.params as Out<typeof RuleIdParams>).rule_id);
+      requireSession(request);
+      await fleet.deleteRule(actorOf(request), (request.params as Out<typeof RuleIdParams>).rule_id);
       return reply.code(204).send();
     },
   );

@@ -1,4 +1,5 @@
 import type { AppContext } from '../../context.js';
+import { recordActivity, type Actor } from '../activity/activity.service.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import type { BundlesApi, FleetApi, Resolution } from '../protocol-types.js';
 import { liveConnectionsRepository } from '../stream/live-connections.repository.js';
@@ -103,7 +104,8 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
       );
     },
 
-    async patchRegistration(tenantId: string, agentId: string, body: PatchInput): Promise<RegistrationT> {
+    async patchRegistration(actor: Actor, agentId: string, body: PatchInput): Promise<RegistrationT> {
+      const { tenantId } = actor;
       const before = await fleetRepository.get(db, tenantId, agentId);
       if (!before) throw notFound('Agent not found', 'fleet.agent_not_found');
       const set: { displayName?: string | null; tags?: Record<string, unknown>; bundleName?: string | null } = {};
@@ -111,7 +113,17 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
         set.displayName = body.display_name === null || body.display_name === '' ? null : body.display_name;
       if (body.tags !== undefined) set.tags = body.tags;
       if (body.bundle_name !== undefined) set.bundleName = body.bundle_name === '' ? null : body.bundle_name;
-      const row = Object.keys(set).length ? await fleetRepository.update(db, tenantId, agentId, set, now()) : before;
+      const row = Object.keys(set).length
+        ? await db.transaction(async (tx) => {
+            const r = await fleetRepository.update(tx, tenantId, agentId, set, now());
+            if (r) {
+              const detail: Record<string, unknown> = { changed: Object.keys(set) };
+              if (set.bundleName !== undefined) detail.bundle_name = set.bundleName;
+              await recordActivity(tx, actor, { action: 'agent.update', target: `agent:${agentId}`, detail });
+            }
+            return r;
+          })
+        : before;
       if (!row) throw notFound('Agent not found', 'fleet.agent_not_found');
 
       if (set.bundleName !== undefined && set.bundleName !== before.bundleName) {
@@ -129,10 +141,15 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
       return registrationOut(row, resolveWith({ explicit: row.bundleName, rules, agentId, tags: asTags(row.tags) }).bundle_name);
     },
 
-    async bulkAssign(tenantId: string, agentIds: string[], bundleName: string): Promise<{ updated: number }> {
+    async bulkAssign(actor: Actor, agentIds: string[], bundleName: string): Promise<{ updated: number }> {
+      const { tenantId } = actor;
       const ids = [...new Set(agentIds)];
       const target = bundleName === '' ? null : bundleName;
-      const updated = await fleetRepository.setBundle(db, tenantId, ids, target, now());
+      const updated = await db.transaction(async (tx) => {
+        const n = await fleetRepository.setBundle(tx, tenantId, ids, target, now());
+        await recordActivity(tx, actor, { action: 'agent.bulk_assign', target: target ? `bundle:${target}` : null, detail: { agent_ids: ids.slice(0, 100), agents: ids.length, bundle_name: target, updated: n } });
+        return n;
+      });
       // Every listed id is told, registered or not (console-api.md 1.13): it may connect later.
       await Promise.all(ids.map((id) => explicitChanged(tenantId, id, target)));
       await ctx.publish.dashboard(tenantId, 'assignment_changed', {
@@ -147,19 +164,24 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
       return (await fleetRepository.rules(db, tenantId)).map(ruleOut);
     },
 
-    async createRule(tenantId: string, body: RuleInput): Promise<RuleT> {
+    async createRule(actor: Actor, body: RuleInput): Promise<RuleT> {
+      const { tenantId } = actor;
       if (await fleetRepository.priorityTaken(db, tenantId, body.priority)) {
         throw conflict(`Priority ${body.priority} already exists for this tenant`, 'fleet.priority_conflict');
       }
       let row: RuleRow;
       try {
-        row = await fleetRepository.insertRule(db, {
-          tenantId,
-          priority: body.priority,
-          pattern: body.pattern,
-          tagMatch: body.tag_match ?? null,
-          bundleName: body.bundle_name,
-          env: body.env,
+        row = await db.transaction(async (tx) => {
+          const r = await fleetRepository.insertRule(tx, {
+            tenantId,
+            priority: body.priority,
+            pattern: body.pattern,
+            tagMatch: body.tag_match ?? null,
+            bundleName: body.bundle_name,
+            env: body.env,
+          });
+          await recordActivity(tx, actor, { action: 'assignment_rule.create', target: `assignment_rule:${r.id}`, detail: { ...body } });
+          return r;
         });
       } catch (err) {
         if (isUniqueViolation(err))
@@ -170,7 +192,8 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
       return ruleOut(row);
     },
 
-    async updateRule(tenantId: string, ruleId: string, body: RulePatch): Promise<RuleT> {
+    async updateRule(actor: Actor, ruleId: string, body: RulePatch): Promise<RuleT> {
+      const { tenantId } = actor;
       const set: Partial<{
         priority: number;
         pattern: string;
@@ -189,7 +212,11 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
       }
       let row: RuleRow | null;
       try {
-        row = await fleetRepository.updateRule(db, tenantId, ruleId, set, now());
+        row = await db.transaction(async (tx) => {
+          const r = await fleetRepository.updateRule(tx, tenantId, ruleId, set, now());
+          if (r) await recordActivity(tx, actor, { action: 'assignment_rule.update', target: `assignment_rule:${ruleId}`, detail: { ...body } });
+          return r;
+        });
       } catch (err) {
         if (isUniqueViolation(err)) throw conflict('Priority conflict', 'fleet.priority_conflict');
         throw err;
@@ -199,8 +226,14 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
       return ruleOut(row);
     },
 
-    async deleteRule(tenantId: string, ruleId: string): Promise<void> {
-      if (!(await fleetRepository.deleteRule(db, tenantId, ruleId))) throw notFound('Rule not found', 'fleet.rule_not_found');
+    async deleteRule(actor: Actor, ruleId: string): Promise<void> {
+      const { tenantId } = actor;
+      const deleted = await db.transaction(async (tx) => {
+        if (!(await fleetRepository.deleteRule(tx, tenantId, ruleId))) return false;
+        await recordActivity(tx, actor, { action: 'assignment_rule.delete', target: `assignment_rule:${ruleId}` });
+        return true;
+      });
+      if (!deleted) throw notFound('Rule not found', 'fleet.rule_not_found');
       await rulesChanged(tenantId, ruleId, 'deleted');
     },
 

@@ -1,3 +1,4 @@
+import type { Actor } from '../activity/activity.service.js';
 import type { AppContext } from '../../context.js';
 import type { DbOrTx, Tx } from '../../db/client.js';
 import { conflict, notFound, unprocessable, type Problem } from '../../platform/errors.js';
@@ -136,9 +137,11 @@ export function createCompositionsService(ctx: AppContext, deps: { validator: Bu
     if (problems.length > 0) {
       throw unprocessable(problems.map((p): Problem => ({ loc: ['composition', ...p.path.split('.')], msg: `${p.path}: ${p.msg}`, path: p.path, line: p.line })), 'compositions.invalid');
     }
-    const bundle = await deps.bundles.upload(tenantId, by, a.yaml);
+    // Library routes are admin-only (a dashboard session): the activity log names the admin.
+    const actor: Actor = { tenantId, actor: by, actorType: 'user', actorId: null, source: 'dashboard', ip: null, userAgent: null };
+    const bundle = await deps.bundles.upload(actor, a.yaml);
     await compositionsRepository.linkBundle(db, tenantId, bundle.id, comp.id, a.snapshot);
-    const dep = await deps.deployments.deploy(tenantId, by, comp.name, bundle.version, env);
+    const dep = await deps.deployments.deploy(tenantId, by, comp.name, bundle.version, env, actor);
     await compositionsRepository.markUpdateAvailable(db, tenantId, [comp.id], false);
     await ctx.publish.dashboard(tenantId, 'composition_changed', { composition_name: comp.name, bundle_version: bundle.version, env });
     return {

@@ -12,6 +12,7 @@ import { createLibraryImport } from './library-import.js';
 import { createFromEventService } from './contract-from-event.js';
 import { createDiffService } from './diff.service.js';
 import { contractsRoutes } from './contracts.routes.js';
+import type { ServedBundles } from '../breakglass/served-bundle.js';
 import { compositionsRoutes } from './compositions.routes.js';
 
 /**
@@ -20,13 +21,18 @@ import { compositionsRoutes } from './compositions.routes.js';
  * generations); every contract, preview and import is judged by the one engine (the bundle
  * validator, off the event loop when large); impact is a replay job of the replay module.
  */
-export function registerLibrary(app: FastifyInstance, ctx: AppContext, tools: { replay: ReplayService; pool: EvaluationPool }): void {
+export function registerLibrary(
+  app: FastifyInstance,
+  ctx: AppContext,
+  tools: { replay: ReplayService; pool: EvaluationPool },
+  served: ServedBundles,
+): void {
   const validator = createBundleValidator();
   const signer = createBundleSigner(ctx.deps);
   const compositions = createCompositionsService(ctx, {
     validator,
-    bundles: createBundlesService(ctx, validator, signer),
-    deployments: createDeploymentsService(ctx, signer),
+    bundles: createBundlesService(ctx, validator, signer, served),
+    deployments: createDeploymentsService(ctx, signer, served),
   });
   const contracts = createContractsService(ctx, validator, compositions.hooks);
   const imports = createLibraryImport(ctx, validator, compositions.hooks);

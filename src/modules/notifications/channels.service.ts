@@ -9,6 +9,7 @@ import { DeliveryError } from './providers/driver.js';
 import { DRIVERS } from './providers/drivers.js';
 import { registerTelegramWebhook } from './providers/telegram.js';
 import { storedFilters } from './routing.js';
+import { recordActivity, type Actor } from '../activity/activity.service.js';
 
 const NOT_FOUND = 'Notification channel not found.';
 
@@ -71,51 +72,77 @@ export function createChannelsService(rt: NotificationsRuntime) {
     async list(tenantId: string): Promise<ChannelResponseT[]> {
       return (await channelsRepository.list(db, tenantId)).map(toResponse);
     },
-    async create(tenantId: string, body: CreateChannelBodyT): Promise<ChannelResponseT> {
+    async create(actor: Actor, body: CreateChannelBodyT): Promise<ChannelResponseT> {
+      const { tenantId } = actor;
       const config = await validate(body.channel_type, body.config, null);
-      const row = await channelsRepository.insert(db, {
-        tenantId,
-        name: body.name,
-        channelType: body.channel_type,
-        configEncrypted: rt.codec.encrypt(config),
-        filters: body.filters ?? null,
+      const row = await db.transaction(async (tx) => {
+        const r = await channelsRepository.insert(tx, {
+          tenantId,
+          name: body.name,
+          channelType: body.channel_type,
+          configEncrypted: rt.codec.encrypt(config),
+          filters: body.filters ?? null,
+        });
+        // Never the config: it holds tokens and secrets.
+        await recordActivity(tx, actor, { action: 'channel.create', target: `channel:${r.id}`, detail: { name: r.name, channel_type: r.channelType } });
+        return r;
       });
       await afterSave(row, body.channel_type, config);
       return toResponse(row);
     },
-    async update(tenantId: string, id: string, body: UpdateChannelBodyT): Promise<ChannelResponseT> {
+    async update(actor: Actor, id: string, body: UpdateChannelBodyT): Promise<ChannelResponseT> {
+      const { tenantId } = actor;
       const existing = await channelsRepository.get(db, tenantId, id);
       if (!existing) throw notFound(NOT_FOUND, 'notifications.channel_not_found');
       const type = existing.channelType as ChannelType;
       let config: Record<string, unknown> | null = null;
       if (body.config) config = await validate(type, body.config, rt.readConfig(existing)?.config ?? null);
-      const row = await channelsRepository.update(db, tenantId, id, {
-        ...(body.name !== undefined ? { name: body.name } : {}),
-        ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
-        ...(body.filters !== undefined ? { filters: body.filters } : {}),
-        ...(config ? { configEncrypted: rt.codec.encrypt(config) } : {}),
+      const row = await db.transaction(async (tx) => {
+        const r = await channelsRepository.update(tx, tenantId, id, {
+          ...(body.name !== undefined ? { name: body.name } : {}),
+          ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
+          ...(body.filters !== undefined ? { filters: body.filters } : {}),
+          ...(config ? { configEncrypted: rt.codec.encrypt(config) } : {}),
+        });
+        if (r) {
+          const changed = Object.keys(body).filter((k) => (body as Record<string, unknown>)[k] !== undefined);
+          await recordActivity(tx, actor, { action: 'channel.update', target: `channel:${id}`, detail: { name: r.name, changed, enabled: r.enabled } });
+        }
+        return r;
       });
       if (!row) throw notFound(NOT_FOUND, 'notifications.channel_not_found');
       const current = config ?? rt.readConfig(row)?.config;
       if (current && (config || body.enabled === true)) await afterSave(row, type, current);
       return toResponse(row);
     },
-    async remove(tenantId: string, id: string): Promise<void> {
-      if (!(await channelsRepository.delete(db, tenantId, id))) throw notFound(NOT_FOUND, 'notifications.channel_not_found');
+    async remove(actor: Actor, id: string): Promise<void> {
+      const removed = await db.transaction(async (tx) => {
+        if (!(await channelsRepository.delete(tx, actor.tenantId, id))) return false;
+        await recordActivity(tx, actor, { action: 'channel.delete', target: `channel:${id}` });
+        return true;
+      });
+      if (!removed) throw notFound(NOT_FOUND, 'notifications.channel_not_found');
     },
     /** Test a channel before saving it; nothing is stored and no webhook is registered. */
-    async testUnsaved(tenantId: string, body: TestChannelBodyT): Promise<{ success: boolean; message: string }> {
+    async testUnsaved(actor: Actor, body: TestChannelBodyT): Promise<{ success: boolean; message: string }> {
+      const { tenantId } = actor;
       const stored = body.id ? await channelsRepository.get(db, tenantId, body.id) : null;
       if (body.id && !stored) throw notFound(NOT_FOUND, 'notifications.channel_not_found');
       const storedConfig = stored && stored.channelType === body.channel_type ? (rt.readConfig(stored)?.config ?? null) : null;
       const config = await validate(body.channel_type, body.config, storedConfig);
-      return runDriverTest(rt, body.channel_type, config, '');
+      const result = await runDriverTest(rt, body.channel_type, config, '');
+      await db.transaction((tx) => recordActivity(tx, actor, { action: 'channel.test', target: body.id ? `channel:${body.id}` : null, detail: { channel_type: body.channel_type, saved: false, success: result.success } }));
+      return result;
     },
-    async test(tenantId: string, id: string): Promise<{ success: boolean; message: string }> {
+    async test(actor: Actor, id: string): Promise<{ success: boolean; message: string }> {
+      const { tenantId } = actor;
       const row = await channelsRepository.get(db, tenantId, id);
       if (!row) throw notFound(NOT_FOUND, 'notifications.channel_not_found');
       const result = await runTest(rt, row);
-      await channelsRepository.recordTest(db, tenantId, id, rt.ctx.deps.now(), result.success);
+      await db.transaction(async (tx) => {
+        await channelsRepository.recordTest(tx, tenantId, id, rt.ctx.deps.now(), result.success);
+        await recordActivity(tx, actor, { action: 'channel.test', target: `channel:${id}`, detail: { name: row.name, saved: true, success: result.success } });
+      });
       return result;
     },
   };

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { requireAdmin, requireSession } from '../../platform/auth.js';
 import { notFound } from '../../platform/errors.js';
@@ -19,6 +19,10 @@ import {
   type UpdateChannelBodyT,
 } from './notifications.schemas.js';
 import { outboxRepository } from './outbox.repository.js';
+import { actorOf as requestActor, type Actor } from '../activity/activity.service.js';
+
+/** The admin behind a write, for the activity log. */
+const actorOf = (request: FastifyRequest, p: { tenantId: string }): Actor => ({ ...requestActor(request), tenantId: p.tenantId });
 
 const errors = { 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse, 503: ErrorResponse };
 const BASE = '/api/v1/notifications/channels';
@@ -29,28 +33,28 @@ export function channelRoutes(app: FastifyInstance, channels: ReturnType<typeof 
 
   app.post(BASE, { config: { auth: 'admin' }, schema: { body: CreateChannelBody, response: { 201: ChannelResponse, ...errors } } }, async (request, reply) => {
     const p = requireAdmin(request);
-    return reply.code(201).send(await channels.create(p.tenantId, request.body as CreateChannelBodyT));
+    return reply.code(201).send(await channels.create(actorOf(request, p), request.body as CreateChannelBodyT));
   });
 
   app.put(`${BASE}/:id`, { config: { auth: 'admin' }, schema: { params: ChannelIdParams, body: UpdateChannelBody, response: { 200: ChannelResponse, ...errors } } }, async (request) => {
     const p = requireAdmin(request);
-    return channels.update(p.tenantId, (request.params as { id: string }).id, request.body as UpdateChannelBodyT);
+    return channels.update(actorOf(request, p), (request.params as { id: string }).id, request.body as UpdateChannelBodyT);
   });
 
   app.delete(`${BASE}/:id`, { config: { auth: 'admin' }, schema: { params: ChannelIdParams, response: { 204: z.null(), ...errors } } }, async (request, reply) => {
     const p = requireAdmin(request);
-    await channels.remove(p.tenantId, (request.params as { id: string }).id);
+    await channels.remove(actorOf(request, p), (request.params as { id: string }).id);
     return reply.code(204).send();
   });
 
   app.post(`${BASE}/test`, { config: { auth: 'admin' }, schema: { body: TestChannelBody, response: { 200: TestResult, ...errors } } }, async (request) => {
     const p = requireAdmin(request);
-    return channels.testUnsaved(p.tenantId, request.body as TestChannelBodyT);
+    return channels.testUnsaved(actorOf(request, p), request.body as TestChannelBodyT);
   });
 
   app.post(`${BASE}/:id/test`, { config: { auth: 'admin' }, schema: { params: ChannelIdParams, response: { 200: TestResult, ...errors } } }, async (request) => {
     const p = requireAdmin(request);
-    return channels.test(p.tenantId, (request.params as { id: string }).id);
+    return channels.test(actorOf(request, p), (request.params as { id: string }).id);
   });
 }
 

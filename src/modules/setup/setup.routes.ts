@@ -33,7 +33,7 @@ export function setupRoutes(app: FastifyInstance, deps: AppDeps): void {
         email: body.email,
         password: body.password,
         tenantName: body.tenant_name ?? 'Default',
-      });
+      }, { source: 'dashboard', ip: request.ip.slice(0, 64), userAgent: request.headers['user-agent']?.slice(0, 512) ?? null });
       forgetSetupLink(deps);
       request.log.info({ event: 'setup.claimed', userId: out.userId }, 'console claimed: first admin created');
       return reply.code(201).send({ message: 'Admin created', user_id: out.userId, tenant_id: out.tenantId });

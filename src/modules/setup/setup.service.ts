@@ -4,6 +4,7 @@ import { LOCKS } from '../../db/client.js';
 import { conflict } from '../../platform/errors.js';
 import { hashPassword } from '../../platform/auth.js';
 import { authRepository } from '../auth/auth.repository.js';
+import { recordActivity, type Actor } from '../activity/activity.service.js';
 
 export interface BootstrapInput {
   email: string;
@@ -16,7 +17,7 @@ export interface BootstrapInput {
  * share one advisory lock and the "no users yet" check, so two racing requests or two processes
  * starting at once cannot both create an admin.
  */
-export async function bootstrapAdmin(deps: AppDeps, input: BootstrapInput) {
+export async function bootstrapAdmin(deps: AppDeps, input: BootstrapInput, from: Pick<Actor, 'source' | 'ip' | 'userAgent'> = { source: 'system', ip: null, userAgent: null }) {
   const passwordHash = await hashPassword(input.password); // never inside the transaction
   return deps.database.db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${LOCKS.bootstrap})`);
@@ -29,6 +30,8 @@ export async function bootstrapAdmin(deps: AppDeps, input: BootstrapInput) {
       isAdmin: true,
     });
     await deps.signing.ensureActive(tx, tenant.id);
+    const actor: Actor = { ...from, tenantId: tenant.id, actor: user.email, actorType: 'user', actorId: user.id };
+    await recordActivity(tx, actor, { action: 'setup.complete', target: `user:${user.id}`, detail: { tenant_name: input.tenantName } });
     return { userId: user.id, tenantId: tenant.id };
   });
 }

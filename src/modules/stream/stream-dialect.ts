@@ -12,6 +12,17 @@ export type StreamDialect = 'contract_bundle' | 'ruleset_py' | 'ruleset_go' | 'r
 
 /** Where the bus carries the Ruleset rendering inside a `contract_update` (stripped before sending). */
 export const RULESET_FIELD = '_ruleset';
+/**
+ * Agents a `contract_update` is not for (they have a break-glass switch of their own and get
+ * their own message next, modules/breakglass/served-bundle.ts). Stripped before sending.
+ */
+export const EXCEPT_AGENTS_FIELD = '_except_agents';
+
+/** Whether a `contract_update` bus payload excludes this agent. */
+export function excludesAgent(data: Record<string, unknown>, agentId: string): boolean {
+  const except = data[EXCEPT_AGENTS_FIELD];
+  return Array.isArray(except) && except.includes(agentId);
+}
 
 export interface RulesetFields {
   yaml_bytes: string;
@@ -42,8 +53,8 @@ export interface DialectFrame {
 }
 
 function withoutRuleset(data: Record<string, unknown>): Record<string, unknown> {
-  if (!(RULESET_FIELD in data)) return data;
-  const { [RULESET_FIELD]: _dropped, ...rest } = data;
+  if (!(RULESET_FIELD in data) && !(EXCEPT_AGENTS_FIELD in data)) return data;
+  const { [RULESET_FIELD]: _dropped, [EXCEPT_AGENTS_FIELD]: _except, ...rest } = data;
   return rest;
 }
 

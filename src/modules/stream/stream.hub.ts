@@ -11,7 +11,7 @@ import { liveConnectionsRepository as repo } from './live-connections.repository
 import { createLiveRegistry } from './live-registry.js';
 import { openEventStream } from './open-stream.js';
 import { KEEPALIVE_FRAME, sseFrame } from './stream.sse.js';
-import { updateFrameFor, wantsEveryBundle, type DialectFrame, type StreamDialect } from './stream-dialect.js';
+import { excludesAgent, updateFrameFor, wantsEveryBundle, type DialectFrame, type StreamDialect } from './stream-dialect.js';
 
 /** Process heartbeat; the live-connections table trusts rows of processes seen within a minute. */
 const HEARTBEAT_MS = 20_000;
@@ -101,6 +101,7 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
     forEachAgent(m.tenantId, (c) => {
       if (m.env !== undefined && c.env !== m.env) return;
       if (m.agentId !== undefined && c.agentId !== m.agentId) return;
+      if (isUpdate && excludesAgent(m.data, c.agentId)) return;
       const every = isUpdate && wantsEveryBundle(c.dialect);
       if (bundle !== undefined && !every && !c.targets(bundle)) return;
       if (!isUpdate) {
@@ -130,9 +131,9 @@ export function createStreamHub(opts: { ctx: AppContext; bundles: BundlesApi; fl
   }
 
   function controlFor(c: AgentConnection, m: BusMessage): void {
-    if (m.type === 'api_key_revoked') {
-      // A revoked key's streams end at once, in every process.
-      if (c.keyId !== m.data.key_id) return;
+    if (m.type === 'api_key_revoked' || m.type === 'agent_quarantined') {
+      // A revoked key's streams, or a quarantined agent's (break-glass), end at once, in every process.
+      if (m.type === 'api_key_revoked' ? c.keyId !== m.data.key_id : c.agentId !== m.data.agent_id) return;
       c.sink.end();
       dropAgent(c);
     } else if (m.type === 'assignment_rules_changed') {

@@ -1,5 +1,5 @@
 import type { ComponentType, SVGProps } from 'react';
-import { IconBot, IconDatabase, IconFile, IconGauge, IconInbox, IconKey, IconList, IconPlay, IconShieldCheck } from '../../components/ui/icons';
+import { IconAlert, IconBot, IconDatabase, IconFile, IconGauge, IconInbox, IconKey, IconList, IconPlay, IconShield, IconShieldCheck } from '../../components/ui/icons';
 
 export interface NavItem {
   to: string;
@@ -27,6 +27,13 @@ export const NAV_GROUPS: { label: string; items: NavItem[] }[] = [
       { to: '/evaluate', label: 'Evaluate', icon: IconPlay },
       { to: '/agents', label: 'Agents', icon: IconBot },
       { to: '/keys', label: 'API Keys', icon: IconKey },
+    ],
+  },
+  {
+    label: 'Admin',
+    items: [
+      { to: '/break-glass', label: 'Break-glass', icon: IconAlert },
+      { to: '/activity', label: 'Activity', icon: IconShield },
     ],
   },
 ];
