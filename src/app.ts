@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import type { AppDeps } from './deps.js';
-import { noopNotifier, type AppContext, type StreamHubView } from './context.js';
+import { noopAnnouncer, noopDeployTracker, noopNotifier, type AppContext, type StreamHubView } from './context.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './platform/errors.js';
 import { installShutdownGate } from './platform/shutdown-gate.js';
 import { installTextGuard, installZod } from './platform/zod-fastify.js';
@@ -21,6 +21,7 @@ import { keysRoutes } from './modules/keys/keys.routes.js';
 import { registerAgentProtocol } from './modules/agent-protocol.js';
 import { registerNotifications } from './modules/notifications/notifications.module.js';
 import { registerContractTools } from './modules/evaluate/contract-tools.module.js';
+import { registerRollouts } from './modules/rollouts/rollouts.module.js';
 import { partitionJob } from './workers/partition.worker.js';
 import type { Job } from './workers/scheduler.js';
 
@@ -108,6 +109,8 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
     deps,
     publish: createPublisher(deps.bus, deps.logger),
     notifier: noopNotifier,
+    announcer: noopAnnouncer,
+    deployTracker: noopDeployTracker,
     approvals: {
       decide: () => Promise.reject(new Error('approvals module not registered')),
       get: () => Promise.reject(new Error('approvals module not registered')),
@@ -123,7 +126,8 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   const agentProtocol = registerAgentProtocol(app, ctx);
   hubRef.current = agentProtocol.hub;
   registerContractTools(app, ctx);
-  const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs, ...authJobs(deps)];
+  const rollouts = registerRollouts(app, ctx);
+  const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs, ...authJobs(deps), ...rollouts.jobs];
   deps.workers.names = jobs.map((j) => j.name);
 
   healthRoutes(app, deps, {

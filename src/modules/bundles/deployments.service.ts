@@ -40,11 +40,34 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
 
   return {
     /** Sign with the active key if needed (outside the transaction), record the deployment, then push. */
-    async deploy(tenantId: string, deployedBy: string, name: string, version: number, env: string): Promise<DeploymentResponseT> {
+    async deploy(
+      tenantId: string,
+      deployedBy: string,
+      name: string,
+      version: number,
+      env: string,
+      opts: { stragglerAfterSeconds?: number | undefined } = {},
+    ): Promise<DeploymentResponseT> {
       const done = await signer.withActiveSignature(
         tenantId,
         (d) => bundlesRepository.get(d, tenantId, name, version),
-        (tx) => bundlesRepository.insertDeployment(tx, { tenantId, env, bundleName: name, bundleVersion: version, deployedBy }),
+        async (tx, bundle, signed) => {
+          const d = await bundlesRepository.insertDeployment(tx, { tenantId, env, bundleName: name, bundleVersion: version, deployedBy });
+          // The deploy and its rollout record (target agents at this moment) commit together.
+          const rolloutId = await ctx.deployTracker.record(tx, {
+            tenantId,
+            deploymentId: d.id,
+            env,
+            bundleName: name,
+            bundleVersion: version,
+            revisionHash: bundle.revisionHash,
+            rulesetRevisionHash: signed.ruleset?.revisionHash ?? null,
+            deployedBy,
+            createdAt: d.createdAt,
+            stragglerAfterSeconds: opts.stragglerAfterSeconds,
+          });
+          return { ...d, rolloutId };
+        },
       );
       if (!done) throw notFound(`Bundle '${name}' version ${version} not found`, 'bundles.version_not_found');
       const { _ruleset: ruleset, ...payload } = contractUpdatePayload(done.bundle, done.signed);
@@ -52,7 +75,8 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
       await ctx.publish.agents(tenantId, 'contract_update', { ...payload, _ruleset: ruleset ?? null }, { env, bundleName: name });
       await ctx.publish.dashboard(tenantId, 'contract_update', { ...payload, ruleset_revision_hash: ruleset?.revision_hash ?? null });
       await ctx.publish.dashboard(tenantId, 'bundle_deployed', { bundle_name: name, version, env, deployed_by: deployedBy });
-      return deploymentResponse(done.value);
+      if (done.value.rolloutId) await ctx.deployTracker.recorded(tenantId, done.value.rolloutId);
+      return { ...deploymentResponse(done.value), ...(done.value.rolloutId ? { rollout_id: done.value.rolloutId } : {}) };
     },
 
     async list(
