@@ -42,7 +42,11 @@ describe('deploy tracking', () => {
   const deploy = async (version: number, extra: Record<string, unknown> = {}) => {
     const dep = await t.request({ method: 'POST', url: `/api/v1/bundles/rt-fleet/${version}/deploy`, cookie: admin.cookie, payload: { env: 'production', ...extra } });
     expect(dep.statusCode, dep.body).toBe(201);
-    return dep.json() as { id: string; rollout_id: string };
+    const { id } = dep.json() as { id: string };
+    const found = await t.request({ method: 'GET', url: `/api/v1/rollouts?deployment_id=${id}`, cookie: admin.cookie });
+    const [r] = found.json() as RolloutSummaryT[];
+    expect(r, found.body).toBeDefined();
+    return { id, rollout_id: r!.id };
   };
 
   beforeAll(async () => {

@@ -80,8 +80,6 @@ export const DeploymentResponse = z.object({
   bundle_version: z.number().int(),
   deployed_by: z.string(),
   created_at: z.string(),
-  /** Ours: the rollout record tracking this deploy to each agent (docs/rollouts.md); set on the deploy answer. */
-  rollout_id: z.string().optional(),
 });
 export const RotateResponse = z.object({
   public_key: z.string(),

@@ -76,7 +76,8 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
       await ctx.publish.dashboard(tenantId, 'contract_update', { ...payload, ruleset_revision_hash: ruleset?.revision_hash ?? null });
       await ctx.publish.dashboard(tenantId, 'bundle_deployed', { bundle_name: name, version, env, deployed_by: deployedBy });
       if (done.value.rolloutId) await ctx.deployTracker.recorded(tenantId, done.value.rolloutId);
-      return { ...deploymentResponse(done.value), ...(done.value.rolloutId ? { rollout_id: done.value.rolloutId } : {}) };
+      // The answer stays the reference's (decision 1): the rollout is found by deployment id.
+      return deploymentResponse(done.value);
     },
 
     async list(

@@ -55,7 +55,7 @@ export const rolloutsRepository = {
     return row ?? null;
   },
 
-  list(db: DbOrTx, tenantId: string, f: { env?: string | undefined; bundleName?: string | undefined; limit: number }) {
+  list(db: DbOrTx, tenantId: string, f: { env?: string | undefined; bundleName?: string | undefined; deploymentId?: string | undefined; limit: number }) {
     return db
       .select()
       .from(rollouts)
@@ -64,6 +64,7 @@ export const rolloutsRepository = {
           eq(rollouts.tenantId, tenantId),
           f.env === undefined ? undefined : eq(rollouts.env, f.env),
           f.bundleName === undefined ? undefined : eq(rollouts.bundleName, f.bundleName),
+          f.deploymentId === undefined ? undefined : eq(rollouts.deploymentId, f.deploymentId),
         ),
       )
       .orderBy(desc(rollouts.createdAt))

@@ -14,7 +14,7 @@ export function rolloutsRoutes(app: FastifyInstance, rollouts: RolloutsService):
     { config: { auth: 'admin' }, schema: { querystring: RolloutsQuery, response: { 200: z.array(RolloutSummary), ...errors } } },
     async (request) => {
       const q = request.query as z.output<typeof RolloutsQuery>;
-      return rollouts.list(requireAdmin(request).tenantId, { env: q.env, bundleName: q.bundle_name, limit: q.limit });
+      return rollouts.list(requireAdmin(request).tenantId, { env: q.env, bundleName: q.bundle_name, deploymentId: q.deployment_id, limit: q.limit });
     },
   );
 

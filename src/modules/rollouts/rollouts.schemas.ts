@@ -8,6 +8,8 @@ export const RolloutParams = z.strictObject({ id: z.string().uuid('must be a UUI
 export const RolloutsQuery = z.strictObject({
   env: envName.optional(),
   bundle_name: bundleName.optional(),
+  /** The rollout of one deploy (the deploy answer's `id`). */
+  deployment_id: z.string().uuid('must be a UUID').optional(),
   limit: z
     .string()
     .regex(/^[0-9]{1,3}$/, 'must be an integer between 1 and 200')

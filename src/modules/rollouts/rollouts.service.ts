@@ -235,7 +235,7 @@ export function createRolloutsService(ctx: AppContext) {
       }
     },
 
-    async list(tenantId: string, f: { env?: string | undefined; bundleName?: string | undefined; limit: number }): Promise<RolloutSummaryT[]> {
+    async list(tenantId: string, f: { env?: string | undefined; bundleName?: string | undefined; deploymentId?: string | undefined; limit: number }): Promise<RolloutSummaryT[]> {
       const rows = await repo.list(db, tenantId, f);
       const counts = await repo.stateCounts(db, rows.map((r) => r.id));
       return rows.map((r) => summaryOut(r, counts.get(r.id)));
