@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import type { AppDeps } from './deps.js';
-import { noopAnnouncer, noopDeployTracker, noopNotifier, type AppContext, type StreamHubView } from './context.js';
+import { noDeliveryOverrides, noopAnnouncer, noopDeployTracker, noopNotifier, type AppContext, type StreamHubView } from './context.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './platform/errors.js';
 import { installShutdownGate } from './platform/shutdown-gate.js';
 import { installTextGuard, installZod } from './platform/zod-fastify.js';
@@ -111,6 +111,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
     notifier: noopNotifier,
     announcer: noopAnnouncer,
     deployTracker: noopDeployTracker,
+    delivery: noDeliveryOverrides,
     approvals: {
       decide: () => Promise.reject(new Error('approvals module not registered')),
       get: () => Promise.reject(new Error('approvals module not registered')),
@@ -126,7 +127,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   const agentProtocol = registerAgentProtocol(app, ctx);
   hubRef.current = agentProtocol.hub;
   registerContractTools(app, ctx);
-  const rollouts = registerRollouts(app, ctx);
+  const rollouts = registerRollouts(app, ctx, { bundles: agentProtocol.bundles });
   const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs, ...authJobs(deps), ...rollouts.jobs];
   deps.workers.names = jobs.map((j) => j.name);
 

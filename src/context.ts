@@ -83,6 +83,16 @@ export interface Announcer {
 
 export const noopAnnouncer: Announcer = { announce: async () => undefined };
 
+/**
+ * Per-agent delivery overrides (canary slices, modules/rollouts): the bundle version agent
+ * `agentId` of `env` receives for `bundleName` instead of the current deployment, or null.
+ */
+export interface DeliveryOverrides {
+  versionFor(tenantId: string, env: string, bundleName: string, agentId: string): Promise<number | null>;
+}
+
+export const noDeliveryOverrides: DeliveryOverrides = { versionFor: async () => null };
+
 /** Live stream bookkeeping the rest of the app needs (implemented in modules/stream). */
 export interface StreamHubView {
   connectedAgents(): number;
@@ -100,6 +110,8 @@ export interface AppContext {
   announcer: Announcer;
   /** Replaced by the rollouts module when it registers. */
   deployTracker: DeployTracker;
+  /** Replaced by the rollouts module when it registers (canary slices). */
+  delivery: DeliveryOverrides;
   /** Set by the approvals module when it registers (routes call it at request time). */
   approvals: ApprovalsApi;
   hub: StreamHubView;

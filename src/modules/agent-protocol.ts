@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext, StreamHubView } from '../context.js';
 import type { Job } from '../workers/scheduler.js';
-import type { LiveAgentsApi } from './protocol-types.js';
+import type { BundlesApi, LiveAgentsApi } from './protocol-types.js';
 import { registerBundles } from './bundles/bundles.module.js';
 import { registerFleet } from './fleet/fleet.module.js';
 import { registerStreams } from './stream/stream.module.js';
@@ -14,7 +14,7 @@ import { skillScanRoutes } from './v2/skill-scan.routes.js';
  * The agent protocol (issue 3): bundles, streams, events, approvals, the session store, the
  * fleet. Modules talk through the small interfaces in protocol-types.ts.
  */
-export function registerAgentProtocol(app: FastifyInstance, ctx: AppContext): { hub: StreamHubView; jobs: Job[] } {
+export function registerAgentProtocol(app: FastifyInstance, ctx: AppContext): { hub: StreamHubView; jobs: Job[]; bundles: BundlesApi } {
   let live: LiveAgentsApi = { list: () => [], count: () => 0 };
   const bundles = registerBundles(app, ctx);
   const fleet = registerFleet(app, ctx, { bundles, live: () => live });
@@ -24,5 +24,5 @@ export function registerAgentProtocol(app: FastifyInstance, ctx: AppContext): { 
   const approvals = registerApprovals(app, ctx);
   const sessions = registerSessions(app, ctx);
   skillScanRoutes(app);
-  return { hub: streams.hub, jobs: [...streams.jobs, ...events.jobs, ...approvals.jobs, ...sessions.jobs] };
+  return { bundles, hub: streams.hub, jobs: [...streams.jobs, ...events.jobs, ...approvals.jobs, ...sessions.jobs] };
 }

@@ -15,7 +15,7 @@ import { rulesetsV2Routes } from './rulesets.v2.routes.js';
  */
 export function registerBundles(app: FastifyInstance, ctx: AppContext): BundlesApi {
   const validator = createBundleValidator();
-  const signer = createBundleSigner(ctx.deps);
+  const signer = createBundleSigner(ctx.deps, () => ctx.delivery);
   const deployments = createDeploymentsService(ctx, signer);
   bundlesRoutes(app, createBundlesService(ctx, validator, signer));
   deploymentsRoutes(app, deployments);

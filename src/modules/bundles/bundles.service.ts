@@ -156,7 +156,7 @@ export function createBundlesService(ctx: AppContext, validator: BundleValidator
 
     async current(p: Principal, name: string, env: string): Promise<BundleCurrentT> {
       assertEnvAllowed(p, env, 'access');
-      const found = await signer.current(p.tenantId, env, name);
+      const found = await signer.deliveredTo(p.tenantId, env, name, p.kind === 'apiKey' ? p.agentId : null);
       if (!found) throw notFound(`No deployed bundle '${name}' for env '${env}'`, 'bundles.not_deployed');
       const r = found.signed.ruleset;
       // An in-between SDK release the operator listed loads only `kind: Ruleset` (docs/agents.md).

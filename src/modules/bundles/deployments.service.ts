@@ -38,7 +38,7 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
     }
   }
 
-  return {
+  const service = {
     /** Sign with the active key if needed (outside the transaction), record the deployment, then push. */
     async deploy(
       tenantId: string,
@@ -137,11 +137,23 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner) 
           const found = await signer.current(tenantId, env, bundleName);
           return found && contractUpdatePayload(found.bundle, found.signed);
         },
+        async overrideUpdate(tenantId, env, bundleName, agentId) {
+          const version = await ctx.delivery.versionFor(tenantId, env, bundleName, agentId);
+          if (version === null) return null;
+          const found = await signer.signedVersion(tenantId, bundleName, version);
+          return found && contractUpdatePayload(found.bundle, found.signed);
+        },
+        async versionUpdate(tenantId, bundleName, version) {
+          const found = await signer.signedVersion(tenantId, bundleName, version);
+          return found && contractUpdatePayload(found.bundle, found.signed);
+        },
+        deploy: (tenantId, deployedBy, bundleName, version, env) => service.deploy(tenantId, deployedBy, bundleName, version, env),
         deployedRevision: (tenantId, env, bundleName) => bundlesRepository.currentRevision(db, tenantId, env, bundleName),
         deployedRevisions: (tenantId, env, bundleName) => bundlesRepository.currentRevisions(db, tenantId, env, bundleName),
       };
     },
   };
+  return service;
 }
 
 export type DeploymentsService = ReturnType<typeof createDeploymentsService>;

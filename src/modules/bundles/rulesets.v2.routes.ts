@@ -44,7 +44,7 @@ export function rulesetsV2Routes(app: FastifyInstance, signer: BundleSigner): vo
       const { name } = request.params as z.output<typeof NameParams>;
       const env = (request.query as z.output<typeof RulesetQuery>).env ?? p.env;
       assertEnvAllowed(p, env, 'access');
-      const found = await signer.current(p.tenantId, env, name);
+      const found = await signer.deliveredTo(p.tenantId, env, name, p.agentId);
       if (!found) throw notFound(`No deployed ruleset '${name}' for env '${env}'`, 'rulesets.not_deployed');
       const r = found.signed.ruleset;
       if (!r) {

@@ -29,7 +29,7 @@ export const rolloutsRepository = {
   },
 
   /** Older rollouts of the same bundle in the same env stop being tracked: a newer deploy replaced them. */
-  async supersede(db: DbOrTx, r: { tenantId: string; env: string; bundleName: string; exceptId: string; at: Date }): Promise<string[]> {
+  async supersede(db: DbOrTx, r: { tenantId: string; env: string; bundleName: string; exceptId: string; at: Date; statuses: string[] }): Promise<string[]> {
     const rows = await db
       .update(rollouts)
       .set({ status: 'superseded', completedAt: r.at })
@@ -38,7 +38,7 @@ export const rolloutsRepository = {
           eq(rollouts.tenantId, r.tenantId),
           eq(rollouts.env, r.env),
           eq(rollouts.bundleName, r.bundleName),
-          eq(rollouts.status, 'tracking'),
+          inArray(rollouts.status, r.statuses),
           ne(rollouts.id, r.exceptId),
         ),
       )
@@ -98,7 +98,12 @@ export const rolloutsRepository = {
 
   /** Rollouts the tracking job still watches (every tenant: the job is the leader's). */
   tracking(db: DbOrTx, limit: number) {
-    return db.select().from(rollouts).where(eq(rollouts.status, 'tracking')).orderBy(rollouts.createdAt).limit(limit);
+    return db
+      .select()
+      .from(rollouts)
+      .where(inArray(rollouts.status, ['tracking', 'canary', 'stopped']))
+      .orderBy(rollouts.createdAt)
+      .limit(limit);
   },
 
   async updateAgent(db: DbOrTx, rolloutId: string, agentId: string, set: Partial<RolloutAgentRow>): Promise<void> {

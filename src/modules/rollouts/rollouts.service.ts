@@ -8,6 +8,23 @@ import { resolveWith } from '../fleet/resolution.js';
 import { latencySummary, track, type AgentState, type StragglerReason, type TrackedAgent } from './rollout-tracking.js';
 import { rolloutsRepository as repo, type RolloutAgentRow, type RolloutRow } from './rollouts.repository.js';
 import type { RolloutAgentT, RolloutDetailT, RolloutSummaryT } from './rollouts.schemas.js';
+import { DEFAULT_THRESHOLDS, type Comparison, type Thresholds } from './canary-rules.js';
+import { canaryRepository, LIVE_CANARY } from './canary.repository.js';
+import { CANARY_CHANGED } from './canary-delivery.js';
+
+/** How a canary was set up (rollouts.canary_config). */
+export interface CanaryConfig {
+  label: string | null;
+  steps: number[];
+  bake_seconds: number;
+  thresholds: Thresholds;
+}
+
+export function canaryConfigOf(r: RolloutRow): CanaryConfig | null {
+  if (r.kind !== 'canary' || !r.canaryConfig) return null;
+  const c = r.canaryConfig as Partial<CanaryConfig>;
+  return { label: c.label ?? null, steps: c.steps ?? [100], bake_seconds: c.bake_seconds ?? 600, thresholds: { ...DEFAULT_THRESHOLDS, ...c.thresholds } };
+}
 
 /** An agent still on the old revision this long after its push is a straggler (per deploy, overridable). */
 export const DEFAULT_STRAGGLER_AFTER_SECONDS = 300;
@@ -27,8 +44,20 @@ function countsOf(m: Record<string, number> | undefined) {
 }
 
 function summaryOut(r: RolloutRow, counts: Record<string, number> | undefined): RolloutSummaryT {
+  const c = canaryConfigOf(r);
   return {
     id: r.id,
+    kind: r.kind as RolloutSummaryT['kind'],
+    outcome_reason: r.outcomeReason,
+    canary: c && {
+      percent: r.canaryPercent ?? 0,
+      step: r.canaryStep ?? 0,
+      steps: c.steps,
+      label: c.label,
+      bake_seconds: c.bake_seconds,
+      step_started_at: iso(r.stepStartedAt),
+      thresholds: c.thresholds,
+    },
     deployment_id: r.deploymentId,
     env: r.env,
     bundle_name: r.bundleName,
@@ -49,7 +78,8 @@ function summaryOut(r: RolloutRow, counts: Record<string, number> | undefined): 
 function agentOut(a: RolloutAgentRow): RolloutAgentT {
   return {
     agent_id: a.agentId,
-    state: a.state as AgentState,
+    in_slice: a.inSlice,
+    state: a.state as RolloutAgentT['state'],
     reason: a.reason as StragglerReason | null,
     activated_via: a.activatedVia as 'connect' | 'event' | null,
     pushed_at: iso(a.pushedAt),
@@ -128,7 +158,7 @@ export function createRolloutsService(ctx: AppContext) {
         stragglerAfterSeconds: d.stragglerAfterSeconds ?? DEFAULT_STRAGGLER_AFTER_SECONDS,
         createdAt: d.createdAt,
       });
-      await repo.supersede(tx, { tenantId: d.tenantId, env: d.env, bundleName: d.bundleName, exceptId: row.id, at: d.createdAt });
+      await repo.supersede(tx, { tenantId: d.tenantId, env: d.env, bundleName: d.bundleName, exceptId: row.id, at: d.createdAt, statuses: ['tracking', ...LIVE_CANARY] });
       const revisions = [d.revisionHash, ...(d.rulesetRevisionHash ? [d.rulesetRevisionHash] : [])];
       const targets = await targetsOf(tx, d);
       const rows = [...targets].map(([agentId, t]) => {
@@ -151,6 +181,8 @@ export function createRolloutsService(ctx: AppContext) {
     },
 
     async recorded(tenantId, rolloutId) {
+      // A deploy ends any canary of the same bundle and env: every process drops its slices.
+      await ctx.publish.control(tenantId, CANARY_CHANGED, { rollout_id: rolloutId });
       await ctx.publish.dashboard(tenantId, 'rollout_updated', { rollout_id: rolloutId, action: 'created' });
     },
   };
@@ -168,6 +200,7 @@ export function createRolloutsService(ctx: AppContext) {
 
   /** One rollout: observe every not-yet-activated target, write what changed, settle the rollout. */
   async function trackOne(r: RolloutRow, at: Date): Promise<boolean> {
+    // A canary tracks its slice's activations; it ends by its own rules (canary.service.ts).
     const open = await repo.agents(db, r.id, ['pending', 'straggler']);
     const revisions = [r.revisionHash, ...(r.rulesetRevisionHash ? [r.rulesetRevisionHash] : [])];
     let dirty = false;
@@ -204,7 +237,7 @@ export function createRolloutsService(ctx: AppContext) {
       }
     }
     const left = open.filter((a) => a.state !== 'activated');
-    if (left.length === 0) {
+    if (left.length === 0 && r.kind === 'deploy') {
       await repo.setStatus(db, r.id, { status: 'complete', completedAt: at });
       return true;
     }
@@ -219,6 +252,8 @@ export function createRolloutsService(ctx: AppContext) {
 
   return {
     tracker,
+    targetsOf,
+    trackOne,
 
     /** The leader's tracking pass (also what tests drive). */
     async trackPass(): Promise<void> {
@@ -241,18 +276,23 @@ export function createRolloutsService(ctx: AppContext) {
       return rows.map((r) => summaryOut(r, counts.get(r.id)));
     },
 
-    async get(tenantId: string, id: string): Promise<RolloutDetailT> {
+    async get(tenantId: string, id: string, compare?: (r: RolloutRow) => Promise<Comparison>): Promise<RolloutDetailT> {
       const r = await repo.get(db, tenantId, id);
       if (!r) throw notFound('Rollout not found', 'rollouts.not_found');
-      const agents = (await repo.agents(db, r.id)).map(agentOut);
+      const all = (await repo.agents(db, r.id)).map(agentOut);
+      const agents = all.filter((a) => a.state !== 'holdback');
+      const steps = await canaryRepository.steps(db, r.id);
+      const comparison = r.kind === 'canary' && compare ? await compare(r) : null;
       const counts: Record<string, number> = {};
       for (const a of agents) counts[a.state] = (counts[a.state] ?? 0) + 1;
       const lat = latencySummary(agents.flatMap((a) => (a.latency_ms === null ? [] : [a.latency_ms])));
       return {
         ...summaryOut(r, counts),
         latency: { p50_ms: lat.p50Ms, p99_ms: lat.p99Ms, histogram: lat.histogram.map((h) => ({ le_ms: h.leMs, count: h.count })) },
-        agents,
         stragglers: agents.filter((a) => a.state === 'straggler'),
+        agents: all,
+        steps: steps.map((s) => ({ action: s.action, percent: s.percent, actor: s.actor, reason: s.reason, created_at: s.createdAt.toISOString() })),
+        comparison,
       };
     },
   };
