@@ -75,3 +75,30 @@ export async function reportByEvent(t: TestApp, key: string, a: SimAgent, revisi
         });
   expect(res.statusCode, res.body).toBeLessThan(300);
 }
+
+interface Evt {
+  event: string;
+  data: string;
+}
+
+/**
+ * Waits until the agent was pushed `version` of its bundle (a `contract_update` the agent's SDK
+ * acts on), after it was pushed `after` when given (a rollback re-sends an older version).
+ */
+export async function pushedVersion(a: SimAgent, version: number, after?: number): Promise<Record<string, unknown>> {
+  const s = a.stream as unknown as { waitFor(p: (e: Evt) => boolean, ms?: number, what?: string): Promise<Evt>; sdkEvents?: Evt[]; events: Evt[] };
+  const list = () => s.sdkEvents ?? s.events;
+  const v = (e: Evt) => (e.event === 'contract_update' ? (JSON.parse(e.data) as { version?: number }).version : undefined);
+  const e = await s.waitFor(
+    (x) => {
+      if (v(x) !== version) return false;
+      if (after === undefined) return true;
+      const seq = list();
+      const first = seq.findIndex((y) => v(y) === after);
+      return first >= 0 && seq.indexOf(x) > first;
+    },
+    5_000,
+    `${a.id}: v${version}${after === undefined ? '' : ` after v${after}`}`,
+  );
+  return JSON.parse(e.data) as Record<string, unknown>;
+}

@@ -141,7 +141,14 @@ export function createCanaryService(ctx: AppContext, deps: { rollouts: RolloutsS
       const payload = await bundles.versionUpdate(tenantId, b.bundle_name, b.version);
       const at = now();
       const config: CanaryConfig = { label: b.slice_label ?? null, steps: b.steps, bake_seconds: b.bake_seconds, thresholds: { ...DEFAULT_THRESHOLDS, ...b.thresholds } };
-      const { row, slice } = await db.transaction(async (tx) => {
+      // Targets and labels are read first (a read on the pool inside the transaction would wait
+      // for the transaction's own connection in embedded mode).
+      const targets = await rollouts.targetsOf(db, { tenantId, deploymentId: '', env: b.env, bundleName: b.bundle_name, bundleVersion: b.version, revisionHash: bundle.revisionHash, rulesetRevisionHash: null, deployedBy: actor, createdAt: at });
+      const ids = [...targets.keys()];
+      const labelled = b.slice_label ? await withLabel(tenantId, b.env, ids, b.slice_label) : new Set<string>();
+      const slice = ids.filter((id) => labelled.has(id) || (b.slice_percent !== undefined && inPercentSlice(id, b.slice_percent)));
+      const inSlice = new Set(slice);
+      const row = await db.transaction(async (tx) => {
         const row = await repo.insert(tx, {
           tenantId,
           kind: 'canary',
@@ -161,11 +168,6 @@ export function createCanaryService(ctx: AppContext, deps: { rollouts: RolloutsS
           canaryConfig: config,
           createdAt: at,
         });
-        const targets = await rollouts.targetsOf(tx, { tenantId, deploymentId: '', env: b.env, bundleName: b.bundle_name, bundleVersion: b.version, revisionHash: bundle.revisionHash, rulesetRevisionHash: null, deployedBy: actor, createdAt: at });
-        const ids = [...targets.keys()];
-        const labelled = b.slice_label ? await withLabel(tenantId, b.env, ids, b.slice_label) : new Set<string>();
-        const slice = ids.filter((id) => labelled.has(id) || (b.slice_percent !== undefined && inPercentSlice(id, b.slice_percent)));
-        const inSlice = new Set(slice);
         await repo.insertAgents(
           tx,
           ids.map((agentId) => ({
@@ -181,7 +183,7 @@ export function createCanaryService(ctx: AppContext, deps: { rollouts: RolloutsS
         );
         const why = [b.slice_percent !== undefined ? `${b.slice_percent} %` : null, b.slice_label ? `label ${b.slice_label}` : null].filter(Boolean).join(' + ');
         await canaries.step(tx, { rolloutId: row.id, tenantId, action: 'start', percent: b.slice_percent ?? 0, actor, reason: `slice: ${why}`, createdAt: at });
-        return { row, slice };
+        return row;
       });
       await changed(row, 'created');
       await push(row, slice, payload);

@@ -1,6 +1,6 @@
 import { and, desc, eq, ne } from 'drizzle-orm';
 import type { AppContext, DeployRecord, DeployTracker } from '../../context.js';
-import type { Tx } from '../../db/client.js';
+import type { DbOrTx } from '../../db/client.js';
 import { deployments } from '../../db/schema.js';
 import { notFound } from '../../platform/errors.js';
 import { fleetRepository } from '../fleet/fleet.repository.js';
@@ -120,7 +120,7 @@ export function createRolloutsService(ctx: AppContext) {
    * process), plus every agent last seen in the env whose assignment (explicit, then the env's
    * rules) resolves to it. Connected ones are pushed by the deploy itself.
    */
-  async function targetsOf(tx: Tx, d: DeployRecord) {
+  async function targetsOf(tx: DbOrTx, d: DeployRecord) {
     const [live, regs, rules] = await Promise.all([
       repo.liveInEnv(tx, d.tenantId, d.env),
       repo.registrationsInEnv(tx, d.tenantId, d.env),
