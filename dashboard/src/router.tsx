@@ -26,6 +26,8 @@ export const routes: RouteObject[] = [
           { path: 'evaluate', lazy: page(() => import('./pages/evaluate/EvaluatePage')) },
           { path: 'agents', lazy: page(() => import('./pages/agents/AgentsPage')) },
           { path: 'agents/:agentId', lazy: page(() => import('./pages/agents/AgentPage')) },
+          { path: 'rollouts', lazy: page(() => import('./pages/rollouts/RolloutsPage')) },
+          { path: 'rollouts/:id', lazy: page(() => import('./pages/rollouts/RolloutPage')) },
           { path: 'keys', lazy: page(() => import('./pages/keys/KeysPage')) },
           { path: 'settings', lazy: page(() => import('./pages/settings/SettingsPage')) },
         ],

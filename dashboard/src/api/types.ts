@@ -198,6 +198,7 @@ export interface LiveEventMap {
   signing_key_rotated: { public_key: string };
   agent_connected: { agent_id: string; env?: string; bundle_name?: string | null };
   agent_disconnected: { agent_id: string; env?: string };
+  rollout_updated: { rollout_id: string; action: string };
 }
 export type LiveEventName = keyof LiveEventMap;
 export const LIVE_EVENT_NAMES: readonly LiveEventName[] = [
@@ -214,4 +215,5 @@ export const LIVE_EVENT_NAMES: readonly LiveEventName[] = [
   'signing_key_rotated',
   'agent_connected',
   'agent_disconnected',
+  'rollout_updated',
 ];

@@ -1,5 +1,5 @@
 import type { ComponentType, SVGProps } from 'react';
-import { IconBot, IconFile, IconGauge, IconInbox, IconKey, IconList, IconPlay } from '../../components/ui/icons';
+import { IconBot, IconFile, IconGauge, IconInbox, IconKey, IconList, IconPlay, IconRefresh } from '../../components/ui/icons';
 
 export interface NavItem {
   to: string;
@@ -24,6 +24,7 @@ export const NAV_GROUPS: { label: string; items: NavItem[] }[] = [
       { to: '/contracts', label: 'Contracts', icon: IconFile },
       { to: '/evaluate', label: 'Evaluate', icon: IconPlay },
       { to: '/agents', label: 'Agents', icon: IconBot },
+      { to: '/rollouts', label: 'Rollouts', icon: IconRefresh },
       { to: '/keys', label: 'API Keys', icon: IconKey },
     ],
   },

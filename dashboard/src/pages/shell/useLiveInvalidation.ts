@@ -18,6 +18,7 @@ const INVALIDATES: Record<LiveEventName, string[]> = {
   signing_key_rotated: ['settings:signing-key', 'bundles:'],
   agent_connected: ['agents:', 'stats:', 'health:'],
   agent_disconnected: ['agents:', 'stats:', 'health:'],
+  rollout_updated: ['rollouts:'],
 };
 
 /**
