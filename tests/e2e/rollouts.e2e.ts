@@ -63,7 +63,7 @@ describe('rollouts', () => {
       await page.getByRole('table', { name: 'Rollouts' }).getByRole('link', { name: `${bundle} v${v2.version}` }).waitFor();
       await context.close();
     } finally {
-      for (const st of streams) st.close();
+      for (const st of streams) await st.close();
     }
   });
 });
