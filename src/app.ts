@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import type { AppDeps } from './deps.js';
-import { noopNotifier, type AppContext, type StreamHubView } from './context.js';
+import { noDeliveryOverrides, noopAnnouncer, noopDeployTracker, noopNotifier, type AppContext, type StreamHubView } from './context.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './platform/errors.js';
 import { installShutdownGate } from './platform/shutdown-gate.js';
 import { installTextGuard, installZod } from './platform/zod-fastify.js';
@@ -27,6 +27,7 @@ import { registerLibrary } from './modules/library/library.module.js';
 import { registerAssistant } from './modules/assistant/assistant.module.js';
 import { createCheckpointer } from './modules/audit-chain/checkpoint.service.js';
 import { registerAudit } from './modules/audit-chain/audit.module.js';
+import { registerRollouts } from './modules/rollouts/rollouts.module.js';
 import { partitionJob } from './workers/partition.worker.js';
 import type { Job } from './workers/scheduler.js';
 
@@ -115,6 +116,9 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
     deps,
     publish: createPublisher(deps.bus, deps.logger),
     notifier: noopNotifier,
+    announcer: noopAnnouncer,
+    deployTracker: noopDeployTracker,
+    delivery: noDeliveryOverrides,
     approvals: {
       decide: () => Promise.reject(new Error('approvals module not registered')),
       get: () => Promise.reject(new Error('approvals module not registered')),
@@ -133,6 +137,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   registerLibrary(app, ctx, registerContractTools(app, ctx), agentProtocol.served);
   registerAssistant(app, ctx);
   const audit = registerAudit(app, ctx, checkpointer);
+  const rollouts = registerRollouts(app, ctx, { bundles: agentProtocol.bundles });
 
   healthRoutes(app, deps, {
     connectedAgents: () => ctx.hub.connectedAgents(),
@@ -144,7 +149,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
   const keys = keysRoutes(app, deps, ctx.publish, apiKeyCache);
   activityRoutes(app, deps);
   const breakGlass = registerBreakGlass(app, ctx, { served: agentProtocol.served, keys });
-  const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs, ...authJobs(deps), ...audit.jobs, ...breakGlass.jobs];
+  const jobs = [partitionJob(deps.database), ...agentProtocol.jobs, ...notifications.jobs, ...authJobs(deps), ...audit.jobs, ...breakGlass.jobs, ...rollouts.jobs];
   deps.workers.names = jobs.map((j) => j.name);
   await installDashboard(app, deps.config.staticDir);
 

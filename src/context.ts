@@ -2,6 +2,7 @@ import type { AppDeps } from './deps.js';
 import type { Publisher } from './platform/publisher.js';
 import type { approvals } from './db/schema.js';
 import type { Actor } from './modules/activity/activity.service.js';
+import type { Tx } from './db/client.js';
 
 export type ApprovalRow = typeof approvals.$inferSelect;
 
@@ -43,6 +44,58 @@ export interface ApprovalsApi {
   get(tenantId: string, approvalId: string): Promise<ApprovalRow | null>;
 }
 
+/** A deploy as the rollouts module records it (inside the deploy's transaction). */
+export interface DeployRecord {
+  tenantId: string;
+  deploymentId: string;
+  env: string;
+  bundleName: string;
+  bundleVersion: number;
+  revisionHash: string;
+  rulesetRevisionHash: string | null;
+  deployedBy: string;
+  createdAt: Date;
+  stragglerAfterSeconds?: number | undefined;
+}
+
+/**
+ * Deploy tracking (modules/rollouts): `record` runs in the deploy's transaction (a deploy and its
+ * rollout commit together), `recorded` after commit. The default records nothing.
+ */
+export interface DeployTracker {
+  record(tx: Tx, d: DeployRecord): Promise<string | null>;
+  recorded(tenantId: string, rolloutId: string): Promise<void>;
+}
+
+export const noopDeployTracker: DeployTracker = { record: async () => null, recorded: async () => undefined };
+
+/** A one-way notice to a tenant's notification channels (rollout alerts and steps). */
+export interface Notice {
+  title: string;
+  lines: string[];
+  /** Channels filtered to environments only get notices of theirs; null goes to all. */
+  env: string | null;
+  /** A dashboard path (joined to the base URL), or null. */
+  link: string | null;
+}
+
+export interface Announcer {
+  /** Never throws; delivery failures are logged. */
+  announce(tenantId: string, notice: Notice): Promise<void>;
+}
+
+export const noopAnnouncer: Announcer = { announce: async () => undefined };
+
+/**
+ * Per-agent delivery overrides (canary slices, modules/rollouts): the bundle version agent
+ * `agentId` of `env` receives for `bundleName` instead of the current deployment, or null.
+ */
+export interface DeliveryOverrides {
+  versionFor(tenantId: string, env: string, bundleName: string, agentId: string): Promise<number | null>;
+}
+
+export const noDeliveryOverrides: DeliveryOverrides = { versionFor: async () => null };
+
 /** Live stream bookkeeping the rest of the app needs (implemented in modules/stream). */
 export interface StreamHubView {
   connectedAgents(): number;
@@ -62,6 +115,12 @@ export interface AppContext {
   publish: Publisher;
   /** Replaced by the notifications module when it registers. */
   notifier: Notifier;
+  /** Replaced by the notifications module when it registers. */
+  announcer: Announcer;
+  /** Replaced by the rollouts module when it registers. */
+  deployTracker: DeployTracker;
+  /** Replaced by the rollouts module when it registers (canary slices). */
+  delivery: DeliveryOverrides;
   /** Set by the approvals module when it registers (routes call it at request time). */
   approvals: ApprovalsApi;
   hub: StreamHubView;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext, StreamHubView } from '../context.js';
 import type { Job } from '../workers/scheduler.js';
-import type { LiveAgentsApi } from './protocol-types.js';
+import type { BundlesApi, LiveAgentsApi } from './protocol-types.js';
 import { registerBundles } from './bundles/bundles.module.js';
 import { registerFleet } from './fleet/fleet.module.js';
 import { registerStreams } from './stream/stream.module.js';
@@ -15,7 +15,7 @@ import type { ServedBundles } from './breakglass/served-bundle.js';
  * The agent protocol (issue 3): bundles, streams, events, approvals, the session store, the
  * fleet. Modules talk through the small interfaces in protocol-types.ts.
  */
-export function registerAgentProtocol(app: FastifyInstance, ctx: AppContext): { hub: StreamHubView; jobs: Job[]; served: ServedBundles } {
+export function registerAgentProtocol(app: FastifyInstance, ctx: AppContext): { hub: StreamHubView; jobs: Job[]; served: ServedBundles; bundles: BundlesApi } {
   let live: LiveAgentsApi = { list: () => [], count: () => 0 };
   const bundles = registerBundles(app, ctx);
   const fleet = registerFleet(app, ctx, { bundles, live: () => live });
@@ -25,5 +25,5 @@ export function registerAgentProtocol(app: FastifyInstance, ctx: AppContext): { 
   const approvals = registerApprovals(app, ctx);
   const sessions = registerSessions(app, ctx);
   skillScanRoutes(app);
-  return { hub: streams.hub, jobs: [...streams.jobs, ...events.jobs, ...approvals.jobs, ...sessions.jobs], served: bundles.served };
+  return { bundles, hub: streams.hub, jobs: [...streams.jobs, ...events.jobs, ...approvals.jobs, ...sessions.jobs], served: bundles.served };
 }

@@ -31,6 +31,15 @@ export interface BundlesApi {
   agentUpdate?(tenantId: string, env: string, bundleName: string, agentId: string): Promise<ContractUpdatePayload | null>;
   /** revision_hash of the current deployment of `bundleName` in `env`, or null (drift, decision 10). */
   deployedRevision(tenantId: string, env: string, bundleName: string): Promise<string | null>;
+  /**
+   * The signed payload agent `agentId` receives for `bundleName` in `env` INSTEAD of the current
+   * deployment (a canary slice, BundleSigner.deliveredTo), or null: it gets the current one.
+   */
+  overrideUpdate(tenantId: string, env: string, bundleName: string, agentId: string): Promise<ContractUpdatePayload | null>;
+  /** One version's signed payload (canary steps push it to the agents of a slice). */
+  versionUpdate(tenantId: string, bundleName: string, version: number): Promise<ContractUpdatePayload | null>;
+  /** A deploy, exactly as `POST /bundles/{name}/{version}/deploy` makes it (canary promotion). */
+  deploy(tenantId: string, deployedBy: string, bundleName: string, version: number, env: string): Promise<{ id: string }>;
   /** Both renderings' hashes of that deployment: a current-generation agent reports the Ruleset one. */
   deployedRevisions(tenantId: string, env: string, bundleName: string): Promise<{ revision: string; ruleset: string | null } | null>;
 }

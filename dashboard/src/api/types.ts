@@ -201,6 +201,7 @@ export interface LiveEventMap {
   contract_created: { contract_id: string; version?: number };
   contract_updated: { contract_id: string; version?: number };
   composition_changed: { composition_name: string };
+  rollout_updated: { rollout_id: string; action: string };
 }
 export type LiveEventName = keyof LiveEventMap;
 export const LIVE_EVENT_NAMES: readonly LiveEventName[] = [
@@ -220,4 +221,5 @@ export const LIVE_EVENT_NAMES: readonly LiveEventName[] = [
   'contract_created',
   'contract_updated',
   'composition_changed',
+  'rollout_updated',
 ];

@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import type { DeliveryOverrides } from '../../context.js';
 import type { AppDeps } from '../../deps.js';
 import type { DbOrTx, Tx } from '../../db/client.js';
 import { sha256Hex, toBase64, toHex } from '../../platform/crypto.js';
@@ -61,7 +62,7 @@ export function contractUpdatePayload(bundle: BundleRow, signed: Signed): Contra
  * signing lock and checks the key is still the active one (a rotation that committed meanwhile
  * means: sign again with the new key).
  */
-export function createBundleSigner(deps: AppDeps) {
+export function createBundleSigner(deps: AppDeps, overrides: () => DeliveryOverrides = () => ({ versionFor: async () => null })) {
   const { db } = deps.database;
   const signing = deps.signing;
 
@@ -133,7 +134,27 @@ export function createBundleSigner(deps: AppDeps) {
     return healed && { bundle: healed.bundle, signed: healed.signed };
   }
 
-  return { activeKey, withActiveSignature, current };
+  /** One version of `name` (current or not) with a signature by the active key. */
+  async function signedVersion(tenantId: string, name: string, version: number): Promise<{ bundle: BundleRow; signed: Signed } | null> {
+    const out = await withActiveSignature(tenantId, (d) => bundlesRepository.get(d, tenantId, name, version), async () => undefined);
+    return out && { bundle: out.bundle, signed: out.signed };
+  }
+
+  /**
+   * THE delivery decision (docs/rollouts.md "Where delivery is decided"): the signed bundle that
+   * agent `agentId` of `env` receives for `name`. The current deployment, unless an override
+   * (an active canary slice holding this agent) names another version. Every path that hands an
+   * agent a bundle goes through here or through BundlesApi.overrideUpdate, which asks the same
+   * overrides: push on connect and catch-up (assignment-tracker.ts), `GET /bundles/{name}/current`
+   * and `GET /v1/rulesets/{name}/current`.
+   */
+  async function deliveredTo(tenantId: string, env: string, name: string, agentId: string | null | undefined): Promise<{ bundle: BundleRow; signed: Signed } | null> {
+    const version = agentId ? await overrides().versionFor(tenantId, env, name, agentId) : null;
+    if (version === null) return current(tenantId, env, name);
+    return signedVersion(tenantId, name, version);
+  }
+
+  return { activeKey, withActiveSignature, current, signedVersion, deliveredTo };
 }
 
 export type BundleSigner = ReturnType<typeof createBundleSigner>;

@@ -16,8 +16,9 @@ import { createServedBundles, type ServedBundles } from '../breakglass/served-bu
  */
 export function registerBundles(app: FastifyInstance, ctx: AppContext): BundlesApi & { served: ServedBundles } {
   const validator = createBundleValidator();
-  const signer = createBundleSigner(ctx.deps);
-  // What agents receive (break-glass overlays); dashboards read the deployed bundle itself.
+  const signer = createBundleSigner(ctx.deps, () => ctx.delivery);
+  // What agents receive: the deployment, or a canary slice's version (signer.deliveredTo), with
+  // any break-glass overlay (served-bundle.ts); dashboards read the deployed bundle itself.
   const served = createServedBundles(ctx, signer);
   const deployments = createDeploymentsService(ctx, signer, served);
   bundlesRoutes(app, createBundlesService(ctx, validator, signer, served));

@@ -25,7 +25,11 @@ export const UploadBody = z.strictObject({
 export const NameParams = z.strictObject({ name: bundleName });
 export const VersionParams = z.strictObject({ name: bundleName, version: versionParam });
 export const CurrentQuery = z.strictObject({ env: envName });
-export const DeployBody = z.strictObject({ env: envName });
+export const DeployBody = z.strictObject({
+  env: envName,
+  /** Ours (docs/rollouts.md): how long after its push an agent still on the old revision counts as a straggler. */
+  straggler_after_seconds: z.number().int('must be an integer').min(10, 'must be at least 10').max(86_400, 'must be at most 86400').optional(),
+});
 export const DeploymentsQuery = z.strictObject({
   env: envName.optional(),
   bundle_name: bundleName.optional(),

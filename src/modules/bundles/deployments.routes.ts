@@ -25,8 +25,9 @@ export function deploymentsRoutes(app: FastifyInstance, deployments: Deployments
     async (request, reply) => {
       const p = requireSession(request);
       const { name, version } = request.params as z.output<typeof VersionParams>;
-      const { env } = request.body as z.output<typeof DeployBody>;
-      return reply.code(201).send(await deployments.deploy(p.tenantId, p.email, name, version, env, actorOf(request)));
+      const body = request.body as z.output<typeof DeployBody>;
+      const opts = { stragglerAfterSeconds: body.straggler_after_seconds };
+      return reply.code(201).send(await deployments.deploy(p.tenantId, p.email, name, version, body.env, actorOf(request), opts));
     },
   );
 

@@ -38,17 +38,39 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner, 
     }
   }
 
-  return {
+  const service = {
     /** Sign with the active key if needed (outside the transaction), record the deployment, then push. */
-    async deploy(tenantId: string, deployedBy: string, name: string, version: number, env: string, actor?: Actor): Promise<DeploymentResponseT> {
+    async deploy(
+      tenantId: string,
+      deployedBy: string,
+      name: string,
+      version: number,
+      env: string,
+      actor?: Actor,
+      opts: { stragglerAfterSeconds?: number | undefined } = {},
+    ): Promise<DeploymentResponseT> {
       const done = await signer.withActiveSignature(
         tenantId,
         (d) => bundlesRepository.get(d, tenantId, name, version),
-        async (tx, bundle) => {
+        async (tx, bundle, signed) => {
           const d = await bundlesRepository.insertDeployment(tx, { tenantId, env, bundleName: name, bundleVersion: version, deployedBy });
+          // The deploy, its rollout record (target agents at this moment), its activity row and its
+          // audit-chain entry (last: it holds the chain head until commit) commit together.
+          const rolloutId = await ctx.deployTracker.record(tx, {
+            tenantId,
+            deploymentId: d.id,
+            env,
+            bundleName: name,
+            bundleVersion: version,
+            revisionHash: bundle.revisionHash,
+            rulesetRevisionHash: signed.ruleset?.revisionHash ?? null,
+            deployedBy,
+            createdAt: d.createdAt,
+            stragglerAfterSeconds: opts.stragglerAfterSeconds,
+          });
           if (actor) await recordActivity(tx, actor, { action: 'bundle.deploy', target: `bundle:${name}@${version}`, detail: { env, deployment_id: d.id } });
           await appendChain(tx, tenantId, { kind: 'deploy', refId: d.id, content: deployContent(d, bundle.revisionHash) });
-          return d;
+          return { ...d, rolloutId };
         },
       );
       if (!done) throw notFound(`Bundle '${name}' version ${version} not found`, 'bundles.version_not_found');
@@ -61,6 +83,8 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner, 
       // Each deploy is followed by a signed checkpoint of the chain head (after commit: signing
       // never runs inside a transaction). A failure is logged; the periodic job signs later.
       await ctx.audit.checkpoint(tenantId, 'deploy').catch((err: unknown) => ctx.deps.logger.error({ err, tenantId }, 'audit checkpoint after deploy failed'));
+      if (done.value.rolloutId) await ctx.deployTracker.recorded(tenantId, done.value.rolloutId);
+      // The answer stays the reference's (decision 1): the rollout is found by deployment id.
       return deploymentResponse(done.value);
     },
 
@@ -123,11 +147,28 @@ export function createDeploymentsService(ctx: AppContext, signer: BundleSigner, 
           return found && contractUpdatePayload(found.bundle, found.signed);
         },
         agentUpdate: (tenantId, env, bundleName, agentId) => served.agentUpdate(tenantId, env, bundleName, agentId),
+        async overrideUpdate(tenantId, env, bundleName, agentId) {
+          const version = await ctx.delivery.versionFor(tenantId, env, bundleName, agentId);
+          if (version === null) return null;
+          const found = await signer.signedVersion(tenantId, bundleName, version);
+          if (!found) return null;
+          const out = await served.bundleServedToAgent(tenantId, agentId, found);
+          return contractUpdatePayload(out.bundle, out.signed);
+        },
+        async versionUpdate(tenantId, bundleName, version) {
+          // Canary steps push one payload to many agents: fleet-wide break-glass switches apply.
+          const found = await signer.signedVersion(tenantId, bundleName, version);
+          if (!found) return null;
+          const out = await served.bundleServedToAgent(tenantId, null, found);
+          return contractUpdatePayload(out.bundle, out.signed);
+        },
+        deploy: (tenantId, deployedBy, bundleName, version, env) => service.deploy(tenantId, deployedBy, bundleName, version, env),
         deployedRevision: (tenantId, env, bundleName) => bundlesRepository.currentRevision(db, tenantId, env, bundleName),
         deployedRevisions: (tenantId, env, bundleName) => bundlesRepository.currentRevisions(db, tenantId, env, bundleName),
       };
     },
   };
+  return service;
 }
 
 export type DeploymentsService = ReturnType<typeof createDeploymentsService>;

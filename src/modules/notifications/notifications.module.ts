@@ -4,6 +4,7 @@ import type { Job } from '../../workers/scheduler.js';
 import { discordCallbacks } from './callbacks/discord.callbacks.js';
 import { slackCallbacks } from './callbacks/slack.callbacks.js';
 import { telegramCallbacks } from './callbacks/telegram.callbacks.js';
+import { createAnnouncer } from './announce.js';
 import { createChannelsService } from './channels.service.js';
 import { createNotificationsRuntime } from './notifications.runtime.js';
 import { channelRoutes, deliveryRoutes, manifestRoute } from './notifications.routes.js';
@@ -27,6 +28,7 @@ export function registerNotifications(
   const rt = createNotificationsRuntime(ctx);
   const outbox = createOutbox(rt);
   ctx.notifier = outbox.notifier;
+  ctx.announcer = createAnnouncer(rt);
 
   channelRoutes(app, createChannelsService(rt));
   deliveryRoutes(app, rt);

@@ -52,8 +52,12 @@ export function createAssignmentTracker(opts: { db: Db; bundles: BundlesApi; fle
   /** The current bundle as a frame, when it is deployed and differs from what the agent runs. */
   async function pushFrame(conn: AgentConnection): Promise<StepFrame[]> {
     if (!conn.bundleName || conn.closed) return [];
-    // An agent with a break-glass switch of its own gets its own form of the bundle.
-    const payload = (await bundles.agentUpdate?.(conn.tenantId, conn.env, conn.bundleName, conn.agentId)) ?? (await current(conn.tenantId, conn.env, conn.bundleName));
+    // A canary slice holding this agent names another version (BundleSigner.deliveredTo); an agent
+    // with a break-glass switch of its own gets its own form; both served with the overlays.
+    const payload =
+      (await bundles.overrideUpdate(conn.tenantId, conn.env, conn.bundleName, conn.agentId)) ??
+      (await bundles.agentUpdate?.(conn.tenantId, conn.env, conn.bundleName, conn.agentId)) ??
+      (await current(conn.tenantId, conn.env, conn.bundleName));
     if (!payload || conn.dialect === 'ruleset_ts') return [];
     const out = updateFrameFor(conn.dialect, newMessageId(), payload as unknown as Record<string, unknown>);
     if (!out || out.revision === conn.knownRevision) return [];

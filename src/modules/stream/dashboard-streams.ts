@@ -25,6 +25,8 @@ export const DASHBOARD_EVENT_TYPES: ReadonlySet<string> = new Set([
   'agent_disconnected',
   // Replay jobs (issue 9): progress at most twice a second per job, then the final state.
   'replay_progress',
+  // Rollouts (issue 15): an id and what happened; the page refetches the admin-only detail.
+  'rollout_updated',
 ]);
 
 /** Rings of tenants with no dashboard here and no event for this long are dropped. */

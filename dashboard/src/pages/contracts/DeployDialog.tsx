@@ -1,4 +1,7 @@
 import { useMemo, useState } from 'react';
+import { useNavigate } from 'react-router';
+import { createCanary } from '../../api/rollouts';
+import { CANARY_DEFAULTS, canaryBody, CanaryFields } from './CanaryFields';
 import { deployBundle, getBundleYaml, useBundleVersions, useDeployments } from '../../api/bundles';
 import { errorMessage } from '../../api/client';
 import { useQuery, useQueryClient } from '../../api/query';
@@ -31,6 +34,9 @@ export function DeployDialog({ bundle, versions, initialVersion, onClose, onDepl
   const [busy, setBusy] = useState(false);
   const [showDiff, setShowDiff] = useState(false);
   const [showReplay, setShowReplay] = useState(false);
+  const [canary, setCanary] = useState(false);
+  const [canaryForm, setCanaryForm] = useState(CANARY_DEFAULTS);
+  const navigate = useNavigate();
   const client = useQueryClient();
   const toast = useToast();
 
@@ -49,6 +55,7 @@ export function DeployDialog({ bundle, versions, initialVersion, onClose, onDepl
     const err = validateEnv(env.trim());
     setEnvError(err);
     if (err) return;
+    if (canary) return startCanary();
     setBusy(true);
     try {
       await deployBundle(bundle, version, env.trim());
@@ -60,6 +67,24 @@ export function DeployDialog({ bundle, versions, initialVersion, onClose, onDepl
       onClose();
     } catch (e) {
       toast.error(`Deploy failed: ${errorMessage(e)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  /** A slice first (docs/rollouts.md): the rollout page shows it live with its controls. */
+  const startCanary = async () => {
+    const parsed = canaryBody(canaryForm);
+    if (!parsed.ok) return toast.error(parsed.error);
+    setBusy(true);
+    try {
+      const r = await createCanary({ bundle_name: bundle, version, env: env.trim(), ...parsed.body });
+      toast.success(`Canary of ${bundle} v${version} started in ${env.trim()}`);
+      client.invalidate('rollouts:');
+      onClose();
+      void navigate(`/rollouts/${r.id}`);
+    } catch (e) {
+      toast.error(`Canary failed: ${errorMessage(e)}`);
     } finally {
       setBusy(false);
     }
@@ -82,7 +107,7 @@ export function DeployDialog({ bundle, versions, initialVersion, onClose, onDepl
             Cancel
           </Button>
           <Button type="submit" variant="primary" loading={busy}>
-            Deploy v{version} to {env.trim() || '…'}
+            {canary ? 'Start canary of' : 'Deploy'} v{version} {canary ? 'in' : 'to'} {env.trim() || '…'}
           </Button>
         </>
       }
@@ -151,6 +176,28 @@ export function DeployDialog({ bundle, versions, initialVersion, onClose, onDepl
             </div>
           )}
         </section>
+
+        {running && !same && (
+          <section aria-label="Canary" className="rounded-lg border border-slate-200 p-3 dark:border-slate-800">
+            <label className="flex items-center gap-2 font-medium">
+              <input
+                type="checkbox"
+                checked={canary}
+                onChange={(e) => {
+                  setCanary(e.target.checked);
+                  // What the new version would have decided is shown with every canary.
+                  if (e.target.checked) setShowReplay(true);
+                }}
+              />
+              Canary first: send v{version} to a slice, compare it with the rest, widen or roll back by itself
+            </label>
+            {canary && (
+              <div className="mt-3">
+                <CanaryFields value={canaryForm} onChange={setCanaryForm} />
+              </div>
+            )}
+          </section>
+        )}
 
         <section aria-label="Replay before deploying" className="rounded-lg border border-slate-200 p-3 dark:border-slate-800">
           <div className="flex items-center justify-between gap-2">

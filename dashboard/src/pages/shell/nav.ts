@@ -1,5 +1,5 @@
 import type { ComponentType, SVGProps } from 'react';
-import { IconAlert, IconBot, IconDatabase, IconFile, IconGauge, IconInbox, IconKey, IconList, IconPlay, IconShield, IconShieldCheck } from '../../components/ui/icons';
+import { IconAlert, IconBot, IconDatabase, IconFile, IconGauge, IconInbox, IconKey, IconList, IconPlay, IconRefresh, IconShield, IconShieldCheck } from '../../components/ui/icons';
 
 export interface NavItem {
   to: string;
@@ -26,6 +26,7 @@ export const NAV_GROUPS: { label: string; items: NavItem[] }[] = [
       { to: '/compositions', label: 'Compositions', icon: IconShieldCheck },
       { to: '/evaluate', label: 'Evaluate', icon: IconPlay },
       { to: '/agents', label: 'Agents', icon: IconBot },
+      { to: '/rollouts', label: 'Rollouts', icon: IconRefresh },
       { to: '/keys', label: 'API Keys', icon: IconKey },
     ],
   },

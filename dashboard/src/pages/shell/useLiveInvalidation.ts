@@ -22,6 +22,7 @@ const INVALIDATES: Record<LiveEventName, string[]> = {
   contract_created: ['library:', 'compositions:'],
   contract_updated: ['library:', 'compositions:'],
   composition_changed: ['compositions:', 'library:', 'bundles:'],
+  rollout_updated: ['rollouts:'],
 };
 
 /**

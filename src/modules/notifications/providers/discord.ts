@@ -1,7 +1,7 @@
 import type { DiscordConfigT } from '../channel-config.js';
 import { type ApprovalView, clip, outcomeOf, timeoutLine, truncationNote } from '../approval-view.js';
 import { codeBlockSafe, escapeDiscord, fitEscaped, inlineCodeSafe } from '../escape.js';
-import { type ChannelDriver, type DriverIo, type ExternalRef, DeliveryError, call, jsonBody, postJson, statusText } from './driver.js';
+import { type ChannelDriver, type DriverIo, type ExternalRef, DeliveryError, call, jsonBody, noticeText, postJson, statusText } from './driver.js';
 
 /**
  * Discord API v10: an embed with buttons (components) that come back to
@@ -99,6 +99,11 @@ export const discordDriver: ChannelDriver<DiscordConfigT> = {
       return ref;
     }
     return discordRef(await discordCall(io, cfg, 'POST', `/channels/${cfg.discord_channel_id}/messages`, message), cfg);
+  },
+  async notice(cfg, n, io) {
+    // Discord content is at most 2000 characters; markdown escaped, no mentions.
+    const content = escapeDiscord(noticeText(n, 1800));
+    await discordCall(io, cfg, 'POST', `/channels/${cfg.discord_channel_id}/messages`, { content, allowed_mentions: NO_MENTIONS });
   },
   async test(cfg, io) {
     await discordCall(io, cfg, 'POST', `/channels/${cfg.discord_channel_id}/messages`, { content: '✅ Edictum test notification — this channel is working.', allowed_mentions: NO_MENTIONS });

@@ -37,6 +37,21 @@ export interface ChannelDriver<C> {
   sendOutcome(config: C, view: ApprovalView, ref: ExternalRef | null, io: DriverIo): Promise<ExternalRef | null>;
   /** Send a test message; resolves to a success sentence, throws DeliveryError with advice. */
   test(config: C, io: DriverIo): Promise<string>;
+  /** A one-way notice (rollout alerts and steps, docs/rollouts.md); plain text, escaped per channel. */
+  notice(config: C, notice: NoticeView, io: DriverIo): Promise<void>;
+}
+
+/** What a notice says: a title, a few lines, and a dashboard URL (already absolute) or null. */
+export interface NoticeView {
+  title: string;
+  lines: string[];
+  url: string | null;
+}
+
+/** The notice as plain text (no markup anywhere, so nothing in it can be interpreted). */
+export function noticeText(n: NoticeView, max = 3500): string {
+  const text = [n.title, '', ...n.lines, ...(n.url ? ['', n.url] : [])].join('\n');
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** Parse a JSON response body; null when it is not JSON (never thrown at the caller). */

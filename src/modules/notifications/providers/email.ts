@@ -4,7 +4,7 @@ import { checkUrl } from '../../../platform/ssrf-safe-fetch.js';
 import { type EmailConfigT, splitAddresses } from '../channel-config.js';
 import { type ApprovalView, clip, outcomeOf, timeoutLine, truncationNote } from '../approval-view.js';
 import { escapeHtml, fitEscaped, singleLine } from '../escape.js';
-import { type ChannelDriver, type DriverIo, DeliveryError } from './driver.js';
+import { type ChannelDriver, type DriverIo, DeliveryError, noticeText } from './driver.js';
 
 /**
  * E-mail over SMTP with TLS always required: STARTTLS (`requireTLS`) on any port but 465, where
@@ -146,6 +146,11 @@ export const emailDriver: ChannelDriver<EmailConfigT> = {
     const inReplyTo = typeof ref?.message_id === 'string' ? ref.message_id : undefined;
     const id = await send(cfg, { ...mail, ...(inReplyTo ? { inReplyTo } : {}) }, io);
     return id ? { message_id: id } : null;
+  },
+  async notice(cfg, n, io) {
+    const text = noticeText(n, 20_000);
+    const html = `<p>${text.split('\n').map((l) => escapeHtml(l)).join('<br>')}</p>`;
+    await send(cfg, { subject: `[Edictum] ${singleLine(clip(n.title, 180))}`, text, html }, io);
   },
   async test(cfg, io) {
     await send(cfg, { subject: '[Edictum] Test notification', text: 'Edictum test notification — this channel is working.', html: '<p>Edictum test notification — this channel is working.</p>' }, io);

@@ -1,7 +1,7 @@
 import type { SlackAppConfigT, SlackWebhookConfigT } from '../channel-config.js';
 import { type ApprovalView, clip, outcomeOf, timeoutLine, truncationNote } from '../approval-view.js';
 import { codeBlockSafe, escapeSlack, fitEscaped, inlineCodeSafe } from '../escape.js';
-import { type ChannelDriver, type DriverIo, type ExternalRef, DeliveryError, call, jsonBody, postJson, statusText } from './driver.js';
+import { type ChannelDriver, type DriverIo, type ExternalRef, DeliveryError, call, jsonBody, noticeText, postJson, statusText } from './driver.js';
 
 /**
  * Slack: Block Kit over `chat.postMessage` / `chat.update` (slack_app, interactive) or an
@@ -114,6 +114,9 @@ export const slackAppDriver: ChannelDriver<SlackAppConfigT> = {
     }
     return slackRef(await slackApi(io, cfg.bot_token, 'chat.postMessage', { channel: cfg.slack_channel, ...payload }, cfg.slack_channel), cfg);
   },
+  async notice(cfg, n, io) {
+    await slackApi(io, cfg.bot_token, 'chat.postMessage', { channel: cfg.slack_channel, text: escapeSlack(noticeText(n)), unfurl_links: false }, cfg.slack_channel);
+  },
   async test(cfg, io) {
     await slackApi(io, cfg.bot_token, 'chat.postMessage', { channel: cfg.slack_channel, text: '✅ Edictum test notification — this channel is working.' }, cfg.slack_channel);
     return `Sent a test message to ${cfg.slack_channel}.`;
@@ -149,6 +152,9 @@ export const slackWebhookDriver: ChannelDriver<SlackWebhookConfigT> = {
     const text = `${o.emoji} *${o.title}*: ${what}\n${fitEscaped(o.line, escapeSlack, 1000).text}${reason}`;
     await postWebhook(io, cfg, { text: fallbackText(view), blocks: [{ type: 'section', text: mrkdwn(text) }, { type: 'actions', elements: [linkButton(view)] }] });
     return null;
+  },
+  async notice(cfg, n, io) {
+    await postWebhook(io, cfg, { text: escapeSlack(noticeText(n)), unfurl_links: false });
   },
   async test(cfg, io) {
     await postWebhook(io, cfg, { text: '✅ Edictum test notification — this channel is working.' });

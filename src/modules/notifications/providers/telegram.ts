@@ -1,7 +1,7 @@
 import type { TelegramConfigT } from '../channel-config.js';
 import { type ApprovalView, outcomeOf, timeoutLine, truncationNote } from '../approval-view.js';
 import { escapeHtml, fitEscaped } from '../escape.js';
-import { type ChannelDriver, type DriverIo, type ExternalRef, DeliveryError, call, jsonBody, postJson, statusText } from './driver.js';
+import { type ChannelDriver, type DriverIo, type ExternalRef, DeliveryError, call, jsonBody, noticeText, postJson, statusText } from './driver.js';
 
 /**
  * Telegram Bot API: HTML parse mode, inline keyboard buttons that come back to
@@ -134,6 +134,10 @@ export const telegramDriver: ChannelDriver<TelegramConfigT> = {
     }
     const result = await telegramCall(io, cfg, 'sendMessage', { chat_id: cfg.chat_id, text, parse_mode: 'HTML', link_preview_options: NO_PREVIEW });
     return messageRef(result, cfg);
+  },
+  async notice(cfg, n, io) {
+    // No parse_mode: Telegram shows the text as is (4096 characters at most).
+    await telegramCall(io, cfg, 'sendMessage', { chat_id: cfg.chat_id, text: noticeText(n), disable_web_page_preview: true });
   },
   async test(cfg, io) {
     await telegramCall(io, cfg, 'sendMessage', { chat_id: cfg.chat_id, text: '✅ Edictum test notification — this channel is working.' });

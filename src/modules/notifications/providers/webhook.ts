@@ -81,6 +81,9 @@ export const webhookDriver: ChannelDriver<WebhookConfigT> = {
     await post(cfg, outcomePayload(view), io);
     return null;
   },
+  async notice(cfg, n, io) {
+    await post(cfg, { event: 'notice', title: n.title, lines: n.lines, url: n.url }, io);
+  },
   async test(cfg, io) {
     await post(cfg, { event: 'test', message: 'Edictum test notification — channel is working.' }, io);
     return 'The webhook accepted a signed test request.';
