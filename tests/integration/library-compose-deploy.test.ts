@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Principal, TestApp } from '../helpers/test-app.js';
-import { createStreamApp } from '../helpers/stream-kit.js';
+import { createStreamApp, dashboardStream } from '../helpers/stream-kit.js';
 import { WAIT_MS } from '../helpers/wait.js';
 import { currentUrl, loadedBytes, openSdkStream, verifiesAs, type Sdk, type SdkStream } from '../helpers/sdk-v2-parsers.js';
-import { createComposition, preDefinition } from '../routes/library-helpers.js';
+import { createComposition, createContract, preDefinition } from '../routes/library-helpers.js';
 
 /**
  * Issue 13 end to end over real sockets: a template goes into the library, a composition is made
@@ -81,6 +81,22 @@ describe('compose, deploy, and agents receive it', () => {
     });
     const doc = parse(texts[agents.findIndex((a) => a.name === 'old-py')]!) as { contracts: { id: string; mode: string }[] };
     expect(doc.contracts.find((c) => c.id === 'no-production-deletes')?.mode).toBe('observe');
+  });
+
+  it('open dashboards hear contract_created, contract_updated and composition_changed', async () => {
+    const dash = await dashboardStream(base, admin.cookie);
+    try {
+      await createContract(t, admin.cookie, 'live-c', { tool: 'live_tool' });
+      await t.request({ method: 'PUT', url: '/api/v1/contracts/live-c', cookie: admin.cookie, payload: { tags: ['live'] } });
+      await createComposition(t, admin.cookie, 'live-comp', [{ contract_id: 'live-c' }]);
+      const seen = async (type: string, pred: (d: Record<string, unknown>) => boolean) =>
+        JSON.parse((await dash.waitFor((e) => e.event === type && pred(JSON.parse(e.data) as Record<string, unknown>), WAIT_MS)).data) as Record<string, unknown>;
+      expect(await seen('contract_created', (d) => d.contract_id === 'live-c')).toMatchObject({ type: 'contract_created', version: 1 });
+      expect(await seen('contract_updated', (d) => d.contract_id === 'live-c')).toMatchObject({ version: 2 });
+      expect(await seen('composition_changed', (d) => d.composition_name === 'live-comp')).toMatchObject({ type: 'composition_changed' });
+    } finally {
+      dash.close();
+    }
   });
 
   it('editing a contract of an auto_deploy composition pushes the new version to its agents', async () => {
