@@ -3,8 +3,15 @@
 // definition's lines shifted by a known offset) and sent to the Evaluate endpoint, whose 422
 // problems carry bundle lines that map straight back to the editor's lines.
 import { isMap, parseDocument, stringify } from 'yaml';
-import type { LineProblem } from '../pages/evaluate/YamlEditor';
-import type { ContractType } from '../api/library';
+
+// Local shapes (the same as YamlEditor's LineProblem and the library's ContractType): this file
+// has no relative imports, so the server's unit tests can import it under NodeNext resolution.
+type ContractType = 'pre' | 'post' | 'session' | 'sandbox';
+interface LineProblem {
+  line: number | null;
+  message: string;
+  severity: 'error' | 'warning';
+}
 
 /** Keys the form owns (id and type are fields of the library row, not of its definition). */
 const OWN_KEYS = new Set(['id', 'type']);
