@@ -198,6 +198,14 @@ export interface LiveEventMap {
   signing_key_rotated: { public_key: string };
   agent_connected: { agent_id: string; env?: string; bundle_name?: string | null };
   agent_disconnected: { agent_id: string; env?: string };
+  /** A replay job's progress (at most twice a second) and, with another status, its end. */
+  replay_progress: {
+    job_id: string;
+    status: 'running' | 'done' | 'failed' | 'cancelled';
+    processed: number;
+    total?: number;
+    counts: { newly_denied: number; newly_allowed: number; newly_approval: number; newly_observed: number; unchanged: number };
+  };
 }
 export type LiveEventName = keyof LiveEventMap;
 export const LIVE_EVENT_NAMES: readonly LiveEventName[] = [
@@ -214,4 +222,5 @@ export const LIVE_EVENT_NAMES: readonly LiveEventName[] = [
   'signing_key_rotated',
   'agent_connected',
   'agent_disconnected',
+  'replay_progress',
 ];

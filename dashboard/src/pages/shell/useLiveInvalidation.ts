@@ -18,6 +18,8 @@ const INVALIDATES: Record<LiveEventName, string[]> = {
   signing_key_rotated: ['settings:signing-key', 'bundles:'],
   agent_connected: ['agents:', 'stats:', 'health:'],
   agent_disconnected: ['agents:', 'stats:', 'health:'],
+  // Followed by the Replay panel itself (useReplayJob); no cached query depends on it.
+  replay_progress: [],
 };
 
 /**
@@ -57,7 +59,7 @@ export function useLiveInvalidation() {
     return () => document.removeEventListener('visibilitychange', onVisible);
   });
 
-  useLiveEvents(Object.keys(INVALIDATES) as LiveEventName[], (name) => {
+  useLiveEvents((Object.keys(INVALIDATES) as LiveEventName[]).filter((n) => INVALIDATES[n].length > 0), (name) => {
     for (const p of INVALIDATES[name]) pending.current.add(p);
     if (name !== 'event_created') return flush();
     if (timer.current !== null) return;
