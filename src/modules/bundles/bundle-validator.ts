@@ -22,6 +22,11 @@ export interface BundleValidator {
   prepare(text: string): Promise<PreparedUpload>;
   /** Off-thread validations running now. */
   busy(): number;
+  /**
+   * Whether a document of about `bytes` would be refused (429) right now: lets a route answer
+   * before reading and parsing the request body (issue 10: a burst of hostile uploads).
+   */
+  wouldRefuse(bytes: number): boolean;
   close(): Promise<void>;
 }
 
@@ -141,6 +146,7 @@ export function createBundleValidator(opts: BundleValidatorOptions = {}): Bundle
     validate: (text) => run(text, 'validate', validateBundleYaml),
     prepare: (text) => run(text, 'prepare', prepareUpload),
     busy: () => running,
+    wouldRefuse: (bytes) => !closed && bytes > threshold && running >= maxConcurrent,
     async close() {
       closed = true;
       const workers = [...all].map((s) => s.worker);

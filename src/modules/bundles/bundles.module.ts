@@ -17,7 +17,7 @@ export function registerBundles(app: FastifyInstance, ctx: AppContext): BundlesA
   const validator = createBundleValidator();
   const signer = createBundleSigner(ctx.deps);
   const deployments = createDeploymentsService(ctx, signer);
-  bundlesRoutes(app, createBundlesService(ctx, validator, signer));
+  bundlesRoutes(app, createBundlesService(ctx, validator, signer), validator);
   deploymentsRoutes(app, deployments);
   rulesetsV2Routes(app, signer);
   app.addHook('onClose', async () => validator.close());

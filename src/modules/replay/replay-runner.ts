@@ -215,9 +215,11 @@ export class ReplayRun {
         for (const w of workers) void w.terminate();
       };
       // A worker that says nothing for this long is stuck (every fetch or slice ends in a message).
+      // The same timer keeps the job's heartbeat fresh while a slow fetch has nothing new to say.
       const watchdog = setInterval(() => {
         if (Date.now() - lastMessage > this.tuning.batchTimeoutMs) fail(new EvaluationTimeout('replay slice worker stopped answering'));
-      }, Math.min(1000, this.tuning.batchTimeoutMs));
+        else tick();
+      }, Math.max(50, Math.min(1000, this.tuning.progressEveryMs, this.tuning.batchTimeoutMs)));
       const tick = () => {
         const now = Date.now();
         if (writing || now - this.lastProgress < this.tuning.progressEveryMs) return;
