@@ -4,6 +4,7 @@
  * bounds a catastrophic regex. Messages in: `{ id, op, ... }`; out: `{ id, ok, value | error }`.
  */
 import { parentPort } from 'node:worker_threads';
+import { lowerThisThreadPriority } from '../../platform/thread-priority.js';
 import { compileForReplay, replayBatch, runPlayground, type PlaygroundRequest, type ReplayBundles, type ReplayCall } from './evaluation-core.js';
 
 export type WorkerRequest =
@@ -12,6 +13,9 @@ export type WorkerRequest =
   | { id: number; op: 'replay-batch'; calls: ReplayCall[]; deadlineMs: number };
 
 let replay: ReplayBundles | null = null;
+
+// Untrusted bundles and arguments are evaluated here: the API's main thread goes first.
+lowerThisThreadPriority();
 
 function handle(m: WorkerRequest): unknown {
   switch (m.op) {

@@ -4,9 +4,9 @@
  * connection; compiles the bundles once; then counts the slices the main thread hands it, one
  * cursor each, and reports its state every `progressEveryMs` and at the end of each slice.
  */
-import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import pg from 'pg';
+import { lowerThisThreadPriority } from '../../platform/thread-priority.js';
 import { compileForReplay } from '../evaluate/evaluation-core.js';
 import { DecisionCache, SliceCounter, sliceQuery, type FromSliceWorker, type Slice, type SliceRow, type SliceStart, type ToSliceWorker } from './replay-slice.js';
 
@@ -60,12 +60,7 @@ async function countSlice(s: Slice): Promise<void> {
 }
 
 async function main(cfg: SliceStart): Promise<void> {
-  try {
-    // Linux applies a "process" priority to the calling thread only: this worker, not the API.
-    setPriority(0, 10);
-  } catch {
-    /* not permitted or not supported: run at normal priority */
-  }
+  lowerThisThreadPriority();
   const compiled = compileForReplay(cfg.candidateYaml, cfg.baselineYaml, cfg.sdk);
   if (!compiled.ok) {
     send({ type: 'failed', error: `${compiled.which} bundle does not load`, compile: true });
