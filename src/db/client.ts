@@ -26,6 +26,8 @@ export const LOCKS = { migrate: 43, bootstrap: 42, leader: 4_242_001 } as const;
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
+  /** The connection string (server Postgres only): for a worker thread that opens its own connection. */
+  url?: string;
   /** Run raw SQL and get rows back, on either driver. */
   rows<T>(query: SQL, tx?: DbOrTx): Promise<T[]>;
   /** Apply pending migrations under an advisory lock (safe with several processes starting at once). */
@@ -79,6 +81,7 @@ async function createPostgres(url: string, opts: DatabaseOptions): Promise<Datab
   return {
     db,
     kind: 'postgres',
+    url,
     rows: (query, tx) => rowsOf(tx ?? db, query),
     async migrate() {
       const client = await pool.connect();

@@ -99,8 +99,19 @@ export interface Sessions {
   sweep(): Promise<number>;
 }
 
+/**
+ * A session resolved here is trusted for this long in this process without another store read
+ * (issue 10: a burst of uploads from one signed-in user cost a session read each on the main
+ * thread). Concurrent requests of one session share one read. A logout through this process
+ * forgets it at once; another process's logout reaches this one within this interval.
+ */
+export const SESSION_RECHECK_MS = 2_000;
+const RECENT_MAX = 10_000;
+
 export function createSessions(store: SessionStore, secretKey: string, ttlSeconds: number, now = Date.now): Sessions {
   const sign = (json: string) => hmacSha256Hex(secretKey, json);
+  const recent = new Map<string, { data: SessionData; until: number }>();
+  const inFlight = new Map<string, Promise<{ data: SessionData } | { error: string }>>();
   async function check(token: string, read: (token: string) => Promise<string | null>): Promise<{ data: SessionData } | { error: string }> {
     if (token.length > 256) return { error: 'Session expired or invalid.' };
     const raw = await read(token);
@@ -126,9 +137,34 @@ export function createSessions(store: SessionStore, secretKey: string, ttlSecond
       await store.put(token, `${sign(json)}:${json}`, ttlSeconds);
       return token;
     },
-    resolve: (token) => check(token, (t) => store.touch(t, ttlSeconds)),
+    resolve(token) {
+      const hit = recent.get(token);
+      if (hit && hit.until > now()) return Promise.resolve({ data: hit.data });
+      const pending = inFlight.get(token);
+      if (pending) return pending;
+      const read: Promise<{ data: SessionData } | { error: string }> = check(token, (t) => store.touch(t, ttlSeconds))
+        .then((r) => {
+          // A logout during the read wins: nothing is remembered.
+          if ('data' in r && inFlight.get(token) === read) {
+            if (recent.size >= RECENT_MAX) recent.clear();
+            recent.set(token, { data: r.data, until: now() + SESSION_RECHECK_MS });
+          } else {
+            recent.delete(token);
+          }
+          return r;
+        })
+        .finally(() => {
+          if (inFlight.get(token) === read) inFlight.delete(token);
+        });
+      inFlight.set(token, read);
+      return read;
+    },
     peek: (token) => check(token, (t) => store.peek(t)),
-    destroy: (token) => store.delete(token),
+    destroy(token) {
+      recent.delete(token);
+      inFlight.delete(token);
+      return store.delete(token);
+    },
     sweep: () => store.sweep(),
   };
 }

@@ -138,6 +138,39 @@ describe('evaluate and replay', () => {
     await dialog.getByRole('button', { name: 'Replay v2 against recorded calls' }).click();
     await dialog.getByTestId('replay-status').getByText(/^Done/).waitFor({ timeout: 30_000 });
     expect(await dialog.getByTestId('count-newly_denied').textContent()).toBe('2');
+    await page.keyboard.press('Escape');
+
+    // A custom range (12 to 3 minutes ago) holds two of the four calls; the panel follows the job
+    // on the live stream: one read when it starts, one when the stream says it ended (no polling).
+    await page.goto('/dashboard/contracts?bundle=fleet&tab=replay&version=2');
+    const [from, until] = await page.evaluate(() => {
+      const local = (ms: number) => {
+        const d = new Date(Date.now() - ms);
+        return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+      };
+      return [local(12 * 60_000), local(3 * 60_000)];
+    });
+    await page.getByLabel('Window').selectOption({ label: 'Custom range…' });
+    // An inverted range is refused in the panel, before any request.
+    await page.getByLabel('From').fill(until!);
+    await page.getByLabel('Until (empty: now)').fill(from!);
+    await page.getByRole('button', { name: 'Replay v2 against recorded calls' }).click();
+    await page.getByRole('alert').getByText('The range must end after it starts.').waitFor();
+    await page.getByLabel('From').fill(from!);
+    await page.getByLabel('Until (empty: now)').fill(until!);
+    const jobReads: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'GET' && /\/api\/v1\/bundles\/replay\/[0-9a-f-]{36}$/.test(r.url())) jobReads.push(r.url());
+    });
+    const started = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/bundles/replay'));
+    await page.getByRole('button', { name: 'Replay v2 against recorded calls' }).click();
+    const body = (await started).postDataJSON() as { since: string; until: string };
+    expect(Date.parse(body.until) - Date.parse(body.since)).toBe(9 * 60_000);
+    await page.getByTestId('replay-status').getByText(/^Done/).waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('count-newly_denied').textContent()).toBe('1');
+    expect(await page.getByTestId('count-unchanged').textContent()).toBe('1');
+    expect(await page.getByTestId('count-newly_allowed').textContent()).toBe('0');
+    expect(jobReads.length).toBeLessThanOrEqual(2);
     expect(page.uncaughtErrors).toEqual([]);
   });
 });

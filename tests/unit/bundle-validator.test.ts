@@ -57,6 +57,18 @@ describe('bundle validator pool', () => {
     expect(validator.busy()).toBe(0);
   });
 
+  it('says in advance when a document of a given size would be refused (routes answer before reading the body)', async () => {
+    const text = contracts(300);
+    expect(validator.wouldRefuse(5000)).toBe(false);
+    const first = validator.validate(text);
+    const second = validator.validate(text);
+    expect(validator.wouldRefuse(5000)).toBe(true);
+    // Small enough for the inline path: never refused for concurrency.
+    expect(validator.wouldRefuse(1000)).toBe(false);
+    await Promise.all([first, second]);
+    expect(validator.wouldRefuse(5000)).toBe(false);
+  });
+
   it('validates small documents inline without counting against the limit', async () => {
     const text = contracts(300);
     const a = validator.validate(text);

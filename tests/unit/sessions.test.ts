@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSessions, SESSION_MAX_AGE_SECONDS } from '../../src/platform/auth.js';
+import { createSessions, SESSION_MAX_AGE_SECONDS, SESSION_RECHECK_MS } from '../../src/platform/auth.js';
 import type { SessionStore } from '../../src/platform/kv.js';
 
 /** An in-memory store with an explicit clock, to test the session rules without waiting. */
@@ -88,5 +88,45 @@ describe('dashboard sessions', () => {
     const b = createSessions(store, 'b'.repeat(40), 3600, () => clock.now);
     const token = await a.create(user);
     expect(await b.resolve(token)).toEqual({ error: 'Session expired or invalid.' });
+  });
+
+  it('a burst of requests reads the store once; a logout here is immediate, elsewhere within the recheck interval', async () => {
+    const clock = { now: 1_000_000 };
+    const { store, data } = memoryStore(clock);
+    let reads = 0;
+    const counted: SessionStore = { ...store, touch: (t, ttl) => ((reads += 1), store.touch(t, ttl)) };
+    const s = createSessions(counted, 'k'.repeat(40), 3600, () => clock.now);
+    const token = await s.create(user);
+    const burst = await Promise.all(Array.from({ length: 100 }, () => s.resolve(token)));
+    expect(burst.every((r) => 'data' in r)).toBe(true);
+    expect(reads).toBe(1);
+    clock.now += SESSION_RECHECK_MS - 1;
+    await s.resolve(token);
+    expect(reads).toBe(1);
+    // Another process logs the session out (the row goes): seen once the interval has passed.
+    data.delete(token);
+    clock.now += 1;
+    expect(await s.resolve(token)).toEqual({ error: 'Session expired or invalid.' });
+    expect(reads).toBe(2);
+    // A logout through this process is seen at once, even right after a lookup.
+    const other = await s.create(user);
+    expect(await s.resolve(other)).toHaveProperty('data');
+    await s.destroy(other);
+    expect(await s.resolve(other)).toEqual({ error: 'Session expired or invalid.' });
+  });
+
+  it('a logout during a lookup is not undone by it', async () => {
+    const clock = { now: 1_000_000 };
+    const { store } = memoryStore(clock);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: SessionStore = { ...store, touch: async (t, ttl) => { const v = await store.touch(t, ttl); await gate; return v; } };
+    const s = createSessions(slow, 'k'.repeat(40), 3600, () => clock.now);
+    const token = await s.create(user);
+    const pending = s.resolve(token);
+    await s.destroy(token);
+    release();
+    await pending;
+    expect(await s.resolve(token)).toEqual({ error: 'Session expired or invalid.' });
   });
 });

@@ -202,6 +202,14 @@ export interface LiveEventMap {
   contract_updated: { contract_id: string; version?: number };
   composition_changed: { composition_name: string };
   rollout_updated: { rollout_id: string; action: string };
+  /** A replay job's progress (at most twice a second) and, with another status, its end. */
+  replay_progress: {
+    job_id: string;
+    status: 'running' | 'done' | 'failed' | 'cancelled';
+    processed: number;
+    total?: number;
+    counts: { newly_denied: number; newly_allowed: number; newly_approval: number; newly_observed: number; unchanged: number };
+  };
 }
 export type LiveEventName = keyof LiveEventMap;
 export const LIVE_EVENT_NAMES: readonly LiveEventName[] = [
@@ -222,4 +230,5 @@ export const LIVE_EVENT_NAMES: readonly LiveEventName[] = [
   'contract_updated',
   'composition_changed',
   'rollout_updated',
+  'replay_progress',
 ];

@@ -8,6 +8,10 @@ import { parentPort } from 'node:worker_threads';
 import { validateBundleYaml } from './bundle-validation.js';
 import { prepareUpload } from './bundle-upload.js';
 import { bundleDocument } from '../library/bundle-document.js';
+import { lowerThisThreadPriority } from '../../platform/thread-priority.js';
+
+// Hostile documents are parsed here: the API's main thread goes first (issue 10).
+lowerThisThreadPriority();
 
 interface Job {
   id: number;

@@ -28,6 +28,11 @@ export interface BundleValidator {
   document(text: string, opts?: { lenient?: boolean }): Promise<BundleDocument>;
   /** Off-thread validations running now. */
   busy(): number;
+  /**
+   * Whether a document of about `bytes` would be refused (429) right now: lets a route answer
+   * before reading and parsing the request body (issue 10: a burst of hostile uploads).
+   */
+  wouldRefuse(bytes: number): boolean;
   close(): Promise<void>;
 }
 
@@ -148,6 +153,7 @@ export function createBundleValidator(opts: BundleValidatorOptions = {}): Bundle
     prepare: (text) => run(text, 'prepare', prepareUpload),
     document: (text, o = {}) => run(text, o.lenient ? 'document-lenient' : 'document', (t) => bundleDocument(t, o)),
     busy: () => running,
+    wouldRefuse: (bytes) => !closed && bytes > threshold && running >= maxConcurrent,
     async close() {
       closed = true;
       const workers = [...all].map((s) => s.worker);

@@ -21,7 +21,7 @@ export function registerBundles(app: FastifyInstance, ctx: AppContext): BundlesA
   // any break-glass overlay (served-bundle.ts); dashboards read the deployed bundle itself.
   const served = createServedBundles(ctx, signer);
   const deployments = createDeploymentsService(ctx, signer, served);
-  bundlesRoutes(app, createBundlesService(ctx, validator, signer, served));
+  bundlesRoutes(app, createBundlesService(ctx, validator, signer, served), validator);
   deploymentsRoutes(app, deployments);
   rulesetsV2Routes(app, served);
   app.addHook('onClose', async () => {

@@ -4,6 +4,8 @@ import { requireEither, requireSession } from '../../platform/auth.js';
 import { ErrorResponse } from '../../platform/zod-fastify.js';
 import type { BundlesService } from './bundles.service.js';
 import { actorOf } from '../activity/activity.service.js';
+import type { BundleValidator } from './bundle-validator.js';
+import { tooManyRequests } from '../../platform/errors.js';
 import {
   BundleCurrentResponse,
   BundleResponse,
@@ -18,12 +20,21 @@ import {
 
 const errors = { 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
 
-export function bundlesRoutes(app: FastifyInstance, bundles: BundlesService): void {
+export function bundlesRoutes(app: FastifyInstance, bundles: BundlesService, validator?: Pick<BundleValidator, 'wouldRefuse'>): void {
   app.post(
     '/api/v1/bundles',
     {
       bodyLimit: UPLOAD_BODY_LIMIT,
       config: { auth: 'session' },
+      // A signed-in user's upload that the validator could not take now is refused before its body
+      // is read or parsed: a burst of uploads costs the main thread a header check each, not a JSON
+      // parse and a validation (issue 10). Strangers still get 401 (the guard runs later).
+      preParsing: async (request) => {
+        const length = Number(request.headers['content-length'] ?? 0);
+        if (validator && request.principal && Number.isFinite(length) && validator.wouldRefuse(length)) {
+          throw tooManyRequests('Too many bundle validations in progress. Try again shortly.', 1, 'bundles.validation_busy');
+        }
+      },
       schema: {
         body: UploadBody,
         response: { 201: BundleResponse, ...errors, 409: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse },

@@ -121,17 +121,34 @@ function parseObject(text: string): Record<string, unknown> {
   }
 }
 
+/** Principals repeat across a fleet's calls (a few per agent): parsed once each (the engine only reads them). */
+const principals = new Map<string, EvaluationInput['principal']>();
+
+function storedPrincipal(text: string): EvaluationInput['principal'] {
+  if (!text || text === 'null') return null;
+  let p = principals.get(text);
+  if (p === undefined) {
+    if (principals.size >= 10_000) principals.clear();
+    p = principalFromEvent(parseObject(text));
+    principals.set(text, p);
+  }
+  return p;
+}
+
+/** One stored call (as text from the database) under the candidate and the baseline, its JSON parsed once. */
+export function replayPair(bundles: ReplayBundles, tool: string, args: string, principal: string, environment: string, deadlineMs: number): [Decision, Decision] {
+  const input: EvaluationInput = {
+    tool,
+    args: parseObject(args),
+    environment,
+    principal: storedPrincipal(principal),
+  };
+  const candidate = decide(bundles.candidate, input, bundles.sdk, deadlineMs);
+  const baseline = bundles.baseline ? decide(bundles.baseline, input, bundles.sdk, deadlineMs) : ALLOW_ALL;
+  return [candidate, baseline];
+}
+
 /** Evaluates each distinct call under the candidate and the baseline: [candidate, baseline][]. */
 export function replayBatch(bundles: ReplayBundles, calls: ReplayCall[], deadlineMs: number): [Decision, Decision][] {
-  return calls.map(([tool, args, principal, environment]) => {
-    const input: EvaluationInput = {
-      tool,
-      args: parseObject(args),
-      environment,
-      principal: principal && principal !== 'null' ? principalFromEvent(parseObject(principal)) : null,
-    };
-    const candidate = decide(bundles.candidate, input, bundles.sdk, deadlineMs);
-    const baseline = bundles.baseline ? decide(bundles.baseline, input, bundles.sdk, deadlineMs) : ALLOW_ALL;
-    return [candidate, baseline];
-  });
+  return calls.map(([tool, args, principal, environment]) => replayPair(bundles, tool, args, principal, environment, deadlineMs));
 }

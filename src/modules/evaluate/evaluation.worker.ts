@@ -4,6 +4,7 @@
  * bounds a catastrophic regex. Messages in: `{ id, op, ... }`; out: `{ id, ok, value | error }`.
  */
 import { parentPort } from 'node:worker_threads';
+import { lowerThisThreadPriority } from '../../platform/thread-priority.js';
 import { compileForReplay, replayBatch, runPlayground, type PlaygroundRequest, type ReplayBundles, type ReplayCall } from './evaluation-core.js';
 import { proveCandidate, type ProofRequest } from '../assistant/proof-core.js';
 
@@ -14,6 +15,9 @@ export type WorkerRequest =
   | { id: number; op: 'assist-proof'; req: ProofRequest };
 
 let replay: ReplayBundles | null = null;
+
+// Untrusted bundles and arguments are evaluated here: the API's main thread goes first.
+lowerThisThreadPriority();
 
 function handle(m: WorkerRequest): unknown {
   switch (m.op) {

@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { AppContext } from '../../context.js';
 import { notFound, tooManyRequests, unprocessable } from '../../platform/errors.js';
 import { bundlesRepository } from '../bundles/bundles.repository.js';
@@ -106,6 +107,7 @@ export function createReplayService(ctx: AppContext, tuning: (t: ReplayTuning) =
         sdk: body.sdk,
       },
       maxExamples: body.examples,
+      total: 0,
     };
   }
 
@@ -119,6 +121,7 @@ export function createReplayService(ctx: AppContext, tuning: (t: ReplayTuning) =
           job_id: jobId,
           status: out.status,
           processed: out.summary.events_read,
+          total: run.total,
           counts: out.summary.counts,
         });
       })
@@ -136,13 +139,18 @@ export function createReplayService(ctx: AppContext, tuning: (t: ReplayTuning) =
       if (running.size >= MAX_RUNNING) throw tooManyRequests('Too many replays running. Try again when one finishes.', 10, 'replay.busy');
       const plan = await planOf(tenantId, body);
       const worker = lend();
-      const run = new ReplayRun(plan, { database, publish: ctx.publish, logger }, tuning(defaultTuning(database)), worker);
+      const base = defaultTuning(database);
+      // Both cores when this is the only replay of the process (its threads run at a lower
+      // priority than the API's); one thread each when two replays share the process.
+      if (base.threads > 0) base.threads = running.size === 0 ? Math.min(2, availableParallelism()) : 1;
+      const run = new ReplayRun(plan, { database, publish: ctx.publish, logger }, tuning(base), worker);
       running.set(plan.jobId, run);
       let row: ReplayJobRow;
       try {
         // Both bundles compile once, before the job exists: a bundle that does not load is a 422.
         await run.compile();
         const total = await replayRepository.countEvents(database, plan.filter);
+        plan.total = total;
         const request = { ...body, since: plan.filter.since, until: plan.filter.until, candidate: 'bundle_name' in body.candidate ? body.candidate : { yaml_content: '(inline)' } };
         row = await replayRepository.insertJob(db, { id: plan.jobId, tenantId, status: 'running', request, total, createdBy, result: null });
       } catch (err) {

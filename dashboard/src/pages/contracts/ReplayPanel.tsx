@@ -11,6 +11,15 @@ const WINDOWS = [
   { label: 'Last 7 days', ms: 7 * 24 * 3600_000 },
   { label: 'Last 30 days', ms: 30 * 24 * 3600_000 },
 ];
+/** The Window select's value for a custom range (From / Until inputs). */
+const CUSTOM = 0;
+
+/** A `datetime-local` value (the browser's local time) as an ISO instant; null when empty or invalid. */
+function localToIso(v: string): string | null {
+  if (!v) return null;
+  const t = new Date(v).getTime();
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
 
 const KINDS: { kind: Exclude<ChangeKind, 'unchanged'>; label: string; tone: string }[] = [
   { kind: 'newly_denied', label: 'Newly denied', tone: 'text-red-600 dark:text-red-400' },
@@ -26,23 +35,35 @@ const KINDS: { kind: Exclude<ChangeKind, 'unchanged'>; label: string; tone: stri
 export function ReplayPanel({ bundle, version, versions, env: envProp }: { bundle: string; version: number; versions: number[]; env?: string }) {
   const [env, setEnv] = useState(envProp ?? 'production');
   const [windowMs, setWindowMs] = useState(WINDOWS[1]!.ms);
+  const [from, setFrom] = useState('');
+  const [until, setUntil] = useState('');
   const [baseline, setBaseline] = useState('deployed');
   const [agent, setAgent] = useState('');
   const [tool, setTool] = useState('');
   const [jobId, setJobId] = useState<string | null>(null);
   const [startError, setStartError] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
-  const { job, error } = useReplayJob(jobId);
+  const { job, counts, error } = useReplayJob(jobId);
   const targetEnv = envProp ?? env;
 
   const start = async () => {
-    setStarting(true);
     setStartError(null);
+    let range: { since: string; until?: string };
+    if (windowMs === CUSTOM) {
+      const s = localToIso(from);
+      const u = localToIso(until);
+      if (!s) return setStartError('Choose when the range starts.');
+      if (u && Date.parse(u) <= Date.parse(s)) return setStartError('The range must end after it starts.');
+      range = u ? { since: s, until: u } : { since: s };
+    } else {
+      range = { since: new Date(Date.now() - windowMs).toISOString() };
+    }
+    setStarting(true);
     const body: ReplayRequest = {
       candidate: { bundle_name: bundle, version },
       baseline: baseline === 'deployed' || baseline === 'none' ? baseline : { version: Number(baseline) },
       env: targetEnv.trim(),
-      since: new Date(Date.now() - windowMs).toISOString(),
+      ...range,
       ...(agent.trim() ? { agent_id: agent.trim() } : {}),
       ...(tool.trim() ? { tool_name: tool.trim() } : {}),
     };
@@ -66,7 +87,14 @@ export function ReplayPanel({ bundle, version, versions, env: envProp }: { bundl
           {WINDOWS.map((w) => (
             <option key={w.ms} value={w.ms}>{w.label}</option>
           ))}
+          <option value={CUSTOM}>Custom range…</option>
         </Select>
+        {windowMs === CUSTOM && (
+          <>
+            <Input label="From" type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
+            <Input label="Until (empty: now)" type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />
+          </>
+        )}
         <Select label="Compare with" value={baseline} onChange={(e) => setBaseline(e.target.value)}>
           <option value="deployed">What runs in {targetEnv || 'the env'}</option>
           <option value="none">No contracts</option>
@@ -94,7 +122,7 @@ export function ReplayPanel({ bundle, version, versions, env: envProp }: { bundl
             <div className="h-full bg-amber-500 transition-[width]" style={{ width: `${pct}%` }} />
           </div>
           <p className="text-xs text-slate-500" data-testid="replay-status">
-            {job.status === 'running' ? `Replaying… ${job.processed.toLocaleString()} of ~${job.total.toLocaleString()} events` : job.status === 'done' ? `Done: ${job.result?.calls.toLocaleString() ?? 0} calls replayed` : job.status === 'cancelled' ? 'Cancelled (partial counts below)' : `Failed: ${job.error ?? ''}`}
+            {job.status === 'running' ? `Replaying… ${job.processed.toLocaleString()} of ~${job.total.toLocaleString()} events${counts ? ` · so far ${counts.newly_denied.toLocaleString()} newly denied, ${counts.newly_allowed.toLocaleString()} newly allowed` : ''}` : job.status === 'done' ? `Done: ${job.result?.calls.toLocaleString() ?? 0} calls replayed` : job.status === 'cancelled' ? 'Cancelled (partial counts below)' : `Failed: ${job.error ?? ''}`}
           </p>
           {job.result && <ReplayResult summary={job.result} />}
         </div>

@@ -23,6 +23,8 @@ const INVALIDATES: Record<LiveEventName, string[]> = {
   contract_updated: ['library:', 'compositions:'],
   composition_changed: ['compositions:', 'library:', 'bundles:'],
   rollout_updated: ['rollouts:'],
+  // Followed by the Replay panel itself (useReplayJob); no cached query depends on it.
+  replay_progress: [],
 };
 
 /**
@@ -62,7 +64,7 @@ export function useLiveInvalidation() {
     return () => document.removeEventListener('visibilitychange', onVisible);
   });
 
-  useLiveEvents(Object.keys(INVALIDATES) as LiveEventName[], (name) => {
+  useLiveEvents((Object.keys(INVALIDATES) as LiveEventName[]).filter((n) => INVALIDATES[n].length > 0), (name) => {
     for (const p of INVALIDATES[name]) pending.current.add(p);
     if (name !== 'event_created') return flush();
     if (timer.current !== null) return;
