@@ -27,12 +27,29 @@ describe('audit chain: verification catches direct tampering', () => {
     expect(r.first_break).toBeNull();
     expect(r.ok).toBe(true);
     expect(r.checked.events).toBe(5);
-    // key install, 2 event batches, 3 requests, 2 decisions, the deploy
-    expect(r.checked.entries).toBe(9);
-    expect(r.checked.source_rows).toBe(7);
+    // key install, 2 event batches, 3 requests, 2 decisions, the deploy, and the 6 admin
+    // activity rows of those admin actions (each chained in its own transaction)
+    expect(r.checked.entries).toBe(15);
+    expect(r.checked.source_rows).toBe(13);
     // The deploy signed a checkpoint of the head it made.
     expect(r.checked.checkpoints).toBe(1);
-    expect(r.last_checkpoint?.seq).toBe(9);
+    expect(r.last_checkpoint?.seq).toBe(15);
+  });
+
+  it('UPDATE of an admin activity row (who did it) is named field by field', async () => {
+    const s = await fresh();
+    const [row] = await db().rows<{ id: string }>(sql`SELECT id FROM admin_activity WHERE tenant_id = ${s.p.tenantId}::uuid AND action = 'bundle.deploy'`);
+    await db().rows(sql`UPDATE admin_activity SET actor = 'someone-else@example.com' WHERE id = ${row!.id}::uuid`);
+    const r = await verify(t, s.p);
+    expect(r.ok).toBe(false);
+    expect(r.first_break).toMatchObject({ problem: 'content', table: 'admin_activity', row_id: row!.id, entry_kind: 'admin.activity', fields: ['actor'] });
+  });
+
+  it('DELETE of an admin activity row is named: deletion', async () => {
+    const s = await fresh();
+    const [row] = await db().rows<{ id: string }>(sql`SELECT id FROM admin_activity WHERE tenant_id = ${s.p.tenantId}::uuid AND action = 'bundle.deploy'`);
+    await db().rows(sql`DELETE FROM admin_activity WHERE id = ${row!.id}::uuid`);
+    expect((await verify(t, s.p)).first_break).toMatchObject({ problem: 'deletion', table: 'admin_activity', row_id: row!.id });
   });
 
   it('UPDATE of an event is named: content, the events row', async () => {

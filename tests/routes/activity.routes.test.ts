@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { bundleYaml, deploy, upload } from './bundles-helpers.js';
 import { channelConfigs, startFakes, type Fakes } from '../fakes/notify-kit.js';
+import { createComposition, createContract } from './library-helpers.js';
 
 interface Item {
   id: string;
@@ -199,6 +200,22 @@ describe('admin activity log', () => {
     // The label is inside the JSON detail cell; a cell that starts with "=" would be prefixed.
     expect(csv.body).toContain('HYPERLINK');
     expect(csv.body).not.toMatch(/(^|,)"=/m);
+  });
+
+  it('records library edits: contract create, new version and delete, composition create, update and delete', async () => {
+    const a = await t.admin();
+    await createContract(t, a.cookie, 'act-lib');
+    const put = await t.request({ method: 'PUT', url: '/api/v1/contracts/act-lib', cookie: a.cookie, payload: { description: 'second' } });
+    expect(put.statusCode, put.body).toBe(200);
+    await createComposition(t, a.cookie, 'act-comp', [{ contract_id: 'act-lib' }]);
+    const upd = await t.request({ method: 'PUT', url: '/api/v1/compositions/act-comp', cookie: a.cookie, payload: { description: 'd' } });
+    expect(upd.statusCode, upd.body).toBe(200);
+    expect((await t.request({ method: 'DELETE', url: '/api/v1/compositions/act-comp', cookie: a.cookie })).statusCode).toBe(204);
+    expect((await t.request({ method: 'DELETE', url: '/api/v1/contracts/act-lib', cookie: a.cookie })).statusCode).toBe(204);
+    const items = (await activity(t, a.cookie, '?limit=500')).items.filter((i) => i.target === 'contract:act-lib' || i.target === 'composition:act-comp');
+    expect(items.map((i) => i.action).reverse()).toEqual(['contract.create', 'contract.update', 'composition.create', 'composition.update', 'composition.delete', 'contract.delete']);
+    expect(items.every((i) => i.actor === a.email && i.source === 'dashboard')).toBe(true);
+    expect(items.find((i) => i.action === 'contract.update')?.detail).toMatchObject({ version: 2 });
   });
 
   it('another tenant sees none of it', async () => {

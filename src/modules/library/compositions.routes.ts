@@ -1,3 +1,4 @@
+import { actorOf } from '../activity/activity.service.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { requireAdmin } from '../../platform/auth.js';
@@ -44,7 +45,7 @@ export function compositionsRoutes(app: FastifyInstance, s: { compositions: Comp
     { bodyLimit: LIBRARY_BODY_LIMIT, config: admin, schema: { body: CreateCompositionBody, response: { 201: CompositionDetail, ...errors, 409: ErrorResponse } } },
     async (request, reply) => {
       const p = requireAdmin(request);
-      return reply.code(201).send(await s.compositions.create(p.tenantId, p.email, request.body as CreateCompositionBodyT));
+      return reply.code(201).send(await s.compositions.create(p.tenantId, p.email, request.body as CreateCompositionBodyT, actorOf(request)));
     },
   );
 
@@ -61,14 +62,14 @@ export function compositionsRoutes(app: FastifyInstance, s: { compositions: Comp
       config: admin,
       schema: { params: CompositionParams, body: UpdateCompositionBody, response: { 200: CompositionDetail, ...errors } },
     },
-    async (request) => s.compositions.update(requireAdmin(request).tenantId, nameOf(request.params), request.body as UpdateCompositionBodyT),
+    async (request) => s.compositions.update(requireAdmin(request).tenantId, nameOf(request.params), request.body as UpdateCompositionBodyT, actorOf(request)),
   );
 
   app.delete(
     '/api/v1/compositions/:name',
     { config: admin, schema: { params: CompositionParams, response: { 204: z.null(), ...errors } } },
     async (request, reply) => {
-      await s.compositions.remove(requireAdmin(request).tenantId, nameOf(request.params));
+      await s.compositions.remove(requireAdmin(request).tenantId, nameOf(request.params), actorOf(request));
       return reply.code(204).send();
     },
   );

@@ -1,4 +1,4 @@
-import type { Actor } from '../activity/activity.service.js';
+import { recordActivity, type Actor } from '../activity/activity.service.js';
 import type { AppContext } from '../../context.js';
 import type { DbOrTx, Tx } from '../../db/client.js';
 import { conflict, notFound, unprocessable, type Problem } from '../../platform/errors.js';
@@ -204,7 +204,7 @@ export function createCompositionsService(ctx: AppContext, deps: { validator: Bu
       return detail(tenantId, await load(tenantId, name));
     },
 
-    async create(tenantId: string, by: string, body: CreateCompositionBodyT): Promise<CompositionDetailT> {
+    async create(tenantId: string, by: string, body: CreateCompositionBodyT, actor?: Actor): Promise<CompositionDetailT> {
       const items = await resolveItems(tenantId, body.contracts);
       let comp: CompositionRow;
       try {
@@ -220,6 +220,7 @@ export function createCompositionsService(ctx: AppContext, deps: { validator: Bu
             createdBy: by,
           });
           await compositionsRepository.replaceItems(tx, tenantId, row.id, items);
+          if (actor) await recordActivity(tx, actor, { action: 'composition.create', target: `composition:${body.name}`, detail: { contracts: items.length } });
           return row;
         });
       } catch (err) {
@@ -230,7 +231,7 @@ export function createCompositionsService(ctx: AppContext, deps: { validator: Bu
       return detail(tenantId, comp);
     },
 
-    async update(tenantId: string, name: string, body: UpdateCompositionBodyT): Promise<CompositionDetailT> {
+    async update(tenantId: string, name: string, body: UpdateCompositionBodyT, actor?: Actor): Promise<CompositionDetailT> {
       const before = await load(tenantId, name);
       const keep = new Map((await compositionsRepository.items(db, tenantId, before.id)).map((r) => [r.item.contractId, r.item.observeFromContractId]));
       const items = body.contracts ? await resolveItems(tenantId, body.contracts, keep) : null;
@@ -246,14 +247,18 @@ export function createCompositionsService(ctx: AppContext, deps: { validator: Bu
           ...(body.observability ? { observability: body.observability } : {}),
         });
         if (items) await compositionsRepository.replaceItems(tx, tenantId, row.id, items);
+        if (actor) await recordActivity(tx, actor, { action: 'composition.update', target: `composition:${name}`, detail: { fields: Object.keys(body).filter((k) => body[k as keyof typeof body] != null) } });
       });
       await ctx.publish.dashboard(tenantId, 'composition_changed', { composition_name: name });
       return detail(tenantId, await load(tenantId, name));
     },
 
-    async remove(tenantId: string, name: string): Promise<void> {
+    async remove(tenantId: string, name: string, actor?: Actor): Promise<void> {
       const comp = await load(tenantId, name);
-      await db.transaction((tx) => compositionsRepository.remove(tx, tenantId, comp.id));
+      await db.transaction(async (tx) => {
+        await compositionsRepository.remove(tx, tenantId, comp.id);
+        if (actor) await recordActivity(tx, actor, { action: 'composition.delete', target: `composition:${name}` });
+      });
       await ctx.publish.dashboard(tenantId, 'composition_changed', { composition_name: name, deleted: true });
     },
 

@@ -1,3 +1,4 @@
+import { actorOf } from '../activity/activity.service.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { requireAdmin } from '../../platform/auth.js';
@@ -60,7 +61,7 @@ export function contractsRoutes(
     { bodyLimit: LIBRARY_BODY_LIMIT, config: admin, schema: { body: CreateContractBody, response: { 201: ContractDetail, ...errors, 409: ErrorResponse, ...busy } } },
     async (request, reply) => {
       const p = requireAdmin(request);
-      return reply.code(201).send(await s.contracts.create(p.tenantId, p.email, request.body as CreateContractBodyT));
+      return reply.code(201).send(await s.contracts.create(p.tenantId, p.email, request.body as CreateContractBodyT, actorOf(request)));
     },
   );
 
@@ -105,7 +106,7 @@ export function contractsRoutes(
     async (request) => {
       const p = requireAdmin(request);
       const { contract_id } = request.params as z.output<typeof ContractParams>;
-      return s.contracts.update(p.tenantId, p.email, contract_id, request.body as UpdateContractBodyT);
+      return s.contracts.update(p.tenantId, p.email, contract_id, request.body as UpdateContractBodyT, actorOf(request));
     },
   );
 
@@ -113,7 +114,7 @@ export function contractsRoutes(
     '/api/v1/contracts/:contract_id',
     { config: admin, schema: { params: ContractParams, response: { 204: z.null(), ...errors, 409: ErrorResponse } } },
     async (request, reply) => {
-      await s.contracts.remove(requireAdmin(request).tenantId, (request.params as z.output<typeof ContractParams>).contract_id);
+      await s.contracts.remove(requireAdmin(request).tenantId, (request.params as z.output<typeof ContractParams>).contract_id, actorOf(request));
       return reply.code(204).send();
     },
   );

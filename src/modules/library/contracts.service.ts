@@ -1,3 +1,4 @@
+import { recordActivity, type Actor } from '../activity/activity.service.js';
 import type { AppContext } from '../../context.js';
 import type { Tx } from '../../db/client.js';
 import { conflict, notFound, unprocessable, type Problem } from '../../platform/errors.js';
@@ -105,7 +106,7 @@ export function createContractsService(ctx: AppContext, validator: BundleValidat
       return rows.map((r) => summaryOf(r, usage.get(r.contractId) ?? 0));
     },
 
-    async create(tenantId: string, by: string, body: CreateContractBodyT): Promise<ContractDetailT> {
+    async create(tenantId: string, by: string, body: CreateContractBodyT, actor?: Actor): Promise<ContractDetailT> {
       const definition = await prepared(body.contract_id, body.type, body.definition);
       const row = await db.transaction(async (tx) => {
         await contractsRepository.lock(tx, tenantId, body.contract_id);
@@ -123,6 +124,7 @@ export function createContractsService(ctx: AppContext, validator: BundleValidat
           createdBy: by,
           contentHash: contentHash(body.type, definition),
         });
+        if (actor) await recordActivity(tx, actor, { action: 'contract.create', target: `contract:${body.contract_id}`, detail: { version: out.row.version, type: body.type } });
         return out.row;
       });
       await ctx.publish.dashboard(tenantId, 'contract_created', { contract_id: row.contractId, version: row.version });
@@ -142,7 +144,7 @@ export function createContractsService(ctx: AppContext, validator: BundleValidat
     },
 
     /** A new version with the given fields changed (type never changes); old versions stay readable. */
-    async update(tenantId: string, by: string, contractId: string, body: UpdateContractBodyT): Promise<ContractDetailT> {
+    async update(tenantId: string, by: string, contractId: string, body: UpdateContractBodyT, actor?: Actor): Promise<ContractDetailT> {
       const given = Object.values(body).some((v) => v !== null && v !== undefined);
       if (!given) throw unprocessable('At least one field must be provided for update', 'contracts.empty_update');
       const current = await contractsRepository.latest(db, tenantId, contractId);
@@ -161,6 +163,7 @@ export function createContractsService(ctx: AppContext, validator: BundleValidat
           contentHash: contentHash(current.type, definition),
         });
         const movedIds = out.previous ? await hooks.moved(tx, tenantId, contractId, out.previous.id, out.row.id) : [];
+        if (actor) await recordActivity(tx, actor, { action: 'contract.update', target: `contract:${contractId}`, detail: { version: out.row.version } });
         return { row: out.row, moved: movedIds };
       });
       await ctx.publish.dashboard(tenantId, 'contract_updated', { contract_id: contractId, version: row.version });
@@ -169,7 +172,7 @@ export function createContractsService(ctx: AppContext, validator: BundleValidat
     },
 
     /** Every version goes; refused (409, naming them) while any composition uses any version. */
-    async remove(tenantId: string, contractId: string): Promise<void> {
+    async remove(tenantId: string, contractId: string, actor?: Actor): Promise<void> {
       await db
         .transaction(async (tx) => {
         await contractsRepository.lock(tx, tenantId, contractId);
@@ -178,6 +181,7 @@ export function createContractsService(ctx: AppContext, validator: BundleValidat
           throw conflict(`Contract '${contractId}' is referenced by compositions: ${users.join(', ')}. Remove it from those first.`, 'contracts.in_use');
         }
         if ((await contractsRepository.deleteAll(tx, tenantId, contractId)) === 0) throw contractNotFound(contractId);
+        if (actor) await recordActivity(tx, actor, { action: 'contract.delete', target: `contract:${contractId}` });
         })
         .catch((err: unknown) => {
           // A composition that took it up between the check and the delete (the foreign key said no).
