@@ -83,6 +83,45 @@ describe('canary rollouts', () => {
     await fakes?.close();
   });
 
+  it('a fleet-wide break-glass switch reaches a canary slice on its canary version, and the rest on theirs', async () => {
+    const q = { env: 'production', bundle_name: 'cn-bg' };
+    const v1 = await upload('cn-bg', 'one');
+    await deploy('cn-bg', v1.version);
+    const [inSlice] = idsFor('cbg', 10, true, 1);
+    const [outside] = idsFor('cbg', 10, false, 1);
+    for (const id of [inSlice!, outside!]) agents.push(await connect(base, key, id, 'old', q));
+    const v2 = await upload('cn-bg', 'two');
+    await canary({ bundle_name: 'cn-bg', version: v2.version, slice_percent: 10, steps: [100], bake_seconds: 600 });
+    const armed = await t.request({
+      method: 'POST',
+      url: '/api/v1/break-glass',
+      cookie: admin.cookie,
+      payload: { kind: 'freeze_tool', tool: 'wire_transfer', reason: 'canary and switch together', duration_minutes: 30 },
+    });
+    expect(armed.statusCode, armed.body).toBe(201);
+    const served = async (agentId: string) => {
+      const res = await t.request({ method: 'GET', url: '/api/v1/bundles/cn-bg/current?env=production', apiKey: key, agentId });
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json() as { version: number; yaml_bytes: string };
+      return { version: body.version, yaml: Buffer.from(body.yaml_bytes, 'base64').toString() };
+    };
+    const slice = await served(inSlice!);
+    const rest = await served(outside!);
+    expect(slice.version).toBe(v2.version);
+    expect(rest.version).toBe(v1.version);
+    for (const b of [slice, rest]) expect(b.yaml).toContain('wire_transfer');
+    // Each is its own version's contracts plus the switch's deny contract.
+    expect(slice.yaml).toMatch(/description: "?two"?/);
+    expect(rest.yaml).toMatch(/description: "?one"?/);
+    // Disarmed, the slice is back to the plain canary version.
+    const { id } = armed.json() as { id: string };
+    const disarm = await t.request({ method: 'POST', url: `/api/v1/break-glass/${id}/disarm`, cookie: admin.cookie, payload: {} });
+    expect(disarm.statusCode, disarm.body).toBe(200);
+    const after = await served(inSlice!);
+    expect(after.version).toBe(v2.version);
+    expect(after.yaml).not.toContain('wire_transfer');
+  });
+
   it('sends the slice the new version, keeps the rest on the current one, and rolls back by itself when the deny rate jumps', async () => {
     const q = { env: 'production', bundle_name: 'cn-breach' };
     const v1 = await upload('cn-breach', 'one');

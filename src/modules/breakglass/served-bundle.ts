@@ -114,9 +114,12 @@ export function createServedBundles(ctx: AppContext, signer: BundleSigner) {
     return overlaid(tenantId, found, switches);
   }
 
-  /** The served form of the bundle deployed as `name` in `env`, or null when none is. */
+  /**
+   * The served form of what agent `agentId` receives for `name` in `env` (the deployment, or the
+   * version a canary slice holding the agent names: signer.deliveredTo), or null when none is.
+   */
   async function current(tenantId: string, env: string, name: string, agentId: string | null): Promise<ServedBundle | null> {
-    const found = await signer.current(tenantId, env, name);
+    const found = await signer.deliveredTo(tenantId, env, name, agentId);
     return found && bundleServedToAgent(tenantId, agentId, found);
   }
 
