@@ -76,6 +76,8 @@ const EnvSchema = z.object({
   EDICTUM_APPROVAL_TIMEOUT_INTERVAL_SECONDS: intFrom(10, 1, 3600),
   EDICTUM_SHUTDOWN_GRACE_SECONDS: intFrom(10, 1, 300),
   EDICTUM_EVENTS_SEARCH_SCAN: intFrom(10_000, 10, 1_000_000),
+  EDICTUM_EVENTS_SEARCH_INDEX: z.enum(['on', 'off']).default('on'),
+  EDICTUM_EVENTS_SEARCH_COUNT_CAP: intFrom(20_000, 10, 10_000_000),
 });
 
 export type StorageMode = 'embedded' | 'server';
@@ -119,6 +121,10 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** Events one free-text search request walks before it answers with a cursor (events.read-service). */
   eventsSearchScan: number;
+  /** Whether searches may use the trigram index (migration 0008) when the database has it. */
+  eventsSearchIndex: boolean;
+  /** Matches a searched histogram or facet count covers (the newest); beyond it they are labelled approximate. */
+  eventsSearchCountCap: number;
 }
 
 export class ConfigError extends Error {}
@@ -195,5 +201,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     approvalTimeoutIntervalSeconds: e.EDICTUM_APPROVAL_TIMEOUT_INTERVAL_SECONDS,
     shutdownGraceSeconds: e.EDICTUM_SHUTDOWN_GRACE_SECONDS,
     eventsSearchScan: e.EDICTUM_EVENTS_SEARCH_SCAN,
+    eventsSearchIndex: e.EDICTUM_EVENTS_SEARCH_INDEX === 'on',
+    eventsSearchCountCap: e.EDICTUM_EVENTS_SEARCH_COUNT_CAP,
   };
 }
