@@ -131,6 +131,19 @@ describe('search with the trigram index', () => {
     expect(filtered.facets.verdict!.reduce((s, v) => s + v.count, 0)).toBe(rareOfA);
   });
 
+  it('a term the index cannot answer is counted over the newest events only, and says from when', async () => {
+    // "s_77" has no trigram: the newest CAP events are searched (bounded), not the whole window.
+    const newest = (await truth('')).slice(0, CAP);
+    const inScan = newest.filter((r) => RARE_AT.has(N - 1 - (newest.indexOf(r)))).length;
+    const res = await t.request({ url: `/api/v1/events/histogram?q=s_77&bucket_seconds=60&${window}`, cookie: admin.cookie });
+    const buckets = res.json() as Bucket[];
+    expect(buckets.reduce((s, b) => s + b.allowed + b.denied + b.pending + b.observed, 0)).toBe(inScan);
+    expect(res.headers['x-counted-since']).toBe(newest[CAP - 1]!.ts);
+    const facets = (await t.request({ url: `/api/v1/events/facets?q=s_77&${window}`, cookie: admin.cookie })).json() as Facets;
+    expect(facets).toMatchObject({ scanned: CAP, truncated: true });
+    expect(facets.facets.verdict!.reduce((s, v) => s + v.count, 0)).toBe(inScan);
+  });
+
   it('shows another tenant none of the matches, in the list, the histogram or the facets', async () => {
     const other = await t.otherTenant();
     expect((await follow(`q=cus_7788&${window}`, other.cookie)).found).toEqual([]);

@@ -112,9 +112,13 @@ export const eventsReadRepository = {
    * counted with every filter except its own (multi-select faceting: the dashboard ORs values
    * within a facet, so it needs the counts of the values it has not chosen yet).
    */
-  async facets(database: Database, f: EventFilter, q: string | null, cap: number, top: number) {
+  async facets(database: Database, f: EventFilter, q: string | null, cap: number, top: number, indexed = true) {
+    // Without the index (a term with no trigram, or no index) the newest `cap` events are scanned
+    // and the matches among them counted, so the cost stays bounded.
+    const scanned = q !== null && !indexed;
     const count = (facet: FacetName) => {
       const conds = facetConditions(f, facet);
+      if (scanned) conds.push(sql`hit`);
       return conds.length === 0 ? sql`count(*)` : sql`count(*) FILTER (WHERE ${and(conds)})`;
     };
     const grouped = FACET_NAMES.map((name) => sql`GROUPING(${FACET_COLUMNS[name].column}) = 0`);
@@ -134,8 +138,8 @@ export const eventsReadRepository = {
             SELECT facet, value, n, row_number() OVER (PARTITION BY facet ORDER BY n DESC, value) AS rn FROM (
               SELECT CASE ${whichFacet} ELSE '_' END AS facet, COALESCE(${cols}) AS value, CASE ${whichCount} ELSE count(*) END AS n
               FROM (
-                SELECT ${cols} FROM events
-                WHERE ${and([...baseConditions(f), ...(q ? [textMatch(q)] : [])])}
+                SELECT ${cols}, ${scanned ? textMatch(q) : sql`TRUE`} AS hit FROM events
+                WHERE ${and([...baseConditions(f), ...(q && !scanned ? [textMatch(q)] : [])])}
                 ORDER BY "timestamp" DESC LIMIT ${cap}
               ) base
               GROUP BY GROUPING SETS (${sql.raw(FACET_NAMES.map((c) => `(${c})`).join(', '))}, ())
@@ -162,18 +166,26 @@ export const eventsReadRepository = {
    * found (more than `cap`: the answer is cut), `oldest` the oldest match counted. The newest
    * `cap` are counted, so a cut answer is exact from `oldest` on and misses what lies before it.
    */
-  histogramSearched(database: Database, f: EventFilter, q: string, bucketSeconds: number, cap: number) {
-    const where = and([whereOf({ ...f, untilExclusive: true }), textMatch(q)]);
-    return database.rows<HistogramRow & { matched: number | string; oldest: string }>(
-      sql`WITH m AS MATERIALIZED (
-            SELECT "timestamp" AS t, verdict, mode FROM events WHERE ${where} ORDER BY "timestamp" DESC LIMIT ${cap + 1}
-          ), kept AS (
-            SELECT t, verdict, mode FROM m ORDER BY t DESC LIMIT ${cap}
-          )
-          SELECT ${BUCKET_START} AS bucket_start, verdict, mode, count(*) AS n, (SELECT count(*) FROM m) AS matched,
+  histogramSearched(database: Database, f: EventFilter, q: string, bucketSeconds: number, cap: number, scan: number | null) {
+    const where = whereOf({ ...f, untilExclusive: true });
+    // Indexed: the newest cap + 1 matches. Not (`scan` set): the newest `scan` events, matched.
+    const source =
+      scan === null
+        ? sql`SELECT "timestamp" AS t, verdict, mode, TRUE AS hit FROM events WHERE ${and([where, textMatch(q)])} ORDER BY "timestamp" DESC LIMIT ${cap + 1}`
+        : sql`SELECT "timestamp" AS t, verdict, mode, ${textMatch(q)} AS hit FROM events WHERE ${where} ORDER BY "timestamp" DESC LIMIT ${scan}`;
+    return database.rows<HistogramRow & { matched: number | string; scanned: number | string; scanned_to: string | null; oldest: string | null }>(
+      sql`WITH s AS MATERIALIZED (${source}),
+          m AS MATERIALIZED (SELECT t, verdict, mode FROM s WHERE hit ORDER BY t DESC LIMIT ${cap + 1}),
+          kept AS (SELECT t, verdict, mode FROM m ORDER BY t DESC LIMIT ${cap}),
+          meta AS (SELECT (SELECT count(*) FROM m) AS matched, (SELECT count(*) FROM s) AS scanned,
+                          (SELECT to_char(min(t) AT TIME ZONE 'UTC', ${FMT}) FROM s) AS scanned_to)
+          SELECT ${BUCKET_START} AS bucket_start, verdict, mode, count(*) AS n, (SELECT matched FROM meta) AS matched,
+                 (SELECT scanned FROM meta) AS scanned, (SELECT scanned_to FROM meta) AS scanned_to,
                  to_char(min(t) AT TIME ZONE 'UTC', ${FMT}) AS oldest
           FROM (SELECT ${bucketOf(bucketSeconds, sql`t`)} AS b, t, verdict, mode FROM kept) x
-          GROUP BY b, verdict, mode`,
+          GROUP BY b, verdict, mode
+          UNION ALL
+          SELECT NULL, NULL, NULL, 0, matched, scanned, scanned_to, NULL FROM meta`,
     );
   },
 

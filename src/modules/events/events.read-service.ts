@@ -126,10 +126,15 @@ export function createEventsReadService(database: Database, opts: ReadServiceOpt
     let countedSince: string | null = null;
     let rows: { bucket_start: string; verdict: string; mode: string; n: number | string }[];
     if (q) {
-      const found = await eventsReadRepository.histogramSearched(database, f, q, query.bucket_seconds, countCap);
-      if (found.length > 0 && Number(found[0]!.matched) > countCap)
-        countedSince = found.reduce((m, r) => (r.oldest < m ? r.oldest : m), found[0]!.oldest);
-      rows = found;
+      const useIndex = await indexed(q);
+      const found = await eventsReadRepository.histogramSearched(database, f, q, query.bucket_seconds, countCap, useIndex ? null : countCap);
+      const meta = found.find((r) => r.verdict === null);
+      rows = found.filter((r) => r.verdict !== null);
+      const oldest = found.reduce<string | null>((m, r) => (r.oldest !== null && (m === null || r.oldest < m) ? r.oldest : m), null);
+      if (meta && Number(meta.matched) > countCap) countedSince = oldest;
+      // Not indexed: the newest countCap events were searched; when the window held more, the
+      // counts are exact from the oldest one searched on.
+      else if (meta && !useIndex && Number(meta.scanned) >= countCap) countedSince = meta.scanned_to;
     } else {
       const minutes =
         !opts.exact && rollupCovers(f, query.bucket_seconds) ? wholeMinutes(query.since.iso, query.until.iso) : null;
@@ -192,7 +197,7 @@ export function createEventsReadService(database: Database, opts: ReadServiceOpt
       const q = query.q?.trim() || null;
       // With a term the counts cover the newest `countCap` matches (the index finds rare ones).
       const cap = q ? countCap : FACET_SCAN_LIMIT;
-      const rows = await eventsReadRepository.facets(database, f, q, cap, FACET_TOP);
+      const rows = await eventsReadRepository.facets(database, f, q, cap, FACET_TOP, q ? await indexed(q) : true);
       const facets = Object.fromEntries(
         FACET_NAMES.map((n) => [n, [] as { value: string; count: number }[]]),
       ) as FacetsOutT['facets'];
