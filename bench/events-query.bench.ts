@@ -26,7 +26,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { createDatabase, MIGRATIONS_DIR, rowsOf, type Database, type Db } from '../src/db/client.js';
+import { createDatabase, MIGRATIONS_DIR, PGLITE_EXTENSIONS, rowsOf, type Database, type Db } from '../src/db/client.js';
 import * as schema from '../src/db/schema.js';
 import type { Principal } from '../src/platform/auth.js';
 import { createEventsReadService } from '../src/modules/events/events.read-service.js';
@@ -49,7 +49,7 @@ interface Bench {
 
 async function open(): Promise<Bench> {
   if (!url) {
-    const client = new PGlite();
+    const client = new PGlite({ extensions: PGLITE_EXTENSIONS });
     await client.waitReady;
     await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS_DIR });
     const db = drizzlePglite(client, { schema }) as unknown as Db;
@@ -202,6 +202,8 @@ interface Names {
   contract: string | null;
   /** A fragment of a recent event's tool arguments: a search that matches some events. */
   term: string | null;
+  /** The longest string among a recent event's tool arguments: a search that matches few events. */
+  rareTerm: string | null;
   midId: string | null;
 }
 
@@ -229,6 +231,8 @@ async function discover(d: Database, tenantId: string): Promise<Names | null> {
   // The longest word-ish run of the arguments (at least 4 characters), as someone would search it.
   const words = (sample?.args ?? '').match(/[A-Za-z0-9_]{4,}/g) ?? [];
   const term = words.sort((a, b) => b.length - a.length)[0]?.slice(0, 12) ?? null;
+  const strings = (sample?.args ?? '').match(/"((?:[^"\\]|\\.){6,})"/g) ?? [];
+  const rareTerm = strings.map((v) => v.slice(1, -1)).sort((a, b) => b.length - a.length)[0]?.slice(0, 60) ?? null;
   return {
     anchor,
     hotAgent: agents[0]?.v ?? null,
@@ -236,6 +240,7 @@ async function discover(d: Database, tenantId: string): Promise<Names | null> {
     tool: tools[Math.min(7, tools.length - 1)]?.v ?? null,
     contract: contracts[0]?.v ?? null,
     term,
+    rareTerm,
     midId: sample?.id ?? null,
   };
 }
@@ -311,9 +316,9 @@ async function main(): Promise<void> {
     const facets = (hours: number, extra: Record<string, unknown> = {}) => (d: Database) =>
       read(d).facets(session, FacetsQuery.parse({ since: ago(hours * H), ...extra }));
     const page1 = await read(b.database).list(session, EventsQuery.parse({ since: ago(24 * H), limit: 100 }));
-    const { hotAgent, rareAgent, tool, contract, term, midId } = names;
+    const { hotAgent, rareAgent, tool, contract, term, rareTerm, midId } = names;
     process.stdout.write(
-      `# names from the data: hot agent ${hotAgent}, rare agent ${rareAgent}, tool ${tool}, contract ${contract}, search "${term}", windows end ${new Date(now).toISOString()}\n`,
+      `# names from the data: hot agent ${hotAgent}, rare agent ${rareAgent}, tool ${tool}, contract ${contract}, search "${term}", rare search "${rareTerm}", windows end ${new Date(now).toISOString()}\n`,
     );
     type Fig = [string, number, (d: Database) => Promise<unknown>, boolean?];
     /** A figure that needs a name the data may not have: left out (and said so) without it. */
@@ -355,10 +360,18 @@ async function main(): Promise<void> {
       ...needs(hotAgent, (a) => ['events_histogram_7d_hot_agent', 2000, histogram(session, 168, '10800', { agent_id: a })]),
       ...needs(hotAgent, (a) => ['events_histogram_30d_agent', 1000, histogram(session, 720, '86400', { agent_id: a })]),
       ...needs(term, (q) => ['events_histogram_30d_search', 1000, histogram(session, 720, '86400', { q })]),
+      ...needs(tool, (t) => ['events_histogram_30d_tool', 1000, histogram(session, 720, '86400', { tool_name: t })]),
+      ...needs(contract, (c) => ['events_histogram_30d_contract', 1000, histogram(session, 720, '86400', { contract: c })]),
+      ['events_histogram_30d_6h', 1000, histogram(session, 720, '21600')],
+      ...needs(rareTerm, (q) => ['events_search_rare_30d', 1000, list({ since: ago(720 * H), q, limit: 500 })]),
+      ...needs(rareTerm, (q) => ['events_histogram_30d_search_rare', 1000, histogram(session, 720, '86400', { q })]),
+      ...needs(rareTerm, (q) => ['events_facets_30d_search_rare', 1000, facets(720, { q })]),
       // Page loads: every request of the page at once, as the browser sends them.
       ['page_events_24h', 1000, eventsPage(24, {}), true],
       ...needs(term, (q) => ['page_events_30d_search', 1000, eventsPage(720, { q }), true] as Fig),
       ...needs(hotAgent, (a) => ['page_events_30d_agent', 1000, eventsPage(720, { agent_id: a }), true] as Fig),
+      ...needs(rareTerm, (q) => ['page_events_30d_search_rare', 1000, eventsPage(720, { q }), true] as Fig),
+      ...needs(tool, (t) => ['page_events_30d_tool_denied', 1000, eventsPage(720, { tool_name: t, verdict: 'call_denied' }), true] as Fig),
       [
         'page_overview',
         1000,

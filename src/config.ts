@@ -82,6 +82,8 @@ const EnvSchema = z.object({
   EDICTUM_AUDIT_CHECKPOINT_MINUTES: intFrom(15, 1, 1440),
   EDICTUM_AUDIT_OTLP_URL: optionalString.pipe(z.string().url().optional()),
   EDICTUM_AUDIT_OTLP_INTERVAL_SECONDS: intFrom(10, 1, 3600),
+  EDICTUM_EVENTS_SEARCH_INDEX: z.enum(['on', 'off']).default('on'),
+  EDICTUM_EVENTS_SEARCH_COUNT_CAP: intFrom(20_000, 10, 10_000_000),
 });
 
 export type StorageMode = 'embedded' | 'server';
@@ -133,6 +135,10 @@ export interface Config {
   auditCheckpointMinutes: number;
   /** OTLP/HTTP logs endpoint (…/v1/logs) for continuous export of the audit log; undefined = off. */
   auditOtlp: { url: string | undefined; intervalSeconds: number };
+  /** Whether searches may use the trigram index (migration 0013) when the database has it. */
+  eventsSearchIndex: boolean;
+  /** Matches a searched histogram or facet count covers (the newest); beyond it they are labelled approximate. */
+  eventsSearchCountCap: number;
 }
 
 export class ConfigError extends Error {}
@@ -213,5 +219,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auditChain: e.EDICTUM_AUDIT_CHAIN === 'on',
     auditCheckpointMinutes: e.EDICTUM_AUDIT_CHECKPOINT_MINUTES,
     auditOtlp: { url: e.EDICTUM_AUDIT_OTLP_URL, intervalSeconds: e.EDICTUM_AUDIT_OTLP_INTERVAL_SECONDS },
+    eventsSearchIndex: e.EDICTUM_EVENTS_SEARCH_INDEX === 'on',
+    eventsSearchCountCap: e.EDICTUM_EVENTS_SEARCH_COUNT_CAP,
   };
 }

@@ -7,7 +7,7 @@ import { createRouter } from './router';
 import './index.css';
 
 const queryClient = new QueryClient();
-const router = createRouter();
+const router = createRouter(queryClient);
 
 const rootEl = document.getElementById('root');
 if (!rootEl) throw new Error('#root missing from index.html');

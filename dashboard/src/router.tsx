@@ -1,5 +1,9 @@
 import type { ComponentType } from 'react';
 import { createBrowserRouter, Navigate, Outlet, type RouteObject } from 'react-router';
+import { getAgentStatus } from './api/agents';
+import { getMe } from './api/auth';
+import type { QueryClient } from './api/query';
+import { getStatsOverview } from './api/stats';
 import { RouteError } from './pages/shell/RouteError';
 
 // Every page is its own chunk; the entry holds only React, the router, the API client and the
@@ -44,6 +48,37 @@ export const routes: RouteObject[] = [
   },
 ];
 
-export function createRouter() {
-  return createBrowserRouter(routes, { basename: '/dashboard' });
+/**
+ * Data a route's page reads first, requested by the route's loader: React Router runs loaders and
+ * `lazy` at once, so the request goes out with the page's chunk instead of after it has loaded and
+ * rendered. The loader does not wait for it (the page shows its own loading state); the page's
+ * `useQuery` with the same key picks up the request in flight. Keys and fetchers are the pages' own.
+ */
+function preloads(client: QueryClient): Record<string, () => void> {
+  const warm = (key: string, fetcher: () => Promise<unknown>) => void client.fetch(key, fetcher).catch(() => undefined);
+  return {
+    '/': () => warm('auth:me', getMe),
+    index: () => warm('stats:overview', getStatsOverview),
+    agents: () => warm('agents:status', getAgentStatus),
+  };
+}
+
+function withPreloads(list: RouteObject[], warm: Record<string, () => void>): RouteObject[] {
+  return list.map((r) => {
+    const name = r.index ? 'index' : r.path;
+    const pre = name ? warm[name] : undefined;
+    const children = r.children ? withPreloads(r.children, warm) : undefined;
+    const out = { ...r, ...(children ? { children } : {}) } as RouteObject;
+    if (pre) {
+      out.loader = () => {
+        pre();
+        return null;
+      };
+    }
+    return out;
+  });
+}
+
+export function createRouter(client?: QueryClient) {
+  return createBrowserRouter(client ? withPreloads(routes, preloads(client)) : routes, { basename: '/dashboard' });
 }

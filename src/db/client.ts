@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
@@ -17,6 +18,12 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 /** Repositories take `Db | Tx`: every method accepts an optional transaction. */
 export type DbOrTx = Db | Tx;
+
+/**
+ * Extensions every embedded database loads (an extension must be loaded each time PGlite opens).
+ * pg_trgm: the trigram index searches use (migration 0013; docs/events.md "Search").
+ */
+export const PGLITE_EXTENSIONS = { pg_trgm };
 
 export const MIGRATIONS_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../migrations');
 
@@ -140,7 +147,10 @@ async function createPglite(dataDir: string | undefined, template?: Blob): Promi
     dir = join(dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });
   }
-  const client = template && !dir ? new PGlite({ loadDataDir: template }) : new PGlite(dir);
+  const client =
+    template && !dir
+      ? new PGlite({ loadDataDir: template, extensions: PGLITE_EXTENSIONS })
+      : new PGlite({ dataDir: dir, extensions: PGLITE_EXTENSIONS });
   await client.waitReady;
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {

@@ -10,7 +10,8 @@ import { pgTable, uuid, varchar, timestamp, jsonb, text } from 'drizzle-orm/pg-c
  * Later changes: 0003_events_ingest_v2.sql (mode widened to 64; policy_version lifted from the
  * payload; covering indexes; partition creation locks the default partition while it moves
  * parked rows; per-partition autovacuum). How rows are stored, deduplicated, partitioned
- * and indexed, with EXPLAIN evidence: docs/events.md.
+ * and indexed, with EXPLAIN evidence: docs/events.md. 0013_events_search_index.sql: a trigram GIN
+ * index over the search text (textMatch in events.filters.ts) and covering agent/tool/contract indexes.
  *
  * Keys: primary key (id, timestamp); unique (tenant_id, call_id, dedup_hash, timestamp) so a
  * retried event — same call_id, same content, same timestamp — never makes a second row, in

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { createDatabase, MIGRATIONS_DIR } from '../../src/db/client.js';
+import { createDatabase, MIGRATIONS_DIR, PGLITE_EXTENSIONS } from '../../src/db/client.js';
 import type { TestProject } from 'vitest/node';
 
 /**
@@ -27,7 +27,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   mkdirSync(cacheDir, { recursive: true });
   const dumpPath = join(cacheDir, `pglite-${hash}.tar`);
   if (!existsSync(dumpPath)) {
-    const db = new PGlite();
+    const db = new PGlite({ extensions: PGLITE_EXTENSIONS });
     await db.waitReady;
     await migratePglite(drizzlePglite(db), { migrationsFolder: MIGRATIONS_DIR });
     const blob = await db.dumpDataDir('none');

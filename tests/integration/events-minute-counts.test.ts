@@ -12,7 +12,7 @@ import { createDatabase, MIGRATIONS_DIR, type Database } from '../../src/db/clie
 import type { Principal as AuthPrincipal } from '../../src/platform/auth.js';
 import { createEventsReadService } from '../../src/modules/events/events.read-service.js';
 import { HistogramQuery } from '../../src/modules/events/events.schemas.js';
-import { compactMinuteCounts, wholeMinutes } from '../../src/modules/events/events.rollup.js';
+import { compactMinuteCounts, wholeHours, wholeMinutes } from '../../src/modules/events/events.rollup.js';
 
 type Key = { tenant_id: string; minute: string; env: string | null; verdict: string; mode: string; n: number };
 const FMT = 'YYYY-MM-DD"T"HH24:MI:SS"Z"';
@@ -34,9 +34,29 @@ async function bothCounts(database: Database, tenantId?: string): Promise<{ roll
   return { rollup: norm(rollup), events: norm(events) };
 }
 
+/** The hour level (0013): the same per (hour, env, verdict, mode). */
+async function hourCounts(database: Database, tenantId?: string): Promise<{ rollup: Key[]; events: Key[] }> {
+  const scope = tenantId ? sql`tenant_id = ${tenantId}::uuid` : sql`TRUE`;
+  const norm = (rows: (Omit<Key, 'n'> & { n: number | string })[]) =>
+    rows.map((r) => ({ ...r, n: Number(r.n) })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  const rollup = await database.rows<Key>(
+    sql`SELECT tenant_id::text, to_char(hour AT TIME ZONE 'UTC', ${FMT}) AS minute, env, verdict, mode, sum(n) AS n
+        FROM event_hour_counts WHERE ${scope} GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0`,
+  );
+  const events = await database.rows<Key>(
+    sql`SELECT tenant_id::text, to_char(date_bin('1 hour', "timestamp", timestamptz '1970-01-01 00:00:00+00') AT TIME ZONE 'UTC', ${FMT}) AS minute,
+          env, verdict, mode, count(*) AS n
+        FROM events WHERE ${scope} GROUP BY 1, 2, 3, 4, 5`,
+  );
+  return { rollup: norm(rollup), events: norm(events) };
+}
+
+/** Both levels of counts equal a GROUP BY of the events. */
 async function expectExact(database: Database, tenantId?: string) {
   const { rollup, events } = await bothCounts(database, tenantId);
   expect(rollup).toEqual(events);
+  const hours = await hourCounts(database, tenantId);
+  expect(hours.rollup).toEqual(hours.events);
 }
 
 describe('per-minute event counts (event_minute_counts)', () => {
@@ -67,6 +87,7 @@ describe('per-minute event counts (event_minute_counts)', () => {
   const reset = async () => {
     await db().rows(sql`DELETE FROM events WHERE tenant_id = ${admin.tenantId}::uuid`);
     await db().rows(sql`DELETE FROM event_minute_counts WHERE tenant_id = ${admin.tenantId}::uuid`);
+    await db().rows(sql`DELETE FROM event_hour_counts WHERE tenant_id = ${admin.tenantId}::uuid`);
   };
   const rowCount = async () =>
     Number(
@@ -128,6 +149,8 @@ describe('per-minute event counts (event_minute_counts)', () => {
       sql`SELECT count(*) AS n FROM event_minute_counts WHERE tenant_id = ${other.tenantId}::uuid`,
     );
     expect(Number(left[0]!.n)).toBe(0);
+    const leftHours = await db().rows<{ n: string }>(sql`SELECT count(*) AS n FROM event_hour_counts WHERE tenant_id = ${other.tenantId}::uuid`);
+    expect(Number(leftHours[0]!.n)).toBe(0);
   });
 
   it('reads whole minutes from the rollup and the partial edge minutes from the events', async () => {
@@ -164,6 +187,33 @@ describe('per-minute event counts (event_minute_counts)', () => {
     await reset();
   });
 
+  it('reads whole hours from the hour counts when the buckets are whole hours', async () => {
+    await reset();
+    await postEvents(t, prodKey, {
+      events: [
+        pyEvent({ timestamp: '2026-11-21T04:59:30.000000+00:00', verdict: 'call_allowed' }),
+        pyEvent({ timestamp: '2026-11-21T05:30:00.000000+00:00', verdict: 'call_allowed' }),
+        pyEvent({ timestamp: '2026-11-21T07:10:00.000000+00:00', verdict: 'call_denied' }),
+      ],
+    });
+    await expectExact(db(), admin.tenantId);
+    const q = { since: '2026-11-21T04:58:10Z', until: '2026-11-21T07:20:00Z', bucket_seconds: '3600' };
+    const want = [
+      { bucket_start: '2026-11-21T04:00:00Z', allowed: 1, denied: 0, pending: 0, observed: 0 },
+      { bucket_start: '2026-11-21T05:00:00Z', allowed: 1, denied: 0, pending: 0, observed: 0 },
+      { bucket_start: '2026-11-21T07:00:00Z', allowed: 0, denied: 1, pending: 0, observed: 0 },
+    ];
+    expect(await histogram(session, q)).toEqual(want);
+    expect(await histogram(session, q, true)).toEqual(want);
+    // Proof of the path: a planted hour row inside the whole hours [05:00, 07:00) shows with
+    // hour buckets and not with 30-minute ones (those read the minutes).
+    await db().rows(sql`INSERT INTO event_hour_counts (tenant_id, hour, env, verdict, mode, n) VALUES
+      (${admin.tenantId}::uuid, '2026-11-21T06:00:00Z', 'production', 'call_denied', 'enforce', 4)`);
+    expect((await histogram(session, q)).find((b) => b.bucket_start === '2026-11-21T06:00:00Z')?.denied).toBe(4);
+    expect((await histogram(session, { ...q, bucket_seconds: '1800' })).find((b) => b.bucket_start.startsWith('2026-11-21T06'))).toBeUndefined();
+    await reset();
+  });
+
   it('purge appends the negative counts; compaction merges rows and drops keys that sum to 0', async () => {
     await reset();
     const old = [0, 1, 2].map((i) => pyEvent({ timestamp: `2026-11-21T05:10:0${i}.000000+00:00`, verdict: 'call_allowed' }));
@@ -185,7 +235,7 @@ describe('per-minute event counts (event_minute_counts)', () => {
     // Young rows wait; old enough ones are merged: the allowed key sums to 0 and disappears.
     expect((await compactMinuteCounts(db(), { olderThanSeconds: 3600 })).deleted).toBe(0);
     const r = await compactMinuteCounts(db(), { olderThanSeconds: 0 });
-    expect(r.written).toBe(1);
+    expect(r.written).toBe(2); // the denied key's merged minute row and its merged hour row
     expect(await rowCount()).toBe(1);
     await expectExact(db(), admin.tenantId);
     // A late event for a merged minute: one more row, merged into the existing one next time.
@@ -199,7 +249,8 @@ describe('per-minute event counts (event_minute_counts)', () => {
     // Bounded work: one statement of a 1-row batch takes one row at a time.
     await postEvents(t, prodKey, { events: [pyEvent({ timestamp: '2026-11-21T05:11:00.000000+00:00' })] });
     await postEvents(t, prodKey, { events: [pyEvent({ timestamp: '2026-11-21T05:12:00.000000+00:00' })] });
-    expect((await compactMinuteCounts(db(), { olderThanSeconds: 0, batch: 1, maxStatements: 1 })).statements).toBe(1);
+    // (one statement per level: minutes, then hours)
+    expect((await compactMinuteCounts(db(), { olderThanSeconds: 0, batch: 1, maxStatements: 1 })).statements).toBe(2);
     expect(await rowCount()).toBe(3);
     await compactMinuteCounts(db(), { olderThanSeconds: 0, batch: 1 });
     await expectExact(db(), admin.tenantId);
@@ -256,19 +307,20 @@ describe('per-minute event counts (event_minute_counts)', () => {
     const at = (minute: number, us: number) =>
       `${new Date(BASE + minute * 60_000 + Math.floor(us / 1000)).toISOString().slice(0, 23)}${String(us % 1000).padStart(3, '0')}+00:00`;
     const event = fc.record({
-      minute: fc.integer({ min: 0, max: 40 }),
+      // Up to 3 h 20 min: windows hold whole hours too (the hour counts, 0013).
+      minute: fc.integer({ min: 0, max: 200 }),
       us: micros,
       verdict: fc.constantFrom(...VERDICTS),
       observe: fc.boolean(),
     });
     const instant = fc.oneof(
-      fc.record({ minute: fc.integer({ min: -2, max: 43 }), us: micros }).map(({ minute, us }) => at(minute, us)),
+      fc.record({ minute: fc.integer({ min: -2, max: 203 }), us: micros }).map(({ minute, us }) => at(minute, us)),
       fc.nat(1000).map((i) => ({ eventIndex: i })),
     );
     const query = fc.record({
       since: instant,
       until: instant,
-      bucket: fc.constantFrom('60', '120', '300', '600', '3600', '86400', '90'),
+      bucket: fc.constantFrom('60', '120', '300', '600', '3600', '7200', '86400', '90'),
       who: fc.constantFrom('session', 'production', 'staging'),
       env: fc.constantFrom(undefined, ['production'], ['staging', 'production']),
       verdict: fc.constantFrom(undefined, ['call_denied'], ['call_allowed', 'odd_one']),
@@ -290,6 +342,7 @@ describe('per-minute event counts (event_minute_counts)', () => {
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('compact' as const) }) },
     );
     let rollupUsed = 0;
+    let hoursUsed = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.array(event, { minLength: 1, maxLength: 30 }),
@@ -340,7 +393,9 @@ describe('per-minute event counts (event_minute_counts)', () => {
             };
             const p = q.who === 'session' ? session : apiKeyP(q.who);
             const parsed = HistogramQuery.parse(params);
-            if (q.bucket !== '90' && wholeMinutes(parsed.since.iso, parsed.until.iso)) rollupUsed++;
+            const minutes = q.bucket !== '90' ? wholeMinutes(parsed.since.iso, parsed.until.iso) : null;
+            if (minutes) rollupUsed++;
+            if (minutes && Number(q.bucket) % 3600 === 0 && wholeHours(minutes.lo, minutes.hi)) hoursUsed++;
             expect(await histogram(p, params)).toEqual(await histogram(p, params, true));
           }
         },
@@ -349,6 +404,7 @@ describe('per-minute event counts (event_minute_counts)', () => {
     );
     // The property is about the rollup path: make sure many queries took it.
     expect(rollupUsed).toBeGreaterThan(20);
+    expect(hoursUsed).toBeGreaterThan(3);
     await reset();
   });
 });
@@ -410,6 +466,10 @@ describe('migration 0004 backfills the counts of events stored before it', () =>
       const { rollup, events } = await bothCounts(database);
       expect(events.length).toBeGreaterThan(50);
       expect(rollup).toEqual(events);
+      // 0013 sums the backfilled minutes into hours.
+      const hours = await hourCounts(database);
+      expect(hours.events.length).toBeGreaterThan(3);
+      expect(hours.rollup).toEqual(hours.events);
     } finally {
       await drop();
       rmSync(dir, { recursive: true, force: true });

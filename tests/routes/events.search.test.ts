@@ -1,6 +1,8 @@
 // A free-text search walks a bounded slice of the window per request; a slice without a match
 // comes back empty WITH a cursor. Following the cursor chain must return every match, newest
-// first, and say how far back each page has searched.
+// first, and say how far back each page has searched. The trigram index is switched off here
+// (EDICTUM_EVENTS_SEARCH_INDEX=off: the walk alone, as on a database without pg_trgm); the indexed
+// path is tested in events.search-index.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Principal, type TestApp } from '../helpers/test-app.js';
 import { postEvents, tsEvent, type SdkEvent } from '../helpers/events-fixtures.js';
@@ -30,7 +32,7 @@ describe('search over sparse matches', () => {
   const events = dataset();
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { EDICTUM_EVENTS_SEARCH_SCAN: String(SCAN) } });
+    t = await createTestApp({ env: { EDICTUM_EVENTS_SEARCH_SCAN: String(SCAN), EDICTUM_EVENTS_SEARCH_INDEX: 'off' } });
     admin = await t.admin();
     key = await t.apiKey(admin.cookie, 'production');
     expect((await postEvents(t, key, { events })).json()).toEqual({ accepted: 400, duplicates: 0 });

@@ -3,7 +3,8 @@
 // The list is a bounded window: "show new" keeps the newest MAX_ROWS rows.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useLiveEvent, useLiveResync } from '../live/LiveProvider';
-import { countAtNewest, countNewer, fetchNewer, MERGE_LIMIT } from './event-live';
+import { countNewer, fetchNewer } from './event-live';
+import { countAtNewest, mergeOnTop, showNewPlan, type GapMarker } from './event-window';
 import { listEvents } from './events';
 import type { AuditEvent, EventQuery } from './types';
 
@@ -16,15 +17,14 @@ const LIVE_THROTTLE_MS = 1500;
  * rows yet, while the page is visible.
  */
 const BURST = 6;
-/** Rows "show new" keeps (the newest); older ones are dropped and paged back in on scroll. */
-export const MAX_ROWS = 20_000;
+export { MAX_ROWS } from './event-window';
 
 export interface EventFeed {
   rows: AuditEvent[];
   /** Events newer than the newest row shown, counted by the server (exact). */
   newCount: number;
   /** Set after "show new" jumped to the newest instead of merging (too many to page through). */
-  jumped: { count: number; since: string } | null;
+  jumped: GapMarker | null;
   loading: boolean;
   loadingMore: boolean;
   error: unknown;
@@ -99,7 +99,7 @@ function usePageVisible(): boolean {
 export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { live: boolean }): EventFeed {
   const [rows, setRows] = useState<AuditEvent[]>([]);
   const [newCount, setNewCount] = useState(0);
-  const [jumped, setJumped] = useState<{ count: number; since: string } | null>(null);
+  const [jumped, setJumped] = useState<GapMarker | null>(null);
   const [loading, setLoading] = useState(true);
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
@@ -121,7 +121,7 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
   const newest = useRef<string | null>(null);
   /** Rows shown that share the newest timestamp (the count's `since` is inclusive). */
   const atNewest = useRef(0);
-  const pendingJump = useRef<{ count: number; since: string } | null>(null);
+  const pendingJump = useRef<GapMarker | null>(null);
 
   const apply = useCallback((step: Step) => {
     setRows((r) => (step.fresh.length ? [...r, ...step.fresh] : r));
@@ -233,8 +233,9 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
    */
   const showNew = useCallback(() => {
     const since = newest.current;
-    if (!since || newCount === 0) return;
-    if (newCount > MERGE_LIMIT) {
+    const plan = showNewPlan(newCount);
+    if (!since || plan === 'none') return;
+    if (plan === 'jump') {
       pendingJump.current = { count: newCount, since };
       reload();
       return;
@@ -243,18 +244,15 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
     fetchNewer(baseQuery.current, since, ids.current, ac?.signal)
       .then((fresh) => {
         if (ac?.signal.aborted || fresh.length === 0) return;
+        const merged = mergeOnTop(fresh, rowsRef.current);
         for (const e of fresh) ids.current.add(e.id);
-        const all = [...fresh, ...rowsRef.current];
-        newest.current = all[0]!.timestamp;
-        atNewest.current = countAtNewest(all);
-        if (all.length <= MAX_ROWS) {
-          setRows(all);
-        } else {
-          const kept = all.slice(0, MAX_ROWS);
-          for (const e of all.slice(MAX_ROWS)) ids.current.delete(e.id);
+        for (const id of merged.dropped) ids.current.delete(id);
+        newest.current = merged.rows[0]!.timestamp;
+        atNewest.current = countAtNewest(merged.rows);
+        setRows(merged.rows);
+        if (merged.resumeFrom) {
           // Continue further back from the last row kept (by time: its cursor was not issued).
-          setRows(kept);
-          setPosition({ cursor: null, oldest: kept[kept.length - 1]!.timestamp });
+          setPosition({ cursor: null, oldest: merged.resumeFrom });
           setExhausted(false);
         }
         setNewCount(0);

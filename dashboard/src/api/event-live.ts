@@ -4,8 +4,9 @@
 import { getHistogram, listEvents } from './events';
 import type { AuditEvent, EventQuery } from './types';
 
-/** "Show new" pages through at most this many new rows; beyond it, it jumps to the newest. */
-export const MERGE_LIMIT = 2000;
+import { MERGE_LIMIT } from './event-window';
+
+export { countAtNewest, MERGE_LIMIT } from './event-window';
 const PAGE = 500;
 
 /** The filters of a list query, without its paging and window (the count sets its own window). */
@@ -44,12 +45,4 @@ export async function fetchNewer(
     cursor = page.nextCursor;
   }
   return out;
-}
-
-/** How many of `rows` (newest first) share the first row's timestamp. */
-export function countAtNewest(rows: readonly AuditEvent[]): number {
-  const t = rows[0]?.timestamp;
-  let n = 0;
-  while (n < rows.length && rows[n]!.timestamp === t) n++;
-  return n;
 }

@@ -24,6 +24,15 @@ export interface HistogramQuery extends Omit<EventQuery, 'limit' | 'cursor'> {
 export const getHistogram = (q: HistogramQuery, signal?: AbortSignal) =>
   api<HistogramBucket[]>('/events/histogram', { query: { ...q }, signal });
 
+/**
+ * The histogram and, for a search with more matches than the server counts (X-Counted-Since), the
+ * oldest match counted: the bars are exact from there on and leave out what lies before it.
+ */
+export async function getHistogramWithCoverage(q: HistogramQuery, signal?: AbortSignal) {
+  const { data, headers } = await apiWithHeaders<HistogramBucket[]>('/events/histogram', { query: { ...q }, signal });
+  return { buckets: data ?? [], countedSince: headers.get('X-Counted-Since') };
+}
+
 /** Facet counts over the filtered window (ours; the reference has none). */
 export const getFacets = (q: Omit<EventQuery, 'limit' | 'cursor'>, signal?: AbortSignal) =>
   api<EventFacets>('/events/facets', { query: { ...q }, signal });

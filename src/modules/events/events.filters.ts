@@ -86,11 +86,20 @@ export function likePattern(q: string): string {
 
 /**
  * The free-text match: the event's identifiers and its payload as JSON text, case-insensitive.
- * Never used as an index condition: reads bound the rows it is evaluated on (events.read-service).
+ * The same expression as the trigram index `ix_events_search` (migration 0013): keep them identical,
+ * or the planner cannot use the index.
  */
 export function textMatch(q: string): SQL {
   return sql`(call_id || ' ' || agent_id || ' ' || tool_name || ' ' || verdict || ' ' || coalesce(payload::text, '')) ILIKE ${likePattern(q)}`;
 }
+
+/**
+ * Whether the trigram index can answer a search for `q`: pg_trgm takes trigrams from runs of
+ * letters and digits, so a term without a run of three (`a_b`, `%`) has none and the index would
+ * be read whole. Such terms keep the bounded walk. (ASCII only: what counts as a letter beyond it
+ * depends on the database's locale.)
+ */
+export const trigramSearchable = (q: string) => /[A-Za-z0-9]{3}/.test(q);
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string) => UUID_RE.test(s);

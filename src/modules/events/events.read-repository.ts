@@ -59,6 +59,19 @@ export const eventsReadRepository = {
   },
 
   /**
+   * Free-text search driven by the trigram index (migration 0013): the `limit` newest matches
+   * older than `after`. The planner reads the index for a rare term (a bitmap of the matching
+   * rows, then a top-N sort) and walks the time index for a common one; the service calls this
+   * only after a bounded walk found too few matches, i.e. for terms that are rare near `after`.
+   */
+  searchIndexed(database: Database, f: EventFilter, q: string, after: Position | null, limit: number): Promise<EventRow[]> {
+    return database.rows<EventRow>(
+      sql`SELECT ${COLUMNS} FROM events WHERE ${and([whereOf(f), ...before(after), textMatch(q)])}
+          ORDER BY "timestamp" DESC, events.id DESC LIMIT ${limit}`,
+    );
+  },
+
+  /**
    * Free-text search with a bounded cost: walks at most `budget` filtered events (newest first,
    * from `after`), returns the first `limit` that match, plus the last position walked and how
    * many were walked so the caller can hand out a cursor to continue the search further back.
@@ -94,14 +107,18 @@ export const eventsReadRepository = {
   },
 
   /**
-   * Counts per value of each facet over the newest `cap` events of the window. Each facet is
+   * Counts per value of each facet over the newest `cap` events of the window (with `q`: the newest
+   * `cap` matching events, found through the trigram index when the term is rare). Each facet is
    * counted with every filter except its own (multi-select faceting: the dashboard ORs values
    * within a facet, so it needs the counts of the values it has not chosen yet).
    */
-  async facets(database: Database, f: EventFilter, q: string | null, cap: number, top: number) {
+  async facets(database: Database, f: EventFilter, q: string | null, cap: number, top: number, indexed = true) {
+    // Without the index (a term with no trigram, or no index) the newest `cap` events are scanned
+    // and the matches among them counted, so the cost stays bounded.
+    const scanned = q !== null && !indexed;
     const count = (facet: FacetName) => {
       const conds = facetConditions(f, facet);
-      if (q) conds.push(sql`hit`);
+      if (scanned) conds.push(sql`hit`);
       return conds.length === 0 ? sql`count(*)` : sql`count(*) FILTER (WHERE ${and(conds)})`;
     };
     const grouped = FACET_NAMES.map((name) => sql`GROUPING(${FACET_COLUMNS[name].column}) = 0`);
@@ -121,8 +138,8 @@ export const eventsReadRepository = {
             SELECT facet, value, n, row_number() OVER (PARTITION BY facet ORDER BY n DESC, value) AS rn FROM (
               SELECT CASE ${whichFacet} ELSE '_' END AS facet, COALESCE(${cols}) AS value, CASE ${whichCount} ELSE count(*) END AS n
               FROM (
-                SELECT ${cols}, ${q ? textMatch(q) : sql`TRUE`} AS hit FROM events
-                WHERE ${and(baseConditions(f))}
+                SELECT ${cols}, ${scanned ? textMatch(q) : sql`TRUE`} AS hit FROM events
+                WHERE ${and([...baseConditions(f), ...(q && !scanned ? [textMatch(q)] : [])])}
                 ORDER BY "timestamp" DESC LIMIT ${cap}
               ) base
               GROUP BY GROUPING SETS (${sql.raw(FACET_NAMES.map((c) => `(${c})`).join(', '))}, ())
@@ -135,8 +152,8 @@ export const eventsReadRepository = {
    * Counts per epoch-aligned bucket, verdict and mode, since <= timestamp < until; the caller
    * classifies (few groups, so one hash aggregate over an index-only scan, no per-row CASE).
    */
-  histogram(database: Database, f: EventFilter, q: string | null, bucketSeconds: number) {
-    const where = and([whereOf({ ...f, untilExclusive: true }), ...(q ? [textMatch(q)] : [])]);
+  histogram(database: Database, f: EventFilter, bucketSeconds: number) {
+    const where = whereOf({ ...f, untilExclusive: true });
     return database.rows<HistogramRow>(
       sql`SELECT ${BUCKET_START} AS bucket_start, verdict, mode, count(*) AS n
           FROM (SELECT ${bucketOf(bucketSeconds, sql`"timestamp"`)} AS b, verdict, mode FROM events WHERE ${where}) x
@@ -145,27 +162,73 @@ export const eventsReadRepository = {
   },
 
   /**
-   * The same counts as `histogram` (without `q`) from the per-minute rollup: the whole minutes
+   * The histogram of a search over its newest `cap + 1` matches: `matched` says how many were
+   * found (more than `cap`: the answer is cut), `oldest` the oldest match counted. The newest
+   * `cap` are counted, so a cut answer is exact from `oldest` on and misses what lies before it.
+   */
+  histogramSearched(database: Database, f: EventFilter, q: string, bucketSeconds: number, cap: number, scan: number | null) {
+    const where = whereOf({ ...f, untilExclusive: true });
+    // Indexed: the newest cap + 1 matches. Not (`scan` set): the newest `scan` events, matched.
+    const source =
+      scan === null
+        ? sql`SELECT "timestamp" AS t, verdict, mode, TRUE AS hit FROM events WHERE ${and([where, textMatch(q)])} ORDER BY "timestamp" DESC LIMIT ${cap + 1}`
+        : sql`SELECT "timestamp" AS t, verdict, mode, ${textMatch(q)} AS hit FROM events WHERE ${where} ORDER BY "timestamp" DESC LIMIT ${scan}`;
+    return database.rows<HistogramRow & { matched: number | string; scanned: number | string; scanned_to: string | null; oldest: string | null }>(
+      sql`WITH s AS MATERIALIZED (${source}),
+          m AS MATERIALIZED (SELECT t, verdict, mode FROM s WHERE hit ORDER BY t DESC LIMIT ${cap + 1}),
+          kept AS (SELECT t, verdict, mode FROM m ORDER BY t DESC LIMIT ${cap}),
+          meta AS (SELECT (SELECT count(*) FROM m) AS matched, (SELECT count(*) FROM s) AS scanned,
+                          (SELECT to_char(min(t) AT TIME ZONE 'UTC', ${FMT}) FROM s) AS scanned_to)
+          SELECT ${BUCKET_START} AS bucket_start, verdict, mode, count(*) AS n, (SELECT matched FROM meta) AS matched,
+                 (SELECT scanned FROM meta) AS scanned, (SELECT scanned_to FROM meta) AS scanned_to,
+                 to_char(min(t) AT TIME ZONE 'UTC', ${FMT}) AS oldest
+          FROM (SELECT ${bucketOf(bucketSeconds, sql`t`)} AS b, t, verdict, mode FROM kept) x
+          GROUP BY b, verdict, mode
+          UNION ALL
+          SELECT NULL, NULL, NULL, 0, matched, scanned, scanned_to, NULL FROM meta`,
+    );
+  },
+
+  /**
+   * The same counts as `histogram` from the per-minute rollup: the whole minutes
    * [lo, hi) from event_minute_counts, the partial minutes [since, lo) and [hi, until) from the
    * events, summed per bucket. Only for filters the rollup has columns for (tenant, env scope,
    * env, verdict, mode) and buckets that are whole minutes, so every minute lies in one bucket.
    * Groups whose sum is 0 (purged events) are left out, as the exact path never yields them.
    */
-  histogramFromRollup(database: Database, f: EventFilter, bucketSeconds: number, lo: string, hi: string) {
+  histogramFromRollup(
+    database: Database,
+    f: EventFilter,
+    bucketSeconds: number,
+    lo: string,
+    hi: string,
+    hours: { lo: string; hi: string } | null = null,
+  ) {
     const bin = (column: SQL) => bucketOf(bucketSeconds, column);
-    const rollupWhere = and([
-      sql`tenant_id = ${f.tenantId}::uuid`,
-      ...(f.scopeEnv !== null ? [sql`env = ${f.scopeEnv}`] : []),
-      sql`minute >= ${lo}::timestamptz`,
-      sql`minute < ${hi}::timestamptz`,
-      ...facetConditions(f),
-    ]);
+    const countsIn = (column: SQL, from: string, to: string) =>
+      and([
+        sql`tenant_id = ${f.tenantId}::uuid`,
+        ...(f.scopeEnv !== null ? [sql`env = ${f.scopeEnv}`] : []),
+        sql`${column} >= ${from}::timestamptz`,
+        sql`${column} < ${to}::timestamptz`,
+        ...facetConditions(f),
+      ]);
+    const minute = sql.raw('minute');
+    // Whole hours (buckets of whole hours only) from the hour counts, the minutes around them from
+    // the minute counts; each range is one index range scan.
+    const rollup = hours
+      ? sql`SELECT ${bin(minute)} AS b, verdict, mode, n FROM event_minute_counts WHERE ${countsIn(minute, lo, hours.lo)}
+            UNION ALL
+            SELECT ${bin(sql.raw('hour'))}, verdict, mode, n FROM event_hour_counts WHERE ${countsIn(sql.raw('hour'), hours.lo, hours.hi)}
+            UNION ALL
+            SELECT ${bin(minute)}, verdict, mode, n FROM event_minute_counts WHERE ${countsIn(minute, hours.hi, hi)}`
+      : sql`SELECT ${bin(minute)} AS b, verdict, mode, n FROM event_minute_counts WHERE ${countsIn(minute, lo, hi)}`;
     const head = whereOf({ ...f, until: lo, untilExclusive: true });
     const tail = whereOf({ ...f, since: hi, untilExclusive: true });
     return database.rows<HistogramRow>(
       sql`SELECT ${BUCKET_START} AS bucket_start, verdict, mode, sum(n) AS n
           FROM (
-            SELECT ${bin(sql`minute`)} AS b, verdict, mode, n FROM event_minute_counts WHERE ${rollupWhere}
+            ${rollup}
             UNION ALL
             SELECT ${bin(sql`"timestamp"`)}, verdict, mode, 1 FROM events WHERE ${head}
             UNION ALL

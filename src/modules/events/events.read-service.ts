@@ -1,9 +1,10 @@
+import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type { Principal } from '../../platform/auth.js';
 import { fieldError } from '../../platform/errors.js';
 import { normaliseTimestamp } from './events.canonical.js';
-import { isUuid, type EventFilter } from './events.filters.js';
-import { wholeMinutes } from './events.rollup.js';
+import { isUuid, trigramSearchable, type EventFilter } from './events.filters.js';
+import { wholeHours, wholeMinutes } from './events.rollup.js';
 import { eventsReadRepository, type EventRow, type Position } from './events.read-repository.js';
 import {
   FACET_NAMES,
@@ -19,6 +20,8 @@ export const SEARCH_BUDGET = 10_000;
 /** Events the facet counts are taken over (the newest of the window). */
 export const FACET_SCAN_LIMIT = 100_000;
 export const FACET_TOP = 50;
+/** Matches a searched histogram or facet count covers by default (EDICTUM_EVENTS_SEARCH_COUNT_CAP). */
+export const SEARCH_COUNT_CAP = 20_000;
 
 // ---------- cursor: opaque to clients, `<normalised timestamp>|<uuid>` in base64url ----------
 
@@ -84,13 +87,74 @@ export interface EventsPage {
   coveredTo: string | null;
 }
 
-export function createEventsReadService(database: Database, opts: { searchBudget?: number } = {}) {
+export interface ReadServiceOptions {
+  searchBudget?: number;
+  /** Use the trigram index (0013) when the database has it (EDICTUM_EVENTS_SEARCH_INDEX). */
+  searchIndex?: boolean;
+  searchCountCap?: number;
+}
+
+export function createEventsReadService(database: Database, opts: ReadServiceOptions = {}) {
   const searchBudget = opts.searchBudget ?? SEARCH_BUDGET;
+  const countCap = opts.searchCountCap ?? SEARCH_COUNT_CAP;
+  // Whether the trigram index exists: migration 0013 leaves it out where pg_trgm is missing.
+  let hasIndex: Promise<boolean> | null = null;
+  const indexed = (q: string): Promise<boolean> => {
+    if (opts.searchIndex === false || !trigramSearchable(q)) return Promise.resolve(false);
+    hasIndex ??= database
+      .rows<{ ok: boolean }>(sql`SELECT to_regclass('ix_events_search') IS NOT NULL AS ok`)
+      .then(([r]) => r?.ok === true);
+    return hasIndex;
+  };
   const pageOf = (events: EventRow[], next: Position | null): EventsPage => ({
     events: events.map(toEventOut),
     nextCursor: next ? encodeCursor(next) : null,
     coveredTo: next ? next.ts : null,
   });
+  /**
+   * Counts per bucket. Without `q`, agent, tool or contract filters and with whole-minute
+   * buckets, the whole minutes of the window come from the per-minute rollup, and with whole-hour
+   * buckets its whole hours from the per-hour rollup (the same numbers, docs/events.md
+   * "Per-minute counts"); otherwise every event of the window is counted (index-only through
+   * the agent, tool or contract index). With `q` the newest `countCap` matches are counted:
+   * `countedSince` is then the oldest one counted when there were more (the answer is exact
+   * from there on), else null (exact). `exact` forces the event path (tests, the benchmark).
+   */
+  async function histogramWithCoverage(p: Principal, query: HistogramQueryT, opts: { exact?: boolean } = {}) {
+    const f = toFilter(p, query);
+    const q = query.q?.trim() || null;
+    let countedSince: string | null = null;
+    let rows: { bucket_start: string; verdict: string; mode: string; n: number | string }[];
+    if (q) {
+      const useIndex = await indexed(q);
+      const found = await eventsReadRepository.histogramSearched(database, f, q, query.bucket_seconds, countCap, useIndex ? null : countCap);
+      const meta = found.find((r) => r.verdict === null);
+      rows = found.filter((r) => r.verdict !== null);
+      const oldest = found.reduce<string | null>((m, r) => (r.oldest !== null && (m === null || r.oldest < m) ? r.oldest : m), null);
+      if (meta && Number(meta.matched) > countCap) countedSince = oldest;
+      // Not indexed: the newest countCap events were searched; when the window held more, the
+      // counts are exact from the oldest one searched on.
+      else if (meta && !useIndex && Number(meta.scanned) >= countCap) countedSince = meta.scanned_to;
+    } else {
+      const minutes =
+        !opts.exact && rollupCovers(f, query.bucket_seconds) ? wholeMinutes(query.since.iso, query.until.iso) : null;
+      const hours = minutes && query.bucket_seconds % 3600 === 0 ? wholeHours(minutes.lo, minutes.hi) : null;
+      rows = minutes
+        ? await eventsReadRepository.histogramFromRollup(database, f, query.bucket_seconds, minutes.lo, minutes.hi, hours)
+        : await eventsReadRepository.histogram(database, f, query.bucket_seconds);
+    }
+    const buckets = new Map<string, Record<HistogramClass, number>>();
+    for (const r of rows) {
+      const b = buckets.get(r.bucket_start) ?? { allowed: 0, denied: 0, pending: 0, observed: 0 };
+      b[classify(r.verdict, r.mode)] += Number(r.n);
+      buckets.set(r.bucket_start, b);
+    }
+    const sorted = [...buckets.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([bucket_start, c]) => ({ bucket_start, ...c }));
+    return { buckets: sorted, countedSince };
+  }
+
   return {
     /**
      * One page, newest first, and the cursor of the next page (null at the end). With `q`, a
@@ -108,7 +172,17 @@ export function createEventsReadService(database: Database, opts: { searchBudget
           const page = hits.slice(0, limit);
           return pageOf(page, positionOf(page[page.length - 1]!));
         }
-        return pageOf(hits, walked >= searchBudget ? last : null);
+        if (walked < searchBudget) return pageOf(hits, null);
+        // The walk ran out of budget with too few matches: the term is rare here. The trigram
+        // index finds the rest of the page anywhere further back in the window, so a rare term's
+        // matches come in one request instead of one request per slice.
+        if (await indexed(q)) {
+          const more = await eventsReadRepository.searchIndexed(database, f, q, last, limit + 1 - hits.length);
+          const all = [...hits, ...more];
+          const page = all.slice(0, limit);
+          return pageOf(page, all.length > limit ? positionOf(page[page.length - 1]!) : null);
+        }
+        return pageOf(hits, last);
       }
       const rows =
         q.length > 0
@@ -121,8 +195,12 @@ export function createEventsReadService(database: Database, opts: { searchBudget
     async facets(p: Principal, query: FacetsQueryT): Promise<FacetsOutT> {
       const f = toFilter(p, query);
       const q = query.q?.trim() || null;
-      const rows = await eventsReadRepository.facets(database, f, q, FACET_SCAN_LIMIT, FACET_TOP);
-      const facets = Object.fromEntries(FACET_NAMES.map((n) => [n, [] as { value: string; count: number }[]])) as FacetsOutT['facets'];
+      // With a term the counts cover the newest `countCap` matches (the index finds rare ones).
+      const cap = q ? countCap : FACET_SCAN_LIMIT;
+      const rows = await eventsReadRepository.facets(database, f, q, cap, FACET_TOP, q ? await indexed(q) : true);
+      const facets = Object.fromEntries(
+        FACET_NAMES.map((n) => [n, [] as { value: string; count: number }[]]),
+      ) as FacetsOutT['facets'];
       let scanned = 0;
       for (const r of rows) {
         if (r.facet === '_') {
@@ -131,37 +209,22 @@ export function createEventsReadService(database: Database, opts: { searchBudget
           facets[r.facet].push({ value: r.value, count: Number(r.n) });
         }
       }
-      for (const list of Object.values(facets)) list.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-      return { facets, scanned, scan_limit: FACET_SCAN_LIMIT, truncated: scanned >= FACET_SCAN_LIMIT };
+      for (const list of Object.values(facets))
+        list.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+      return { facets, scanned, scan_limit: cap, truncated: scanned >= cap };
     },
 
-    /**
-     * Counts per bucket. Without `q`, agent, tool or contract filters and with whole-minute
-     * buckets, the whole minutes of the window come from the per-minute rollup (the same numbers,
-     * docs/events.md "Per-minute counts"); otherwise every event of the window is counted.
-     * `exact` forces the second path (tests and the benchmark compare both).
-     */
+    /** Counts per bucket (see histogramWithCoverage). */
     async histogram(p: Principal, query: HistogramQueryT, opts: { exact?: boolean } = {}) {
-      const f = toFilter(p, query);
-      const q = query.q?.trim() || null;
-      const minutes = !opts.exact && rollupCovers(f, q, query.bucket_seconds) ? wholeMinutes(query.since.iso, query.until.iso) : null;
-      const rows = minutes
-        ? await eventsReadRepository.histogramFromRollup(database, f, query.bucket_seconds, minutes.lo, minutes.hi)
-        : await eventsReadRepository.histogram(database, f, q, query.bucket_seconds);
-      const buckets = new Map<string, Record<HistogramClass, number>>();
-      for (const r of rows) {
-        const b = buckets.get(r.bucket_start) ?? { allowed: 0, denied: 0, pending: 0, observed: 0 };
-        b[classify(r.verdict, r.mode)] += Number(r.n);
-        buckets.set(r.bucket_start, b);
-      }
-      return [...buckets.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([bucket_start, c]) => ({ bucket_start, ...c }));
+      return (await histogramWithCoverage(p, query, opts)).buckets;
     },
+
+    histogramWithCoverage,
   };
 }
 
 /** Whether the rollup has what a histogram request filters and buckets on. */
-const rollupCovers = (f: EventFilter, q: string | null, bucketSeconds: number) =>
-  q === null &&
+const rollupCovers = (f: EventFilter, bucketSeconds: number) =>
   !f.agentId?.length &&
   !f.toolName?.length &&
   !f.contract?.length &&

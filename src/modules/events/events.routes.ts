@@ -30,7 +30,11 @@ export function eventsRoutes(app: FastifyInstance, ctx: AppContext): void {
   // Ruleset hash -> canonical hash, remembered per process (agent-events.ts).
   const canonicalRevisions = rememberedLookup((tenantId, hashes) => bundlesRepository.canonicalRevisions(ctx.deps.database.db, tenantId, hashes));
   const ingest = createIngestService(ctx);
-  const read = createEventsReadService(ctx.deps.database, { searchBudget: ctx.deps.config.eventsSearchScan });
+  const read = createEventsReadService(ctx.deps.database, {
+    searchBudget: ctx.deps.config.eventsSearchScan,
+    searchIndex: ctx.deps.config.eventsSearchIndex,
+    searchCountCap: ctx.deps.config.eventsSearchCountCap,
+  });
   const holding = new WeakSet<FastifyRequest>();
   const release = (request: FastifyRequest) => {
     if (holding.delete(request)) ingest.gate.leave();
@@ -86,7 +90,12 @@ export function eventsRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get(
     '/api/v1/events/histogram',
     { config: { auth: 'either' }, schema: { querystring: HistogramQuery, response: { 200: HistogramList, ...errors } } },
-    async (request) => read.histogram(requireEither(request), request.query as HistogramQueryT),
+    async (request, reply) => {
+      const { buckets, countedSince } = await read.histogramWithCoverage(requireEither(request), request.query as HistogramQueryT);
+      // A search with more matches than the cap: the buckets count the newest ones, back to here.
+      if (countedSince) void reply.header('x-counted-since', countedSince);
+      return buckets;
+    },
   );
 
   app.delete(

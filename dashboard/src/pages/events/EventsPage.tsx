@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useEventFeed } from '../../api/event-feed';
-import { bucketFor, findEvent, getFacets, getHistogram } from '../../api/events';
+import { bucketFor, findEvent, getFacets, getHistogramWithCoverage } from '../../api/events';
 import { ApiError } from '../../api/client';
 import { useMe } from '../../api/auth';
 import { useQuery } from '../../api/query';
@@ -60,8 +60,13 @@ export default function EventsPage() {
     const until = r.until ?? now;
     const since = r.since ?? until - 86_400_000;
     const bucket = bucketFor(until - since);
-    const buckets = await getHistogram({ ...toQuery(filters, now), since: new Date(since).toISOString(), until: new Date(until).toISOString(), bucket_seconds: bucket });
-    return { buckets, since, until, bucket };
+    const { buckets, countedSince } = await getHistogramWithCoverage({
+      ...toQuery(filters, now),
+      since: new Date(since).toISOString(),
+      until: new Date(until).toISOString(),
+      bucket_seconds: bucket,
+    });
+    return { buckets, since, until, bucket, countedSince };
   });
 
   // Facet counts from the server over the whole window; a facet with a selection is counted
@@ -86,7 +91,7 @@ export default function EventsPage() {
     ? `Counts over ${formatNumber(feed.rows.length)} loaded events`
     : facetQ.data
       ? facetQ.data.truncated
-        ? `Approximate: counts over the newest ${formatNumber(facetQ.data.scanLimit)} events of the window`
+        ? `Approximate: counts over the newest ${formatNumber(facetQ.data.scanLimit)} ${filters.q ? 'matching events' : 'events of the window'}`
         : 'Counts over the whole time window'
       : facetQ.error
         ? 'Counts unavailable'
@@ -211,7 +216,11 @@ export default function EventsPage() {
         <div className="flex min-w-0 flex-1 flex-col gap-3">
           <section aria-label="Verdict histogram" className="shrink-0 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
             <div className="mb-1 flex flex-wrap items-center justify-between gap-2">
-              <p className="text-xs text-slate-500 dark:text-slate-400">Drag across the chart to zoom in</p>
+              <p className="text-xs text-slate-500 dark:text-slate-400">
+                {hist.data?.countedSince
+                  ? `Approximate: the newest matches are counted, back to ${formatDateTime(hist.data.countedSince)}`
+                  : 'Drag across the chart to zoom in'}
+              </p>
               <div className="flex items-center gap-3">
                 <HistogramLegend />
                 {filters.window === 'custom' && (
