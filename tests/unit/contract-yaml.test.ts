@@ -3,7 +3,7 @@
 // validator finds in the wrapped one-contract bundle maps back to the editor line it is on.
 import { describe, expect, test } from 'vitest';
 import { validateBundleYaml } from '../../src/modules/bundles/bundle-validation.js';
-import { definitionToYaml, parseDefinition, slugify, unwrapLine, wrapDefinition } from '../../dashboard/src/lib/contract-yaml.js';
+import { definitionToYaml, parseDefinition, proposalToDefinition, slugify, unwrapLine, wrapDefinition } from '../../dashboard/src/lib/contract-yaml.js';
 
 const GOOD = 'tool: read_file\nwhen:\n  args.path: { contains: ".ssh/" }\nthen:\n  effect: deny\n  message: "Never read keys"\n';
 
@@ -47,5 +47,19 @@ describe('contract definition YAML in the library editor', () => {
     expect(slugify('x'.repeat(300))).toHaveLength(128);
     expect(unwrapLine(3)).toBe(1);
     expect(unwrapLine(null)).toBeNull();
+  });
+
+  test("an assistant proposal applies as a definition: a bundle's, a list's or a lone contract's first, without id and type", () => {
+    const contract = '- id: no-keys\n  type: pre\n  tool: read_file\n  when:\n    args.path: { contains: ".ssh/" }\n  then:\n    effect: deny\n    message: "Never read keys"\n';
+    const bundle = `apiVersion: edictum/v1\nkind: ContractBundle\nmetadata:\n  name: b\ndefaults:\n  mode: enforce\ncontracts:\n${contract}`;
+    for (const text of [contract, bundle, contract.replace(/^- /, '').replace(/^ {2}/gm, '')]) {
+      const def = proposalToDefinition(text);
+      expect(def).not.toBeNull();
+      expect(def).not.toMatch(/^(id|type):/m);
+      expect(parseDefinition(def!).value).toEqual(parseDefinition(GOOD).value);
+    }
+    expect(proposalToDefinition('apiVersion: edictum/v1\nkind: ContractBundle\n')).toBeNull();
+    expect(proposalToDefinition('just words')).toBeNull();
+    expect(proposalToDefinition('key: [unclosed')).toBeNull();
   });
 });

@@ -86,3 +86,25 @@ export function slugify(s: string): string {
     .replace(/^[-_]+|-+$/g, '')
     .slice(0, 128);
 }
+
+/**
+ * The assistant's proposal (a whole bundle, a list of contracts or one contract) as the text of a
+ * library definition: its first contract without the keys the form owns. Null when the text holds
+ * no contract mapping.
+ */
+export function proposalToDefinition(text: string): string | null {
+  let doc: unknown;
+  try {
+    const parsed = parseDocument(text, { uniqueKeys: true });
+    if (parsed.errors.length > 0) return null;
+    doc = parsed.toJS({ maxAliasCount: 50 });
+  } catch {
+    return null; // an alias bomb past the limit
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const list = isObject(doc) && Array.isArray(doc.contracts) ? doc.contracts : Array.isArray(doc) ? doc : [doc];
+  const first: unknown = list[0];
+  if (!isObject(first) || (isObject(doc) && 'apiVersion' in doc && !Array.isArray(doc.contracts))) return null;
+  const out = definitionToYaml(first);
+  return out === '' ? null : out;
+}

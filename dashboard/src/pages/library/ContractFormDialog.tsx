@@ -7,7 +7,8 @@ import { Dialog } from '../../components/ui/Dialog';
 import { Input, Select, Textarea } from '../../components/ui/Field';
 import { TagInput } from '../../components/ui/TagInput';
 import { useToast } from '../../components/ui/Toast';
-import { slugify } from '../../lib/contract-yaml';
+import { proposalToDefinition, slugify } from '../../lib/contract-yaml';
+import { AssistantPanel } from '../../components/assistant/AssistantPanel';
 import { locateYamlPath } from '../../lib/yaml-locate';
 import { YamlEditor, type LineProblem } from '../evaluate/YamlEditor';
 import { useDefinitionCheck, type CheckCall, type DefinitionCheck } from './use-definition-check';
@@ -154,6 +155,15 @@ export function ContractFormDialog({ title, description, initial, editing, onClo
               ))}
             </ul>
           )}
+          {/* Hidden until AI is configured; a proposal applies as this contract's definition. */}
+          <AssistantPanel
+            className="mt-2"
+            currentYaml={draft.yaml}
+            onApply={(proposal) => {
+              const definition = proposalToDefinition(proposal);
+              if (definition !== null) set({ yaml: definition });
+            }}
+          />
         </div>
         {extra?.(draft, check)}
         {failure !== null && (
