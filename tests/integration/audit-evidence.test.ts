@@ -100,9 +100,17 @@ describe('evidence pack and the offline verifier', () => {
     expect(String(res.headers['content-disposition'])).toMatch(/^attachment; filename="evidence-.*\.zip"$/);
     const files = await unzip(res.rawPayload);
     expect([...files.keys()].sort()).toEqual(
-      ['approvals.jsonl', 'bundles.jsonl', 'chain.jsonl', 'checkpoints.json', 'deploys.jsonl', 'events.jsonl', 'manifest.json', 'public_keys.json', 'summary.html', 'verification.json'].sort(),
+      ['admin_activity.jsonl', 'approvals.jsonl', 'bundles.jsonl', 'chain.jsonl', 'checkpoints.json', 'deploys.jsonl', 'events.jsonl', 'manifest.json', 'public_keys.json', 'rollout_steps.jsonl', 'summary.html', 'verification.json'].sort(),
     );
     expect(files.get('events.jsonl')!.trim().split('\n')).toHaveLength(6);
+    // Admin actions, each as the chain committed to it, with its entry in chain.jsonl.
+    const activity = files.get('admin_activity.jsonl')!.trim().split('\n').map((l) => JSON.parse(l) as { activity: { id: string; action: string; actor: string }; seq: number | null });
+    const deployRow = activity.find((a) => a.activity.action === 'bundle.deploy');
+    expect(deployRow?.activity.actor).toBe(s.p.email);
+    const chained = files.get('chain.jsonl')!.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; kind: string; ref_id: string; content: string });
+    const entry = chained.find((e) => e.seq === deployRow?.seq);
+    expect(entry).toMatchObject({ kind: 'admin.activity', ref_id: deployRow!.activity.id });
+    expect(JSON.parse(entry!.content)).toEqual(deployRow!.activity);
     const approvals = files.get('approvals.jsonl')!.trim().split('\n').map((l) => JSON.parse(l) as { requested: { id: string }; decided: { decided_by: string; decided_via: string; decision_reason: string } | null });
     const denied = approvals.find((a) => a.requested.id === s.approvalIds[1]);
     expect(denied?.decided).toMatchObject({ decided_by: s.p.email, decided_via: 'console', decision_reason: 'not on a Friday' });

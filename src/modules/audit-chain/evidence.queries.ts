@@ -1,5 +1,7 @@
 import { and, asc, eq, gt, gte, lte, sql, type SQL } from 'drizzle-orm';
 import { approvals, deployments } from '../../db/schema.js';
+import { adminActivity } from '../../db/schema-activity.js';
+import { rollouts, rolloutSteps } from '../../db/schema-rollouts.js';
 import type { DbOrTx } from '../../db/client.js';
 import { rowsOf } from '../../db/client.js';
 import { TIMESTAMP_SQL_FORMAT } from '../events/events.canonical.js';
@@ -117,4 +119,46 @@ export async function bundlesInForce(db: DbOrTx, s: PackScope): Promise<BundlePa
         WHERE b.tenant_id = ${s.tenantId}::uuid ${s.bundle === null ? sql`` : sql`AND b.name = ${s.bundle}`}
         ORDER BY b.name, b.version LIMIT 1000`,
   );
+}
+
+/** Admin activity rows in the range, oldest first, one keyset page (at, id) at a time, with the chain seq of each. */
+export async function activityPage(db: DbOrTx, s: PackScope, after: { at: Date; id: string } | null, limit: number) {
+  const t = adminActivity;
+  return db
+    .select({
+      row: t,
+      seq: sql<string | null>`(SELECT e.seq FROM audit_chain_entries e WHERE e.tenant_id = ${t.tenantId} AND e.kind = 'admin.activity' AND e.ref_id = ${t.id}::text LIMIT 1)`,
+    })
+    .from(t)
+    .where(
+      and(
+        eq(t.tenantId, s.tenantId),
+        gte(t.at, sql`${s.from}::timestamptz`),
+        lte(t.at, sql`${s.until}::timestamptz`),
+        after === null ? undefined : sql`(${t.at}, ${t.id}) > (${after.at.toISOString()}::timestamptz, ${after.id}::uuid)`,
+      ),
+    )
+    .orderBy(asc(t.at), asc(t.id))
+    .limit(limit);
+}
+
+/** Rollout steps (canary start, widen, promote, rollback, stop) in the range, with their rollout. */
+export async function rolloutStepsInRange(db: DbOrTx, s: PackScope) {
+  return db
+    .select({
+      step: rolloutSteps,
+      rollout: { id: rollouts.id, env: rollouts.env, bundleName: rollouts.bundleName, bundleVersion: rollouts.bundleVersion, kind: rollouts.kind, status: rollouts.status },
+    })
+    .from(rolloutSteps)
+    .innerJoin(rollouts, eq(rollouts.id, rolloutSteps.rolloutId))
+    .where(
+      and(
+        eq(rolloutSteps.tenantId, s.tenantId),
+        gte(rolloutSteps.createdAt, sql`${s.from}::timestamptz`),
+        lte(rolloutSteps.createdAt, sql`${s.until}::timestamptz`),
+        s.bundle === null ? undefined : eq(rollouts.bundleName, s.bundle),
+      ),
+    )
+    .orderBy(asc(rolloutSteps.createdAt))
+    .limit(10_000);
 }

@@ -7,7 +7,8 @@ import { fieldError, tooManyRequests } from '../../platform/errors.js';
 import { appendChain, approvalDecidedContent, approvalRequestedContent, deployContent } from './chain.append.js';
 import { chainRepository } from './chain.repository.js';
 import type { Checkpointer } from './checkpoint.service.js';
-import { approvalsPage, bundlesInForce, countEvents, deploysInRange, eventsPage, type PackScope } from './evidence.queries.js';
+import { activityPage, approvalsPage, bundlesInForce, countEvents, deploysInRange, eventsPage, rolloutStepsInRange, type PackScope } from './evidence.queries.js';
+import { activityContent } from '../activity/activity.service.js';
 import { summaryHtml, SummaryTally } from './evidence.summary.js';
 import type { Verifier } from './verify.service.js';
 
@@ -22,7 +23,8 @@ type Session = Extract<Principal, { kind: 'session' }>;
 
 /**
  * The evidence pack: one zip, streamed. Files (docs/audit.md "Evidence pack"):
- * manifest.json, events.jsonl, approvals.jsonl, deploys.jsonl, bundles.jsonl, chain.jsonl,
+ * manifest.json, events.jsonl, approvals.jsonl, deploys.jsonl, bundles.jsonl, admin_activity.jsonl,
+ * rollout_steps.jsonl, chain.jsonl,
  * checkpoints.json, public_keys.json, verification.json, summary.html.
  * Each file is produced page by page into its zip entry (yazl compresses entries one after the
  * other, so a file is written only while it is the one being read): memory stays flat.
@@ -140,6 +142,24 @@ export function createEvidenceService(ctx: AppContext, checkpointer: Checkpointe
     tally.deploys = deploys.length;
     await file('deploys.jsonl', deploys.map((d) => `${JSON.stringify({ deploy: deployContent(d.row, d.revisionHash ?? ''), seq: d.seq === null ? null : Number(d.seq) })}\n`));
     await file('bundles.jsonl', (await bundlesInForce(db, s)).map((b) => `${JSON.stringify(b)}\n`));
+    // Who changed what (logins, keys, uploads, deploys, rules, channels, library edits, break-glass,
+    // canary steps): each row as the chain committed to it (activityContent) and its entry's seq.
+    await file('admin_activity.jsonl', (async function* () {
+      for (let after: { at: Date; id: string } | null = null; ; ) {
+        const rows = await activityPage(db, s, after, PAGE);
+        if (rows.length === 0) return;
+        yield rows.map((r) => `${JSON.stringify({ activity: activityContent(r.row), seq: r.seq === null ? null : Number(r.seq) })}\n`).join('');
+        const last = rows[rows.length - 1]!.row;
+        after = { at: last.at, id: last.id };
+      }
+    })());
+    await file(
+      'rollout_steps.jsonl',
+      (await rolloutStepsInRange(db, s)).map(
+        (r) =>
+          `${JSON.stringify({ rollout: r.rollout, step: { action: r.step.action, percent: r.step.percent, actor: r.step.actor, reason: r.step.reason, metrics: r.step.metrics, at: r.step.createdAt.toISOString() } })}\n`,
+      ),
+    );
 
     await file('chain.jsonl', (async function* () {
       if (!seg) return;
