@@ -20,8 +20,8 @@
  */
 import { loadavg } from 'node:os';
 import type { Browser, Page } from 'playwright-core';
-import { AdminApi, launchBrowser, newContext, setupTokenOf, startConsole, type Console } from '../tests/e2e/harness.ts';
-import { SimAgent, goodBundle } from '../tests/e2e/agent-sim.ts';
+import { AdminApi, launchBrowser, newContext, setupTokenOf, startConsole, type Console } from '../tests/e2e/harness.js';
+import { SimAgent, goodBundle } from '../tests/e2e/agent-sim.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 3000);
 const AGENTS = Math.max(2, Number(process.env.BENCH_AGENTS ?? 5));
