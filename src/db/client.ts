@@ -82,6 +82,16 @@ async function createPostgres(url: string, opts: DatabaseOptions): Promise<Datab
     application_name: 'edictum-console',
   });
   pool.on('error', (err) => opts.onPoolError?.(err));
+  // A client checked out of the pool (a transaction between two statements, a stream's cursor)
+  // has no 'error' listener of the pool's: when the server goes away then (a postmaster kill -9),
+  // its 'error' event would be uncaught and stop the process. The failure still reaches whoever
+  // uses the client (its next query rejects) and the pool drops it on release; an idle client's
+  // error is reported by the pool's own listener above.
+  pool.on('connect', (client) => {
+    client.on('error', () => {
+      /* reported through the client's next query, or by the pool when idle */
+    });
+  });
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   let leaderClient: pg.PoolClient | null = null;
 

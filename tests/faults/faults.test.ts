@@ -162,7 +162,7 @@ describe.runIf(enabled)('fault injection: two consoles, private Postgres and Red
     const clients = await underIngest(() => pgServer.killAndRestart());
     pgRefusals.push(...clients.flatMap((c) => c.refusals));
     await expectStoredOnce(clients);
-    expect(A.running() && B.running()).toBe(true);
+    expect(A.running() && B.running(), [...A.logs.slice(-30), ...B.logs.slice(-30)].join('\n')).toBe(true);
   });
 
   // Needs the 503 + Retry-After classification of dependency errors (issue 10, h-degrade-http).
