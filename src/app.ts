@@ -74,8 +74,16 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
     // On close: idle keep-alive sockets are closed at once; in-flight requests finish.
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 512 },
+    // One line per request (below) instead of Fastify's two: half the log work on a busy process.
+    disableRequestLogging: true,
   });
   app.server.headersTimeout = 20_000;
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url, remoteAddress: request.ip, statusCode: reply.statusCode, responseTime: Math.round(reply.elapsedTime * 10) / 10 },
+      'request completed',
+    );
+  });
   const connections = trackConnections(app.server);
 
   installErrorHandler(app);
@@ -159,10 +167,19 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
     if (shutdown.closing()) void reply.header('connection', 'close');
     return payload;
   });
+  let waiting: NodeJS.Timeout | undefined;
+  app.addHook('onClose', async () => clearInterval(waiting));
   app.addHook('preClose', async () => {
     shutdown.close();
     await ctx.hub.closeAll();
     connections.closeIdle();
+    app.log.info({ open: connections.open() }, 'streams ended; waiting for requests in flight');
+    waiting = setInterval(() => app.log.warn({ open: connections.open() }, 'still waiting for connections to close'), 5_000);
+    waiting.unref();
+    app.server.once('close', () => {
+      clearInterval(waiting);
+      app.log.info('http server closed');
+    });
   });
   return { app, routes, ctx, jobs };
 }

@@ -48,9 +48,11 @@ async function main(): Promise<void> {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');
     // Order: stop taking work, finish in-flight requests and close streams, stop workers, drain pools.
-    await app.close();
-    await scheduler?.stop();
-    await runtime.close();
+    // Each phase is logged with its duration, and one still running after a few seconds says so,
+    // so a stop that hangs names the phase that holds it.
+    await shutdownPhase(logger, 'http server and modules', () => app.close());
+    await shutdownPhase(logger, 'background workers', async () => scheduler?.stop());
+    await shutdownPhase(logger, 'storage and bus', () => runtime.close());
     logger.info('stopped');
   });
 
@@ -58,6 +60,21 @@ async function main(): Promise<void> {
   logger.info({ url: config.baseUrl, dashboard: `${config.baseUrl}/dashboard`, host: config.host }, 'edictum console is up');
   // Last, so the link is the line an operator sees at the end of `npm start`.
   await announceSetupLink(deps);
+}
+
+async function shutdownPhase(logger: ReturnType<typeof createLogger>, phase: string, run: () => Promise<unknown>): Promise<void> {
+  const t0 = performance.now();
+  const slow = setInterval(() => logger.warn({ phase, ms: Math.round(performance.now() - t0) }, 'shutdown phase still running'), 5_000);
+  slow.unref();
+  try {
+    await run();
+    logger.info({ phase, ms: Math.round(performance.now() - t0) }, 'shutdown phase done');
+  } catch (err) {
+    // Logged and passed over: what is left to close does not need this phase to have finished.
+    logger.error({ err, phase, ms: Math.round(performance.now() - t0) }, 'shutdown phase failed');
+  } finally {
+    clearInterval(slow);
+  }
 }
 
 main().catch((err: unknown) => {

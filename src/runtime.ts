@@ -39,7 +39,11 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pin
     serializers: { err: safeError, error: (e: unknown) => (typeof e === 'string' ? e.slice(0, 300) : safeError(e)) },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return (destination ? pino(options, destination) : pino(options)) as unknown as FastifyBaseLogger;
+  // stdout is written asynchronously (a burst of requests must not wait on the terminal or a pipe);
+  // pino flushes what is buffered when the process exits. A reader that stops reading (a stalled
+  // log pipe) makes lines beyond 64 MB of backlog be dropped rather than the process run out of memory.
+  const out = destination ?? pino.destination({ dest: 1, sync: false, maxLength: 64 * 1024 * 1024 });
+  return pino(options, out) as unknown as FastifyBaseLogger;
 }
 
 export interface RuntimeHandles {

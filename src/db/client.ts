@@ -69,6 +69,35 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
   return opts.url ? createPostgres(opts.url, opts) : createPglite(opts.dataDir, opts.pgliteTemplate);
 }
 
+const CLOSE_TIMEOUT_MS = 10_000;
+
+/**
+ * A checked-out client whose connection breaks is handed back to the pool (which discards it) at
+ * once, and its holder's own release becomes a no-op. Without this a holder that never releases on
+ * that path leaks the slot for good: drizzle's transaction() runs BEGIN before its try/finally, so a
+ * connection dropped between checkout and BEGIN (a Postgres restart under load) was never released,
+ * and `pool.end()` then waited forever at shutdown.
+ *
+ * Every client also gets an 'error' listener: one checked out (a transaction between two
+ * statements) has none of the pool's, so a postmaster kill -9 would otherwise be an uncaught error
+ * that stops the process. The failure still reaches the holder through its next query.
+ */
+export function releaseBrokenClients(pool: pg.Pool): void {
+  const held = new Set<pg.PoolClient>();
+  pool.on('acquire', (client) => held.add(client));
+  pool.on('release', (_err, client) => held.delete(client));
+  const releaseIfHeld = (client: pg.PoolClient): void => {
+    if (!held.delete(client)) return;
+    const release = client.release.bind(client);
+    client.release = () => {};
+    release(true);
+  };
+  pool.on('connect', (client) => {
+    client.on('error', () => releaseIfHeld(client));
+    client.on('end', () => releaseIfHeld(client));
+  });
+}
+
 async function createPostgres(url: string, opts: DatabaseOptions): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: url,
@@ -82,18 +111,10 @@ async function createPostgres(url: string, opts: DatabaseOptions): Promise<Datab
     application_name: 'edictum-console',
   });
   pool.on('error', (err) => opts.onPoolError?.(err));
-  // A client checked out of the pool (a transaction between two statements, a stream's cursor)
-  // has no 'error' listener of the pool's: when the server goes away then (a postmaster kill -9),
-  // its 'error' event would be uncaught and stop the process. The failure still reaches whoever
-  // uses the client (its next query rejects) and the pool drops it on release; an idle client's
-  // error is reported by the pool's own listener above.
-  pool.on('connect', (client) => {
-    client.on('error', () => {
-      /* reported through the client's next query, or by the pool when idle */
-    });
-  });
+  releaseBrokenClients(pool);
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   let leaderClient: pg.PoolClient | null = null;
+  let closed = false;
 
   return {
     db,
@@ -128,25 +149,44 @@ async function createPostgres(url: string, opts: DatabaseOptions): Promise<Datab
           leaderClient = null;
         }
       }
+      if (closed) return false;
       // A dedicated connection outside the pool's idle recycling: the lock lives as long as it does.
       const client = await pool.connect();
-      client.on('error', () => {
-        /* a dropped leader connection is noticed by the next tryLeadership */
-      });
-      const res = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [LOCKS.leader]);
-      if (res.rows[0]?.locked) {
+      let locked: boolean;
+      try {
+        const res = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [LOCKS.leader]);
+        locked = res.rows[0]?.locked === true;
+      } catch (err) {
+        client.release(true);
+        throw err;
+      }
+      // Closing started while we asked: don't keep a connection that close() no longer knows about.
+      if (locked && !closed) {
         leaderClient = client;
         return true;
       }
-      client.release();
+      client.release(locked);
       return false;
     },
     async close() {
+      closed = true;
       if (leaderClient) {
         leaderClient.release(true);
         leaderClient = null;
       }
-      await pool.end();
+      // Bounded: a connection still checked out (a query that never returns) must not keep a
+      // stopping process alive; the caller logs the counts and the process exits anyway.
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        pool.end().then(() => false),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), CLOSE_TIMEOUT_MS))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        throw new Error(
+          `database pool did not close within ${CLOSE_TIMEOUT_MS / 1000} s: ${pool.totalCount - pool.idleCount} of ${pool.totalCount} connections still checked out`,
+        );
+      }
     },
   };
 }

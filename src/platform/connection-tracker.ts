@@ -11,7 +11,15 @@ import type { Socket } from 'node:net';
  * (and exited 1) instead of stopping. During shutdown: sockets with no request are destroyed,
  * sockets whose last request finishes are ended, and new sockets are refused.
  */
-export function trackConnections(server: Server): { closeIdle(): void } {
+/** A socket asked to close that the peer keeps half-open is destroyed after this long. */
+const END_GRACE_MS = 2_000;
+
+function endSoon(socket: Socket): void {
+  socket.end();
+  setTimeout(() => socket.destroy(), END_GRACE_MS).unref();
+}
+
+export function trackConnections(server: Server): { closeIdle(): void; open(): { sockets: number; requests: number } } {
   const inFlight = new Map<Socket, number>();
   let closing = false;
 
@@ -33,17 +41,22 @@ export function trackConnections(server: Server): { closeIdle(): void } {
       const left = inFlight.get(socket)! - 1;
       inFlight.set(socket, left);
       // The response is complete (or the client went away): flush and close the socket.
-      if (closing && left === 0) socket.end();
+      if (closing && left === 0) endSoon(socket);
     });
   });
 
   return {
+    open() {
+      let requests = 0;
+      for (const n of inFlight.values()) requests += n;
+      return { sockets: inFlight.size, requests };
+    },
     closeIdle(): void {
       closing = true;
       for (const [socket, n] of inFlight) {
         if (n > 0) continue;
         // An idle keep-alive socket may still be flushing its last response: let that go out.
-        if (socket.writableLength > 0) socket.end();
+        if (socket.writableLength > 0) endSoon(socket);
         else socket.destroy();
       }
     },
