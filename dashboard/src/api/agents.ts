@@ -9,7 +9,10 @@ import type {
   AssignmentRule,
   AssignmentRuleInput,
   AssignmentRuleUpdate,
+  AgentLabels,
   FleetCoverage,
+  FleetLabels,
+  RuleLabels,
   ResolveResult,
 } from './types';
 
@@ -31,6 +34,16 @@ export const deleteRule = (id: string) => api<void>(`/assignment-rules/${enc(id)
 export const resolveAgent = (agentId: string, env?: string) =>
   api<ResolveResult>(`/assignment-rules/resolve/${enc(agentId)}`, { query: { env } });
 
+export const getFleetLabels = () => api<FleetLabels>('/agent-labels');
+export const putAgentLabels = (id: string, labels: string[]) =>
+  api<AgentLabels>(`/agent-registrations/${enc(id)}/labels`, { method: 'PUT', body: { labels } });
+export const putRuleLabels = (id: string, labels: string[]) =>
+  api<RuleLabels>(`/assignment-rules/${enc(id)}/labels`, { method: 'PUT', body: { labels } });
+
+/** The label rule the server applies (rollouts.schemas.ts), checked before a request. */
+export const LABEL_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._:-]{0,63}$/;
+export const validateLabel = (s: string) => (LABEL_PATTERN.test(s) ? undefined : 'letters, digits, . _ : - (up to 64, starting with a letter or digit)');
+
 export function useAgentStatus() {
   return useQuery('agents:status', getAgentStatus, { refetchIntervalMs: 30_000 });
 }
@@ -48,4 +61,18 @@ export function useRegistrations() {
 }
 export function useRules() {
   return useQuery('rules:list', listRules);
+}
+/** Under `agents:` so every change to agents or rules refreshes it. */
+export function useFleetLabels() {
+  return useQuery('agents:labels', getFleetLabels);
+}
+
+/** Every label in the fleet (set on agents or given by rules), optionally of rules in one env. */
+export function labelNames(data: FleetLabels | undefined, env?: string): string[] {
+  const out = new Set<string>();
+  for (const a of data?.agents ?? []) {
+    for (const l of a.labels) out.add(l);
+    for (const r of a.rule_labels) if (!env || r.env === env) out.add(r.label);
+  }
+  return [...out].sort();
 }

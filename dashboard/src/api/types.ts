@@ -56,6 +56,7 @@ import type {
   UpdateChannelBody,
 } from '@server/modules/notifications/notifications.schemas';
 import type { Filters } from '@server/modules/notifications/routing';
+import type { AgentLabelsResponse, FleetLabels as FleetLabelsSchema, RuleLabelsResponse } from '@server/modules/rollouts/rollouts.schemas';
 import type { SetupBody, SetupResponse as SetupResponseSchema } from '@server/modules/setup/setup.schemas';
 import type { ContractStats as ContractStatsSchema, StatsOverview as StatsOverviewSchema } from '@server/modules/stats/stats.schemas';
 
@@ -161,6 +162,10 @@ export type AssignmentRule = z.infer<typeof Rule>;
 export type AssignmentRuleInput = z.input<typeof CreateRuleBody>;
 export type AssignmentRuleUpdate = z.input<typeof UpdateRuleBody>;
 export type ResolveResult = z.infer<typeof ResolutionResponse>;
+/** Labels (docs/rollouts.md): set on an agent, or given by a labelled rule to the agents it matches. */
+export type FleetLabels = z.infer<typeof FleetLabelsSchema>;
+export type AgentLabels = z.infer<typeof AgentLabelsResponse>;
+export type RuleLabels = z.infer<typeof RuleLabelsResponse>;
 
 // ---- notifications (1.17) ----
 export type ChannelType = ServerChannelType;

@@ -51,7 +51,7 @@ export type AgentCoverageT = z.output<typeof AgentCoverage>;
 export const FleetAgent = Summary.extend({
   agent_id: z.string(),
   environment: z.string(),
-  drift_status: z.enum(['current', 'drift', 'unknown']),
+  drift_status: z.enum(['current', 'drift', 'canary', 'unknown']),
   last_seen: z.string().nullable(),
   event_count_24h: z.number().int(),
 });

@@ -5,7 +5,9 @@ import { bundleMatchers, classifyTools, manifestMatchers, parseSince, summarise,
 import { coverageRepository, type DeployedBundle } from './coverage.repository.js';
 import type { AgentCoverageT, FleetAgentT, FleetCoverageT } from './coverage.schemas.js';
 import { liveConnectionsRepository } from '../stream/live-connections.repository.js';
+import { canaryRepository } from '../rollouts/canary.repository.js';
 import {
+  canarySlices,
   canonicalRevision,
   driftStatus as computeDrift,
   newestLive,
@@ -15,6 +17,9 @@ import {
   type LiveRevision,
   type RegistrationRevision,
   type RevisionAliases,
+  type CanaryRevision,
+  sliceKey,
+  withCanary,
 } from '../fleet/drift.js';
 
 /** Coverage answers are cached this long (the reference's 60 s), per process. */
@@ -135,13 +140,15 @@ export function createCoverageService(database: Database, now: () => Date) {
         byAgent.set(r.agent_id, list);
       }
       const agentIds = [...byAgent.keys()];
-      const [latest, regs, deployments, liveRows, aliases] = await Promise.all([
+      const [latest, regs, deployments, liveRows, aliases, sliceRows] = await Promise.all([
         coverageRepository.latestEvents(database, tenantId, agentIds, envFilter),
         coverageRepository.registrations(database, tenantId, agentIds),
         coverageRepository.deployedIn(database, tenantId, null),
         liveConnectionsRepository.listTenant(database.db, tenantId),
         coverageRepository.revisionAliases(database, tenantId),
+        canaryRepository.liveSlices(database.db, tenantId),
       ]);
+      const slices = canarySlices(sliceRows);
       const liveBy = newestLive(liveRows);
       const latestBy = new Map(latest.map((l) => [l.agent_id, l]));
       const regBy = new Map(regs.map((r) => [r.agent_id, r]));
@@ -159,7 +166,7 @@ export function createCoverageService(database: Database, now: () => Date) {
         const env = envFilter ?? last?.env ?? null;
         const matchers = env === null ? [] : await matchersFor(env);
         const { agent, ungovernedTools } = fleetAgent(agentId, env, tools, matchers, reg?.manifest ?? null);
-        agent.drift_status = driftStatus(env, last, reg, deployments, liveBy.get(agentId), aliases);
+        agent.drift_status = driftStatus(env, last, reg, deployments, liveBy.get(agentId), aliases, (e, b) => slices.get(sliceKey(e, b, agentId)));
         agents.push(agent);
         for (const tool of ungovernedTools) (ungoverned.get(tool) ?? ungoverned.set(tool, new Set()).get(tool)!).add(agentId);
       }
@@ -214,10 +221,12 @@ export function driftStatus(
   deployments: DeployedBundle[],
   live?: LiveRevision,
   aliases: RevisionAliases = new Map(),
+  canaryFor: (env: string, bundle: string) => CanaryRevision | undefined = () => undefined,
 ): DriftStatus {
   const running = runningRevision(live, latest ? { ...latest, env: latest.env ?? env } : undefined, reg);
   const runEnv = running.env ?? env;
   if (runEnv === null || running.bundle === null) return 'unknown';
   const current = deployments.find((d) => d.env === runEnv && d.name === running.bundle);
-  return computeDrift(canonicalRevision(running.revision, aliases), current?.revision_hash ?? null);
+  const status = computeDrift(canonicalRevision(running.revision, aliases), current?.revision_hash ?? null);
+  return withCanary(status, running.revision, canaryFor(runEnv, running.bundle));
 }

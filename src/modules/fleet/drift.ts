@@ -10,9 +10,12 @@
  * agent that refused a delivery, e.g. one pinning an old signing key, shows it); when offline,
  * its newest event's policy_version, else its registration's last report.
  * Unknown when the bundle, the revision or a deployment of that bundle in that env is missing.
+ *
+ * Canary: an agent in the slice of a live canary of its bundle in its env (docs/rollouts.md) is
+ * meant to run the canary's version, not the deployment's: running it is `canary`, not drift.
  */
 
-export type DriftStatus = 'current' | 'drift' | 'unknown';
+export type DriftStatus = 'current' | 'drift' | 'canary' | 'unknown';
 
 export interface LiveRevision {
   env: string;
@@ -92,4 +95,28 @@ export type RevisionAliases = ReadonlyMap<string, string>;
 export function canonicalRevision(revision: string | null, aliases: RevisionAliases): string | null {
   if (revision === null) return null;
   return aliases.get(revision.trim().toLowerCase()) ?? revision;
+}
+
+/** Both renderings' hashes of the version a live canary delivers to its slice. */
+export interface CanaryRevision {
+  revision: string;
+  ruleset: string | null;
+}
+
+/** Live canary slices by env, bundle and agent (canaryRepository.liveSlices rows). */
+export type CanarySlices = ReadonlyMap<string, CanaryRevision>;
+
+export const sliceKey = (env: string, bundle: string, agentId: string) => `${env}\u0000${bundle}\u0000${agentId}`;
+
+export function canarySlices(rows: { env: string; bundleName: string; agentId: string; revisionHash: string; rulesetRevisionHash: string | null }[]): CanarySlices {
+  return new Map(rows.map((r) => [sliceKey(r.env, r.bundleName, r.agentId), { revision: r.revisionHash, ruleset: r.rulesetRevisionHash }]));
+}
+
+/**
+ * A drifted agent that runs the version its live canary slice delivers is `canary` (intended);
+ * any other status, or a slice agent on a third revision, is left as it is.
+ */
+export function withCanary(status: DriftStatus, running: string | null, canary: CanaryRevision | undefined): DriftStatus {
+  if (status !== 'drift' || !canary || !running) return status;
+  return sameRevision(running, canary.revision) || (canary.ruleset !== null && sameRevision(running, canary.ruleset)) ? 'canary' : status;
 }

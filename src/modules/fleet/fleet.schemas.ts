@@ -127,7 +127,8 @@ export const AgentStatus = z.object({
   env: z.string(),
   bundle_name: z.string().nullable(),
   policy_version: z.string().nullable(),
-  status: z.enum(['current', 'drift', 'unknown']),
+  /** `canary`: in a live canary's slice and running its version (docs/api.md "Drift"). */
+  status: z.enum(['current', 'drift', 'canary', 'unknown']),
   connected_at: z.string(),
 });
 export const AgentStatusResponse = z.object({ agents: z.array(AgentStatus) });

@@ -7,7 +7,8 @@ import { groupCommit } from '../stream/group-commit.js';
 import { fleetRepository, type ConnectUpsert, type RegistrationRow, type RuleRow } from './fleet.repository.js';
 import type { AgentStatusT, RegistrationT, RuleT } from './fleet.schemas.js';
 import { resolveWith } from './resolution.js';
-import { driftStatus, runningRevision, sameRevision } from './drift.js';
+import { canarySlices, driftStatus, runningRevision, sameRevision, sliceKey, withCanary } from './drift.js';
+import { canaryRepository } from '../rollouts/canary.repository.js';
 import { coverageRepository } from '../coverage/coverage.repository.js';
 
 export interface PatchInput {
@@ -263,16 +264,21 @@ export function createFleetService(ctx: AppContext, bundles: BundlesApi) {
         }
         return p;
       };
-      const latest = new Map(
-        (await coverageRepository.latestEvents(ctx.deps.database, tenantId, [...new Set(rows.map((r) => r.agentId))], null)).map((e) => [e.agent_id, e]),
-      );
+      const [latestRows, sliceRows] = await Promise.all([
+        coverageRepository.latestEvents(ctx.deps.database, tenantId, [...new Set(rows.map((r) => r.agentId))], null),
+        canaryRepository.liveSlices(db, tenantId),
+      ]);
+      const latest = new Map(latestRows.map((e) => [e.agent_id, e]));
+      const slices = canarySlices(sliceRows);
       const agents = await Promise.all(
         rows.map(async (r): Promise<AgentStatusT> => {
           const deployed = r.bundleName ? await revisionOf(r.env, r.bundleName) : null;
           const running = runningRevision(r, latest.get(r.agentId), undefined);
           // A current-generation agent runs the Ruleset rendering: its hash is the same deployment.
           const runsRuleset = deployed?.ruleset != null && running.revision !== null && sameRevision(running.revision, deployed.ruleset);
-          const status = runsRuleset ? 'current' : driftStatus(running.revision, deployed?.revision ?? null);
+          const status = runsRuleset
+            ? 'current'
+            : withCanary(driftStatus(running.revision, deployed?.revision ?? null), running.revision, r.bundleName ? slices.get(sliceKey(r.env, r.bundleName, r.agentId)) : undefined);
           return {
             agent_id: r.agentId,
             env: r.env,

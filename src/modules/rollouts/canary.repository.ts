@@ -13,7 +13,14 @@ export const canaryRepository = {
   /** Every live canary of a tenant with its slice (the delivery overrides' source). */
   async liveSlices(db: DbOrTx, tenantId: string) {
     return db
-      .select({ env: rollouts.env, bundleName: rollouts.bundleName, version: rollouts.bundleVersion, agentId: rolloutAgents.agentId })
+      .select({
+        env: rollouts.env,
+        bundleName: rollouts.bundleName,
+        version: rollouts.bundleVersion,
+        revisionHash: rollouts.revisionHash,
+        rulesetRevisionHash: rollouts.rulesetRevisionHash,
+        agentId: rolloutAgents.agentId,
+      })
       .from(rollouts)
       .innerJoin(rolloutAgents, and(eq(rolloutAgents.rolloutId, rollouts.id), eq(rolloutAgents.inSlice, true)))
       .where(and(eq(rollouts.tenantId, tenantId), eq(rollouts.kind, 'canary'), inArray(rollouts.status, LIVE_CANARY)));
@@ -128,6 +135,18 @@ export const canaryRepository = {
       .where(and(eq(agentLabels.tenantId, tenantId), eq(agentLabels.agentId, agentId)))
       .orderBy(agentLabels.label);
     return rows.map((r) => r.label);
+  },
+
+  /** Every manual label of the tenant, by agent. */
+  async allAgentLabels(db: DbOrTx, tenantId: string): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    const rows = await db
+      .select({ agentId: agentLabels.agentId, label: agentLabels.label })
+      .from(agentLabels)
+      .where(eq(agentLabels.tenantId, tenantId))
+      .orderBy(agentLabels.agentId, agentLabels.label);
+    for (const r of rows) out.set(r.agentId, [...(out.get(r.agentId) ?? []), r.label]);
+    return out;
   },
 
   async setRuleLabels(db: DbOrTx, tenantId: string, ruleId: string, labels: string[]): Promise<void> {

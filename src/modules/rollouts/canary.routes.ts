@@ -1,16 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { requireAdmin } from '../../platform/auth.js';
+import { requireAdmin, requireSession } from '../../platform/auth.js';
 import { notFound } from '../../platform/errors.js';
 import { ErrorResponse } from '../../platform/zod-fastify.js';
 import { fleetRepository } from '../fleet/fleet.repository.js';
 import type { Db } from '../../db/client.js';
+import { fleetLabels } from './agent-labels.js';
 import { canaryRepository } from './canary.repository.js';
 import type { CanaryService } from './canary.service.js';
 import {
   AgentLabelsResponse,
   AgentParams,
   CanaryBody,
+  FleetLabels,
   LabelsBody,
   RolloutDetail,
   RolloutParams,
@@ -44,6 +46,11 @@ export function canaryRoutes(app: FastifyInstance, canary: CanaryService, db: Db
     const p = requireAdmin(request);
     return canary.stop(p.tenantId, id(request), p.email);
   });
+
+  // Read by every dashboard user (the Agents list shows labels); changing them is admin only.
+  app.get('/api/v1/agent-labels', { config: { auth: 'session' }, schema: { response: { 200: FleetLabels, ...errors } } }, async (request) =>
+    fleetLabels(db, requireSession(request).tenantId),
+  );
 
   const agentLabels = async (tenantId: string, agentId: string) => {
     if (!(await fleetRepository.get(db, tenantId, agentId))) throw notFound('Agent not found', 'fleet.agent_not_found');

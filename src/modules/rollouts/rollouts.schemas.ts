@@ -65,6 +65,18 @@ export const AgentParams = z.strictObject({ agent_id: z.string().min(1).max(255,
 export const RuleParams = z.strictObject({ rule_id: z.string().uuid('must be a UUID') });
 export const AgentLabelsResponse = z.object({ agent_id: z.string(), labels: z.array(z.string()) });
 export const RuleLabelsResponse = z.object({ rule_id: z.string(), labels: z.array(z.string()) });
+/** GET /api/v1/agent-labels: labels set on agents, and those labelled rules give them per env. */
+export const FleetLabels = z.object({
+  agents: z.array(
+    z.object({
+      agent_id: z.string(),
+      labels: z.array(z.string()),
+      rule_labels: z.array(z.object({ label: z.string(), env: z.string(), rule_id: z.string() })),
+    }),
+  ),
+  rules: z.array(RuleLabelsResponse),
+});
+export type FleetLabelsT = z.infer<typeof FleetLabels>;
 
 export const CanaryState = z.object({
   percent: z.number(),

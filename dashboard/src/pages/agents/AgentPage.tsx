@@ -2,7 +2,8 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { useAgentCoverage, useAgentStatus, useRegistrations } from '../../api/agents';
 import { ApiError } from '../../api/client';
 import { EnvBadge } from '../../components/EnvBadge';
-import { Badge } from '../../components/ui/Badge';
+import type { DriftStatus } from '../../api/types';
+import { Badge, type Tone } from '../../components/ui/Badge';
 import { Card } from '../../components/ui/Card';
 import { EmptyState, ErrorState, LoadingBlock, Skeleton } from '../../components/ui/Feedback';
 import { Select } from '../../components/ui/Field';
@@ -13,6 +14,7 @@ import { formatNumber, formatRelative } from '../../lib/format';
 import { ActivityTab } from './agent/ActivityTab';
 import { CoverageTab } from './agent/CoverageTab';
 import { HistoryTab } from './agent/HistoryTab';
+import { LabelsEditor } from './agent/LabelsEditor';
 import { RegistrationTab } from './agent/RegistrationTab';
 
 const SINCE = ['1h', '6h', '24h', '7d', '30d'] as const;
@@ -49,7 +51,7 @@ export default function AgentPage() {
   const c = cov.data;
   const denials = c?.tools.reduce((n, t) => n + (t.deny_count ?? 0), 0) ?? 0;
   const events = c?.tools.reduce((n, t) => n + t.event_count, 0) ?? 0;
-  const drift = live?.status ?? 'unknown';
+  const drift: DriftStatus = live?.status ?? 'unknown';
   // The agent's own bundle (its stream, else its assignment). The coverage answer's
   // deployed_bundle is the newest deployment in the environment whatever its name (as in the
   // reference), so it only names this agent's bundle when nothing better is known.
@@ -69,9 +71,7 @@ export default function AgentPage() {
             <Badge tone={live ? 'emerald' : 'zinc'} dot>
               {live ? `connected ${formatRelative(live.connected_at)}` : reg?.last_seen_at ? `last seen ${formatRelative(reg.last_seen_at)}` : 'offline'}
             </Badge>
-            <Badge tone={drift === 'current' ? 'emerald' : drift === 'drift' ? 'amber' : 'zinc'} title="Compared with the version deployed for its bundle">
-              {drift === 'current' ? 'current' : drift === 'drift' ? 'drift' : 'drift unknown'}
-            </Badge>
+            <Badge {...DRIFT_BADGE[drift]} />
             {shownBundle && (
               <span className="text-xs">
                 bundle <code className="font-mono">{shownBundle}</code>
@@ -79,6 +79,7 @@ export default function AgentPage() {
               </span>
             )}
           </div>
+          <LabelsEditor agentId={agentId} env={live?.env ?? (c && c.environment !== 'unknown' ? c.environment : null)} />
         </div>
         <Select label="Window" value={since} onChange={(e) => set('since', e.target.value === '24h' ? null : e.target.value)} wrapperClassName="w-32">
           {SINCE.map((s) => (
@@ -126,6 +127,13 @@ export default function AgentPage() {
     </div>
   );
 }
+
+const DRIFT_BADGE: Record<DriftStatus, { tone: Tone; children: string; title: string }> = {
+  current: { tone: 'emerald', children: 'current', title: 'Runs the version deployed for its bundle' },
+  drift: { tone: 'amber', children: 'drift', title: 'Runs another version than the one deployed for its bundle' },
+  canary: { tone: 'violet', children: 'canary', title: 'In a canary slice, running the canary version as intended' },
+  unknown: { tone: 'zinc', children: 'drift unknown', title: 'Compared with the version deployed for its bundle' },
+};
 
 const tones = { red: 'text-red-600 dark:text-red-400', blue: 'text-blue-600 dark:text-blue-400' };
 

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { useAgentStatus, useFleetCoverage, useRegistrations } from '../../api/agents';
+import { labelNames, useAgentStatus, useFleetCoverage, useFleetLabels, useRegistrations } from '../../api/agents';
 import type { FleetAgent } from '../../api/types';
 import { EnvBadge } from '../../components/EnvBadge';
 import { Badge } from '../../components/ui/Badge';
@@ -29,11 +29,13 @@ export function FleetTab() {
   const coverage = params.get('coverage') ?? 'all';
   const drift = params.get('drift') ?? 'all';
   const tool = params.get('tool') ?? '';
+  const label = params.get('label') ?? '';
   const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'last_seen', dir: -1 });
 
   const fleet = useFleetCoverage(since);
   const status = useAgentStatus();
   const regs = useRegistrations();
+  const fleetLabels = useFleetLabels();
 
   const set = (k: string, v: string) =>
     setParams(
@@ -48,6 +50,13 @@ export function FleetTab() {
 
   const live = useMemo(() => new Map((status.data?.agents ?? []).map((a) => [a.agent_id, a])), [status.data]);
   const names = useMemo(() => new Map((regs.data ?? []).map((r) => [r.agent_id, r])), [regs.data]);
+  const labelsOf = useMemo(() => new Map((fleetLabels.data?.agents ?? []).map((a) => [a.agent_id, a])), [fleetLabels.data]);
+  const allLabels = labelNames(fleetLabels.data);
+  /** An agent's labels in its env: its own, then those its rules give it there (docs/rollouts.md). */
+  const rowLabels = (a: FleetAgent) => {
+    const l = labelsOf.get(a.agent_id);
+    return { own: l?.labels ?? [], ruled: [...new Set((l?.rule_labels ?? []).filter((r) => r.env === a.environment).map((r) => r.label))].filter((x) => !l?.labels.includes(x)) };
+  };
   const summary = fleet.data?.fleet_summary;
   // Fleet coverage is built from audit events, so an agent that has only opened its stream is
   // not in it yet. Connected agents are added with no tool calls, so "appears after its first
@@ -76,6 +85,7 @@ export function FleetTab() {
       if (coverage === 'enforced' && (a.ungoverned > 0 || a.observed > 0)) return false;
       if (coverage === 'observe' && a.observed === 0) return false;
       if (drift !== 'all' && driftOf(a) !== drift) return false;
+      if (label && !(labelsOf.get(a.agent_id)?.labels.includes(label) || labelsOf.get(a.agent_id)?.rule_labels.some((r) => r.label === label && r.env === a.environment))) return false;
       return true;
     });
     const val = (a: FleetAgent): string | number => {
@@ -93,7 +103,7 @@ export function FleetTab() {
       }
     };
     return [...list].sort((x, y) => (val(x) < val(y) ? -1 : val(x) > val(y) ? 1 : 0) * sort.dir);
-  }, [agents, names, live, search, env, toolAgents, coverage, drift, sort]);
+  }, [agents, names, live, labelsOf, label, search, env, toolAgents, coverage, drift, sort]);
 
   if (fleet.error && !fleet.data) return <ErrorState error={fleet.error} onRetry={() => void fleet.refetch()} title="Could not load the fleet" />;
   if (!fleet.data || !summary) {
@@ -187,8 +197,19 @@ export function FleetTab() {
               <option value="all">All</option>
               <option value="current">Current</option>
               <option value="drift">Drifted</option>
+              <option value="canary">Canary</option>
               <option value="unknown">Unknown</option>
             </Select>
+            {(allLabels.length > 0 || label) && (
+              <Select label="Label" value={label} onChange={(e) => set('label', e.target.value)} wrapperClassName="w-40">
+                <option value="">All</option>
+                {[...new Set([...allLabels, ...(label ? [label] : [])])].map((l) => (
+                  <option key={l} value={l}>
+                    {l}
+                  </option>
+                ))}
+              </Select>
+            )}
             <Select label="Window" value={since} onChange={(e) => set('since', e.target.value === '24h' ? '' : e.target.value)} wrapperClassName="w-40">
               {SINCE.map((s) => (
                 <option key={s.key} value={s.key}>
@@ -215,6 +236,7 @@ export function FleetTab() {
                   {th('env', 'Env')}
                   <TH>Bundle</TH>
                   <TH>Status</TH>
+                  <TH>Labels</TH>
                   {th('coverage', 'Coverage')}
                   {th('events', 'Events')}
                   {th('last_seen', 'Last seen')}
@@ -242,8 +264,15 @@ export function FleetTab() {
                           <Badge tone={l ? 'emerald' : 'zinc'} dot>
                             {l ? 'connected' : 'offline'}
                           </Badge>
-                          {ds !== 'unknown' && <Badge tone={ds === 'current' ? 'emerald' : 'amber'}>{ds}</Badge>}
+                          {ds !== 'unknown' && (
+                            <Badge tone={ds === 'current' ? 'emerald' : ds === 'canary' ? 'violet' : 'amber'} title={ds === 'canary' ? 'In a canary slice, running the canary version as intended' : undefined}>
+                              {ds}
+                            </Badge>
+                          )}
                         </span>
+                      </TD>
+                      <TD>
+                        <LabelChips {...rowLabels(a)} />
                       </TD>
                       <TD className="w-40">
                         {a.total_tools === 0 ? (
@@ -300,6 +329,24 @@ export function FleetTab() {
         </aside>
       </div>
     </div>
+  );
+}
+
+function LabelChips({ own, ruled }: { own: string[]; ruled: string[] }) {
+  if (own.length === 0 && ruled.length === 0) return <span className="text-xs text-slate-400">—</span>;
+  return (
+    <ul aria-label="Labels" className="flex max-w-56 flex-wrap gap-1">
+      {own.map((l) => (
+        <li key={l} className="rounded bg-slate-200 px-1.5 py-0.5 font-mono text-xs dark:bg-slate-800">
+          {l}
+        </li>
+      ))}
+      {ruled.map((l) => (
+        <li key={l} title="Given by an assignment rule" className="rounded border border-dashed border-slate-300 px-1.5 py-0.5 font-mono text-xs text-slate-600 dark:border-slate-700 dark:text-slate-400">
+          {l}
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -1,4 +1,5 @@
-import { Input } from '../../components/ui/Field';
+import { labelNames, useFleetLabels } from '../../api/agents';
+import { Combobox, Input } from '../../components/ui/Field';
 
 /** What the admin sets for a canary (POST /api/v1/rollouts/canary); text as typed, parsed on submit. */
 export interface CanaryForm {
@@ -37,12 +38,28 @@ export function canaryBody(f: CanaryForm): { ok: true; body: { slice_percent?: n
   };
 }
 
-export function CanaryFields({ value, onChange }: { value: CanaryForm; onChange: (f: CanaryForm) => void }) {
+/** How many agents carry `label` in `env`: set on them, or given by a rule of that env. */
+function carrying(data: ReturnType<typeof useFleetLabels>['data'], label: string, env: string): number {
+  return (data?.agents ?? []).filter((a) => a.labels.includes(label) || a.rule_labels.some((r) => r.label === label && r.env === env)).length;
+}
+
+export function CanaryFields({ value, onChange, env }: { value: CanaryForm; onChange: (f: CanaryForm) => void; env: string }) {
+  // The labels that exist in the fleet: on agents, or given by rules of this env.
+  const fleet = useFleetLabels();
+  const label = value.label.trim();
+  const count = label ? carrying(fleet.data, label, env) : null;
   const set = (k: keyof CanaryForm) => (e: { target: { value: string } }) => onChange({ ...value, [k]: e.target.value });
   return (
     <div className="grid gap-3 sm:grid-cols-2" aria-label="Canary settings" role="group">
       <Input label="Slice (% of matching agents)" inputMode="decimal" value={value.percent} onChange={set('percent')} hint="Stable by agent id." />
-      <Input label="Or agents labelled" value={value.label} onChange={set('label')} placeholder="e.g. early" />
+      <Combobox
+        label="Or agents labelled"
+        suggestions={labelNames(fleet.data, env)}
+        value={value.label}
+        onChange={set('label')}
+        placeholder={fleet.data && labelNames(fleet.data, env).length === 0 ? 'no labels in the fleet yet' : 'choose a label'}
+        hint={count === null ? 'Set labels on the Agents page or on a rule.' : `${count} ${count === 1 ? 'agent carries' : 'agents carry'} it; the slice takes those running this bundle in ${env || 'this env'}.`}
+      />
       <Input label="Widen in steps (%)" value={value.steps} onChange={set('steps')} hint="After each bake without a breach; 100 deploys to all." />
       <Input label="Bake time (seconds)" inputMode="numeric" value={value.bake} onChange={set('bake')} />
       <Input label="Max deny-rate rise (points)" inputMode="decimal" value={value.deny} onChange={set('deny')} />

@@ -193,7 +193,7 @@ export function DeployDialog({ bundle, versions, initialVersion, onClose, onDepl
             </label>
             {canary && (
               <div className="mt-3">
-                <CanaryFields value={canaryForm} onChange={setCanaryForm} />
+                <CanaryFields value={canaryForm} onChange={setCanaryForm} env={env.trim()} />
               </div>
             )}
           </section>

@@ -23,6 +23,7 @@ export function EnvStatus({ bundle, current, latest, onDeploy }: { bundle: strin
         .map((d) => {
           const here = (agents.data?.agents ?? []).filter((a) => a.env === d.env && a.bundle_name === bundle);
           const drift = here.filter((a) => a.status === 'drift').length;
+          const onCanary = here.filter((a) => a.status === 'canary').length;
           return (
             <li key={d.env} className="flex flex-col gap-2 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
               <div className="flex items-center justify-between gap-2">
@@ -42,6 +43,11 @@ export function EnvStatus({ bundle, current, latest, onDeploy }: { bundle: strin
                     <Link to={`/agents?env=${encodeURIComponent(d.env)}`} className="hover:underline">
                       {here.length} connected {here.length === 1 ? 'agent' : 'agents'}
                     </Link>
+                    {onCanary > 0 && (
+                      <Badge tone="violet" className="ml-2">
+                        {onCanary} on canary
+                      </Badge>
+                    )}
                     {drift > 0 && (
                       <Badge tone="amber" className="ml-2">
                         {drift} drifted

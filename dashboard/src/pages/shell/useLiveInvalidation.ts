@@ -22,7 +22,8 @@ const INVALIDATES: Record<LiveEventName, string[]> = {
   contract_created: ['library:', 'compositions:'],
   contract_updated: ['library:', 'compositions:'],
   composition_changed: ['compositions:', 'library:', 'bundles:'],
-  rollout_updated: ['rollouts:'],
+  // A canary step changes which agents show as canary rather than drifted.
+  rollout_updated: ['rollouts:', 'agents:'],
   // Followed by the Replay panel itself (useReplayJob); no cached query depends on it.
   replay_progress: [],
 };

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { createRule, updateRule } from '../../../api/agents';
+import { createRule, labelNames, putRuleLabels, updateRule, useFleetLabels, validateLabel } from '../../../api/agents';
 import { useBundles } from '../../../api/bundles';
 import { ApiError, errorMessage } from '../../../api/client';
 import { useQueryClient } from '../../../api/query';
@@ -31,15 +31,21 @@ export function RuleDialog({ rule, rules, onClose }: { rule: AssignmentRule | nu
   const [priority, setPriority] = useState(String(rule?.priority ?? (rules.length ? Math.max(...rules.map((r) => r.priority)) + 10 : 10)));
   const [pattern, setPattern] = useState(rule?.pattern ?? '');
   const [tags, setTags] = useState<string[]>(tagItems(rule?.tag_match));
+  const fleetLabels = useFleetLabels();
+  const savedLabels = (rule && fleetLabels.data?.rules.find((r) => r.rule_id === rule.id)?.labels) ?? [];
+  // Null until edited: the rule's saved labels may arrive after the dialog opens.
+  const [labelsEdit, setLabels] = useState<string[] | null>(null);
+  const labels = labelsEdit ?? savedLabels;
   const [bundle, setBundle] = useState(rule?.bundle_name ?? '');
   const [env, setEnv] = useState(rule?.env ?? 'production');
+  const [created, setCreated] = useState<AssignmentRule | null>(null);
   const [errors, setErrors] = useState<Record<string, string | undefined>>({});
   const [busy, setBusy] = useState(false);
 
   const submit = async () => {
     const p = Number(priority);
     const errs: Record<string, string | undefined> = {
-      priority: !Number.isInteger(p) || p < 0 ? 'A whole number, 0 or more.' : rules.some((r) => r.priority === p && r.id !== rule?.id) ? `Priority ${p} is taken.` : undefined,
+      priority: !Number.isInteger(p) || p < 0 ? 'A whole number, 0 or more.' : rules.some((r) => r.priority === p && r.id !== (rule ?? created)?.id) ? `Priority ${p} is taken.` : undefined,
       pattern: !pattern.trim() ? 'Enter a pattern, e.g. support-* or *.' : pattern.length > 200 || /[/\\\0]/.test(pattern) ? 'Up to 200 characters, no slashes.' : undefined,
       bundle: !bundle.trim() ? 'Choose a bundle.' : undefined,
       env: validateEnv(env.trim()),
@@ -48,15 +54,23 @@ export function RuleDialog({ rule, rules, onClose }: { rule: AssignmentRule | nu
     if (Object.values(errs).some(Boolean)) return;
     setBusy(true);
     const body = { priority: p, pattern: pattern.trim(), tag_match: tags.length ? parseTags(tags) : null, bundle_name: bundle.trim(), env: env.trim() };
+    // A new rule saved whose labels were then refused is updated, not created again, on retry.
+    let saved: AssignmentRule | null = rule ?? created;
     try {
-      if (rule) await updateRule(rule.id, body);
-      else await createRule(body);
+      saved = saved ? await updateRule(saved.id, body) : await createRule(body);
+      if (!rule) setCreated(saved);
+      // Labels live beside the rule (PUT .../labels): only sent when they changed.
+      if (labelsEdit !== null && labelsEdit.join('\n') !== savedLabels.join('\n')) await putRuleLabels(saved.id, labelsEdit);
       toast.success(rule ? 'Rule updated' : 'Rule added');
       client.invalidate('rules:');
       client.invalidate('agents:');
       onClose();
     } catch (e) {
-      if (e instanceof ApiError && e.status === 409) setErrors({ priority: e.detail });
+      if (saved && e instanceof ApiError && e.status === 422 && e.problems.some((p) => p.loc.includes('labels'))) {
+        // The rule itself was saved; only its labels were refused.
+        client.invalidate('rules:');
+        setErrors({ labels: errorMessage(e) });
+      } else if (e instanceof ApiError && e.status === 409) setErrors({ priority: e.detail });
       else if (e instanceof ApiError && (e.status === 422 || e.status === 400)) setErrors({ pattern: e.fieldMessage('pattern'), priority: e.fieldMessage('priority'), env: e.fieldMessage('env'), bundle: e.fieldMessage('bundle_name'), form: errorMessage(e) });
       else setErrors({ form: errorMessage(e) });
     } finally {
@@ -94,6 +108,21 @@ export function RuleDialog({ rule, rules, onClose }: { rule: AssignmentRule | nu
         <Combobox label="Environment" suggestions={envOptions([])} value={env} onChange={(e) => setEnv(e.target.value)} error={errors.env} />
         <div className="sm:col-span-2">
           <TagInput label="Required tags (optional)" value={tags} onChange={setTags} validate={validateTag} placeholder="team=ops" hint="Every tag must match the agent's tags. key=value, Enter to add." />
+        </div>
+        <div className="sm:col-span-2">
+          <TagInput
+            label="Labels for matching agents (optional)"
+            value={labels}
+            onChange={(v) => {
+              setLabels(v);
+              setErrors((x) => ({ ...x, labels: undefined }));
+            }}
+            validate={validateLabel}
+            suggestions={labelNames(fleetLabels.data)}
+            error={errors.labels}
+            placeholder="early"
+            hint="Agents this rule matches in its environment carry these labels; a canary can target a label. Enter to add."
+          />
         </div>
       </div>
     </Dialog>

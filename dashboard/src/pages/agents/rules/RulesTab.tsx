@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { deleteRule, updateRule, useRules } from '../../../api/agents';
+import { deleteRule, updateRule, useFleetLabels, useRules } from '../../../api/agents';
 import { errorMessage } from '../../../api/client';
 import { useQueryClient } from '../../../api/query';
 import type { AssignmentRule } from '../../../api/types';
@@ -17,6 +17,8 @@ import { RuleDialog } from './RuleDialog';
 /** Rules map agent-id globs (and tags) to a bundle per environment; first match by priority wins. */
 export function RulesTab() {
   const rules = useRules();
+  const fleetLabels = useFleetLabels();
+  const ruleLabels = new Map((fleetLabels.data?.rules ?? []).map((r) => [r.rule_id, r.labels]));
   const client = useQueryClient();
   const toast = useToast();
   const [editing, setEditing] = useState<AssignmentRule | 'new' | null>(null);
@@ -87,6 +89,7 @@ export function RulesTab() {
                   <TH>Tags</TH>
                   <TH>Env</TH>
                   <TH>Bundle</TH>
+                  <TH>Labels</TH>
                   <TH>
                     <span className="sr-only">Actions</span>
                   </TH>
@@ -108,6 +111,7 @@ export function RulesTab() {
                       <EnvBadge env={r.env} />
                     </TD>
                     <TD className="font-mono text-xs">{r.bundle_name}</TD>
+                    <TD className="font-mono text-xs">{ruleLabels.get(r.id)?.join(', ') || '—'}</TD>
                     <TD>
                       <div className="flex justify-end gap-1">
                         <Button size="xs" variant="ghost" disabled={busy || i === 0} onClick={() => void swap(r, list[i - 1]!)} aria-label={`Move ${r.pattern} up`}>
