@@ -1,9 +1,10 @@
 import type { ComponentType } from 'react';
 import { createBrowserRouter, Navigate, Outlet, type RouteObject } from 'react-router';
-import { getAgentStatus } from './api/agents';
+import { fleetKey, fleetWindow, getAgentStatus, getFleetCoverage, listRegistrations } from './api/agents';
 import { getMe } from './api/auth';
 import type { QueryClient } from './api/query';
 import { getStatsOverview } from './api/stats';
+import { preloadEvents } from './pages/events/events-preload';
 import { RouteError } from './pages/shell/RouteError';
 
 // Every page is its own chunk; the entry holds only React, the router, the API client and the
@@ -54,24 +55,32 @@ export const routes: RouteObject[] = [
  * rendered. The loader does not wait for it (the page shows its own loading state); the page's
  * `useQuery` with the same key picks up the request in flight. Keys and fetchers are the pages' own.
  */
-function preloads(client: QueryClient): Record<string, () => void> {
+function preloads(client: QueryClient): Record<string, (url: URL) => void> {
   const warm = (key: string, fetcher: () => Promise<unknown>) => void client.fetch(key, fetcher).catch(() => undefined);
   return {
     '/': () => warm('auth:me', getMe),
     index: () => warm('stats:overview', getStatsOverview),
-    agents: () => warm('agents:status', getAgentStatus),
+    agents: (url) => {
+      // The Fleet tab (the default one) reads these three; the window comes from ?since=.
+      if (url.searchParams.get('tab') === 'rules') return;
+      const since = fleetWindow(url.searchParams.get('since'));
+      warm(fleetKey(since), () => getFleetCoverage(since));
+      warm('agents:status', getAgentStatus);
+      warm('agents:registrations', listRegistrations);
+    },
+    events: (url) => preloadEvents(client, url),
   };
 }
 
-function withPreloads(list: RouteObject[], warm: Record<string, () => void>): RouteObject[] {
+function withPreloads(list: RouteObject[], warm: Record<string, (url: URL) => void>): RouteObject[] {
   return list.map((r) => {
     const name = r.index ? 'index' : r.path;
     const pre = name ? warm[name] : undefined;
     const children = r.children ? withPreloads(r.children, warm) : undefined;
     const out = { ...r, ...(children ? { children } : {}) } as RouteObject;
     if (pre) {
-      out.loader = () => {
-        pre();
+      out.loader = ({ request }) => {
+        pre(new URL(request.url));
         return null;
       };
     }

@@ -2,7 +2,7 @@
 // merge never holds more than the cap, never repeats a row, drops only the oldest (and says where
 // paging back resumes); more new events than a merge takes means a jump, never a silent gap.
 import { describe, expect, it } from 'vitest';
-import { countAtNewest, mergeOnTop, showNewPlan, MAX_ROWS, MERGE_LIMIT, type WindowRow } from '../../dashboard/src/api/event-window.js';
+import { appendBelow, countAtNewest, mergeOnTop, showNewPlan, MAX_ROWS, MERGE_LIMIT, type WindowRow } from '../../dashboard/src/api/event-window.js';
 
 /** `n` rows newest first, ids `${prefix}${i}`, one second apart ending at `endMs`. */
 function rows(prefix: string, n: number, endMs: number): WindowRow[] {
@@ -58,6 +58,43 @@ describe('event list window', () => {
     // The window is the newest MAX_ROWS, newest first, no gap inside it.
     expect(shown[0]!.id).toBe(`s${MERGES - 1}-0`);
     expect(shown[MAX_ROWS - 1]!.id).toBe(`s${MERGES - MAX_ROWS / MERGE_LIMIT}-${MERGE_LIMIT - 1}`);
+  });
+
+  it('paging back appends below and, past the cap, lets go of the newest rows (counted), never the ones just read', () => {
+    const shown = rows('a-', 8, 2_000_000);
+    const older = rows('b-', 5, 1_000_000);
+    const m = appendBelow(shown, older, 10);
+    expect(m.rows.map((r) => r.id)).toEqual(['a-3', 'a-4', 'a-5', 'a-6', 'a-7', ...older.map((r) => r.id)]);
+    expect(m.dropped).toEqual(['a-0', 'a-1', 'a-2']);
+    // Under the cap nothing is let go; an empty page changes nothing.
+    expect(appendBelow(shown, older, 13)).toEqual({ rows: [...shown, ...older], dropped: [] });
+    expect(appendBelow(shown, [], 10).rows).toBe(shown);
+  });
+
+  it('stays bounded in both directions: paging back through 100,000 rows, then merging new ones on top', () => {
+    // 200 pages of 500 older rows through a window of MAX_ROWS: the window slides down, holding the
+    // oldest MAX_ROWS read so far, contiguous; every row let go is counted once.
+    let shown: WindowRow[] = rows('p0-', 500, 1e12);
+    let end = 1e12;
+    let peak = shown.length;
+    let letGo = 0;
+    for (let p = 1; p < 200; p++) {
+      end -= 500_000;
+      const m = appendBelow(shown, rows(`p${p}-`, 500, end));
+      shown = m.rows;
+      letGo += m.dropped.length;
+      peak = Math.max(peak, shown.length);
+    }
+    expect(peak).toBe(MAX_ROWS);
+    expect(letGo).toBe(200 * 500 - MAX_ROWS);
+    expect(shown[0]!.id).toBe(`p${200 - MAX_ROWS / 500}-0`);
+    expect(shown[MAX_ROWS - 1]!.id).toBe('p199-499');
+    expect(new Set(shown.map((r) => r.id)).size).toBe(MAX_ROWS);
+    // Then new rows on top: the oldest go, the window still holds MAX_ROWS.
+    const m = mergeOnTop(rows('new-', MERGE_LIMIT, 2e12), shown);
+    expect(m.rows).toHaveLength(MAX_ROWS);
+    expect(m.rows[0]!.id).toBe('new-0');
+    expect(m.dropped).toHaveLength(MERGE_LIMIT);
   });
 
   it('counts the rows that share the newest timestamp (the next count starts there)', () => {

@@ -47,8 +47,12 @@ export const validateLabel = (s: string) => (LABEL_PATTERN.test(s) ? undefined :
 export function useAgentStatus() {
   return useQuery('agents:status', getAgentStatus, { refetchIntervalMs: 30_000 });
 }
+/** The Fleet tab's windows (?since=); anything else is the default, the last 24 hours. */
+export const FLEET_WINDOWS = ['1h', '24h', '7d', '30d'] as const;
+export const fleetWindow = (since: string | null): string => (since && (FLEET_WINDOWS as readonly string[]).includes(since) ? since : '24h');
+export const fleetKey = (since: string, env?: string) => `agents:fleet:${since}:${env ?? ''}`;
 export function useFleetCoverage(since: string, env?: string) {
-  return useQuery(`agents:fleet:${since}:${env ?? ''}`, () => getFleetCoverage(since, env));
+  return useQuery(fleetKey(since, env), () => getFleetCoverage(since, env));
 }
 export function useAgentCoverage(id: string, since: string) {
   return useQuery(`agents:coverage:${id}:${since}`, () => getAgentCoverage(id, since));

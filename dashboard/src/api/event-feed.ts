@@ -1,11 +1,12 @@
 // The Events page's feed: first page, cursor paging further back, and live arrivals counted
 // (the "N new" button, an exact count from the server) so rows never shift under the reader.
-// The list is a bounded window: "show new" keeps the newest MAX_ROWS rows.
+// The list is a bounded window of MAX_ROWS rows in both directions (event-window.ts): "show new"
+// keeps the newest MAX_ROWS, paging back keeps the oldest MAX_ROWS and counts what it let go.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useLiveEvent, useLiveResync } from '../live/LiveProvider';
 import { countNewer, fetchNewer } from './event-live';
-import { countAtNewest, mergeOnTop, showNewPlan, type GapMarker } from './event-window';
-import { listEvents } from './events';
+import { appendBelow, countAtNewest, mergeOnTop, showNewPlan, type GapMarker } from './event-window';
+import { listEvents, type EventPage } from './events';
 import type { AuditEvent, EventQuery } from './types';
 
 const PAGE = 500;
@@ -25,6 +26,11 @@ export interface EventFeed {
   newCount: number;
   /** Set after "show new" jumped to the newest instead of merging (too many to page through). */
   jumped: GapMarker | null;
+  /**
+   * Newer rows let go while paging back (the window keeps MAX_ROWS): the list no longer starts at
+   * the newest event; `reload` jumps back there.
+   */
+  trimmed: number;
   loading: boolean;
   loadingMore: boolean;
   error: unknown;
@@ -60,13 +66,15 @@ async function stepBack(
   signal: AbortSignal,
   burst: number,
   onReach: (searchedUntil: string | null) => void,
+  /** The first request's answer when it was already asked for (the route loader's prefetch). */
+  first?: Promise<EventPage>,
 ): Promise<Step> {
   const fresh: AuditEvent[] = [];
   let { cursor, oldest } = from;
   let searchedUntil: string | null = null;
   for (let i = 0; i < burst && fresh.length === 0; i++) {
     const q: EventQuery = cursor ? { ...base, cursor, limit: PAGE } : oldest ? { ...base, until: oldest, limit: PAGE } : { ...base, limit: PAGE };
-    const page = await listEvents(q, signal);
+    const page = await (i === 0 && first ? first.catch(() => listEvents(q, signal)) : listEvents(q, signal));
     let added = 0;
     for (const e of page.events) {
       if (seen.has(e.id)) continue;
@@ -96,10 +104,15 @@ function usePageVisible(): boolean {
   return visible;
 }
 
-export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { live: boolean }): EventFeed {
+export function useEventFeed(
+  makeQuery: () => EventQuery,
+  key: string,
+  opts: { live: boolean; /** the first page, if a route loader has asked for it already */ takeFirst?: () => Promise<EventPage> | undefined },
+): EventFeed {
   const [rows, setRows] = useState<AuditEvent[]>([]);
   const [newCount, setNewCount] = useState(0);
   const [jumped, setJumped] = useState<GapMarker | null>(null);
+  const [trimmed, setTrimmed] = useState(0);
   const [loading, setLoading] = useState(true);
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
@@ -116,6 +129,8 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
   const abort = useRef<AbortController | null>(null);
   const makeQueryRef = useRef(makeQuery);
   makeQueryRef.current = makeQuery;
+  const takeFirstRef = useRef(opts.takeFirst);
+  takeFirstRef.current = opts.takeFirst;
   const liveTimer = useRef<number | null>(null);
   const liveBusy = useRef(false);
   const newest = useRef<string | null>(null);
@@ -124,7 +139,14 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
   const pendingJump = useRef<GapMarker | null>(null);
 
   const apply = useCallback((step: Step) => {
-    setRows((r) => (step.fresh.length ? [...r, ...step.fresh] : r));
+    if (step.fresh.length) {
+      const next = appendBelow(rowsRef.current, step.fresh);
+      for (const id of next.dropped) ids.current.delete(id);
+      // Read by a merge that lands before the next render.
+      rowsRef.current = next.rows;
+      setRows(next.rows);
+      if (next.dropped.length) setTrimmed((t) => t + next.dropped.length);
+    }
     setPosition({ cursor: step.cursor, oldest: step.oldest });
     setExhausted(step.exhausted);
     setSearchedUntil(step.searchedUntil);
@@ -142,6 +164,7 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
     setError(undefined);
     setNewCount(0);
     setJumped(pendingJump.current);
+    setTrimmed(0);
     pendingJump.current = null;
     setRows([]);
     setPosition({ cursor: null, oldest: null });
@@ -150,12 +173,16 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
     // The first page alone (the page shows as soon as it is in); an empty search page with a
     // cursor continues below, showing how far back it has searched.
     const startedAt = new Date().toISOString();
-    stepBack(q, { cursor: null, oldest: null }, ids.current, ac.signal, 1, () => undefined)
+    const first = takeFirstRef.current?.();
+    stepBack(q, { cursor: null, oldest: null }, ids.current, ac.signal, 1, () => undefined, first)
       .then((step) => {
         if (ac.signal.aborted) return;
         newest.current = step.fresh[0]?.timestamp ?? q.since ?? startedAt;
         atNewest.current = countAtNewest(step.fresh);
-        apply(step);
+        // The first page starts the list over (never appended to what a reload is replacing).
+        rowsRef.current = step.fresh;
+        setRows(step.fresh);
+        apply({ ...step, fresh: [] });
         setLoading(false);
       })
       .catch((e: unknown) => {
@@ -235,6 +262,11 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
     const since = newest.current;
     const plan = showNewPlan(newCount);
     if (!since || plan === 'none') return;
+    if (trimmed > 0) {
+      // The top of the window is not the newest any more: nothing to merge onto; start over there.
+      reload();
+      return;
+    }
     if (plan === 'jump') {
       pendingJump.current = { count: newCount, since };
       reload();
@@ -249,6 +281,7 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
         for (const id of merged.dropped) ids.current.delete(id);
         newest.current = merged.rows[0]!.timestamp;
         atNewest.current = countAtNewest(merged.rows);
+        rowsRef.current = merged.rows;
         setRows(merged.rows);
         if (merged.resumeFrom) {
           // Continue further back from the last row kept (by time: its cursor was not issued).
@@ -260,7 +293,7 @@ export function useEventFeed(makeQuery: () => EventQuery, key: string, opts: { l
       .catch((e: unknown) => {
         if (!ac?.signal.aborted) setError(e);
       });
-  }, [newCount, reload]);
+  }, [newCount, trimmed, reload]);
 
-  return { rows, newCount, jumped, loading, loadingMore, error, hasMore: !exhausted, searchedUntil: exhausted ? null : searchedUntil, loadMore, showNew, reload };
+  return { rows, newCount, jumped, trimmed, loading, loadingMore, error, hasMore: !exhausted, searchedUntil: exhausted ? null : searchedUntil, loadMore, showNew, reload };
 }

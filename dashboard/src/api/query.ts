@@ -82,6 +82,20 @@ export class QueryClient {
     return p;
   }
 
+  /**
+   * A route loader's prefetch, once: the request still in flight, or its answer if younger than
+   * `maxAgeMs`; the entry is forgotten either way, so the next visit asks again. For data a page
+   * keeps outside this cache (the Events feed) but wants started before its chunk has loaded.
+   */
+  take<T>(key: string, maxAgeMs: number): Promise<T> | undefined {
+    const e = this.entries.get(key);
+    if (!e || e.listeners.size > 0) return undefined;
+    this.entries.delete(key);
+    if (e.inflight) return e.inflight as Promise<T>;
+    if (e.snap.data !== undefined && e.snap.error === undefined && Date.now() - e.snap.updatedAt < maxAgeMs) return Promise.resolve(e.snap.data as T);
+    return undefined;
+  }
+
   /** Replace cached data without a request (optimistic updates). */
   setData<T>(key: string, update: (old: T | undefined) => T | undefined): void {
     const e = this.entry(key);

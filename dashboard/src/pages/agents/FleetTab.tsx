@@ -1,17 +1,15 @@
 import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { labelNames, useAgentStatus, useFleetCoverage, useFleetLabels, useRegistrations } from '../../api/agents';
+import { fleetWindow, labelNames, useAgentStatus, useFleetCoverage, useFleetLabels, useRegistrations } from '../../api/agents';
 import type { FleetAgent } from '../../api/types';
-import { EnvBadge } from '../../components/EnvBadge';
-import { Badge } from '../../components/ui/Badge';
 import { Card } from '../../components/ui/Card';
 import { EmptyState, ErrorState, LoadingBlock, Skeleton, SkeletonRows } from '../../components/ui/Feedback';
 import { Input, Select } from '../../components/ui/Field';
 import { IconAlert, IconArrowDown, IconArrowUp, IconBot, IconShieldCheck } from '../../components/ui/icons';
-import { Table, TBody, TD, TH, THead, TR } from '../../components/ui/Table';
+import { TH } from '../../components/ui/Table';
 import { cn } from '../../lib/cn';
-import { formatNumber, formatRelative } from '../../lib/format';
-import { CoverageBar } from './CoverageBar';
+import { formatNumber } from '../../lib/format';
+import { FleetTable } from './FleetTable';
 
 const SINCE = [
   { key: '1h', label: 'Last hour' },
@@ -23,7 +21,7 @@ type SortKey = 'name' | 'env' | 'coverage' | 'last_seen' | 'events';
 
 export function FleetTab() {
   const [params, setParams] = useSearchParams();
-  const since = SINCE.some((s) => s.key === params.get('since')) ? params.get('since')! : '24h';
+  const since = fleetWindow(params.get('since'));
   const env = params.get('env') ?? '';
   const search = params.get('q') ?? '';
   const coverage = params.get('coverage') ?? 'all';
@@ -52,11 +50,6 @@ export function FleetTab() {
   const names = useMemo(() => new Map((regs.data ?? []).map((r) => [r.agent_id, r])), [regs.data]);
   const labelsOf = useMemo(() => new Map((fleetLabels.data?.agents ?? []).map((a) => [a.agent_id, a])), [fleetLabels.data]);
   const allLabels = labelNames(fleetLabels.data);
-  /** An agent's labels in its env: its own, then those its rules give it there (docs/rollouts.md). */
-  const rowLabels = (a: FleetAgent) => {
-    const l = labelsOf.get(a.agent_id);
-    return { own: l?.labels ?? [], ruled: [...new Set((l?.rule_labels ?? []).filter((r) => r.env === a.environment).map((r) => r.label))].filter((x) => !l?.labels.includes(x)) };
-  };
   const summary = fleet.data?.fleet_summary;
   // Fleet coverage is built from audit events, so an agent that has only opened its stream is
   // not in it yet. Connected agents are added with no tool calls, so "appears after its first
@@ -229,9 +222,13 @@ export function FleetTab() {
           {rows.length === 0 ? (
             <EmptyState title="No agents match">Change a filter or widen the window.</EmptyState>
           ) : (
-            <Table caption="Agents">
-              <THead>
-                <tr>
+            <FleetTable
+              rows={rows}
+              live={live}
+              names={names}
+              labels={labelsOf}
+              header={
+                <>
                   {th('name', 'Agent')}
                   {th('env', 'Env')}
                   <TH>Bundle</TH>
@@ -240,62 +237,9 @@ export function FleetTab() {
                   {th('coverage', 'Coverage')}
                   {th('events', 'Events')}
                   {th('last_seen', 'Last seen')}
-                </tr>
-              </THead>
-              <TBody>
-                {rows.map((a) => {
-                  const l = live.get(a.agent_id);
-                  const reg = names.get(a.agent_id);
-                  const ds = l?.status ?? a.drift_status;
-                  return (
-                    <TR key={a.agent_id}>
-                      <TD>
-                        <Link to={`/agents/${encodeURIComponent(a.agent_id)}`} className="font-medium whitespace-nowrap hover:text-amber-600 hover:underline">
-                          {reg?.display_name || a.agent_id}
-                        </Link>
-                        {reg?.display_name && <div className="font-mono text-xs text-slate-500">{a.agent_id}</div>}
-                      </TD>
-                      <TD>
-                        <EnvBadge env={a.environment} />
-                      </TD>
-                      <TD className="font-mono text-xs whitespace-nowrap">{l?.bundle_name ?? reg?.resolved_bundle ?? reg?.bundle_name ?? '—'}</TD>
-                      <TD>
-                        <span className="flex flex-wrap gap-1">
-                          <Badge tone={l ? 'emerald' : 'zinc'} dot>
-                            {l ? 'connected' : 'offline'}
-                          </Badge>
-                          {ds !== 'unknown' && (
-                            <Badge tone={ds === 'current' ? 'emerald' : ds === 'canary' ? 'violet' : 'amber'} title={ds === 'canary' ? 'In a canary slice, running the canary version as intended' : undefined}>
-                              {ds}
-                            </Badge>
-                          )}
-                        </span>
-                      </TD>
-                      <TD>
-                        <LabelChips {...rowLabels(a)} />
-                      </TD>
-                      <TD className="w-40">
-                        {a.total_tools === 0 ? (
-                          <span className="text-xs text-slate-500">No tool calls yet</span>
-                        ) : (
-                          <div className="flex items-center gap-2">
-                            <CoverageBar enforced={a.enforced} observed={a.observed} ungoverned={a.ungoverned} className="w-20" />
-                            <span className="text-xs tabular-nums">{a.coverage_pct}%</span>
-                          </div>
-                        )}
-                        {a.ungoverned > 0 && <div className="text-xs text-red-600 dark:text-red-400">{a.ungoverned} ungoverned</div>}
-                      </TD>
-                      <TD className="text-xs tabular-nums">
-                        <Link to={`/events?agent=${encodeURIComponent(a.agent_id)}`} className="hover:underline">
-                          {formatNumber(a.event_count_24h)}
-                        </Link>
-                      </TD>
-                      <TD className="text-xs whitespace-nowrap text-slate-500">{formatRelative(a.last_seen)}</TD>
-                    </TR>
-                  );
-                })}
-              </TBody>
-            </Table>
+                </>
+              }
+            />
           )}
         </div>
         <aside aria-label="Ungoverned tools">
@@ -329,24 +273,6 @@ export function FleetTab() {
         </aside>
       </div>
     </div>
-  );
-}
-
-function LabelChips({ own, ruled }: { own: string[]; ruled: string[] }) {
-  if (own.length === 0 && ruled.length === 0) return <span className="text-xs text-slate-400">—</span>;
-  return (
-    <ul aria-label="Labels" className="flex max-w-56 flex-wrap gap-1">
-      {own.map((l) => (
-        <li key={l} className="rounded bg-slate-200 px-1.5 py-0.5 font-mono text-xs dark:bg-slate-800">
-          {l}
-        </li>
-      ))}
-      {ruled.map((l) => (
-        <li key={l} title="Given by an assignment rule" className="rounded border border-dashed border-slate-300 px-1.5 py-0.5 font-mono text-xs text-slate-600 dark:border-slate-700 dark:text-slate-400">
-          {l}
-        </li>
-      ))}
-    </ul>
   );
 }
 

@@ -49,23 +49,45 @@ export function EventTable({ rows, selectedId, onSelect, onEndReached, loadingMo
   searchedUntil?: string | null;
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
-  const v = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_H, overscan: 12, scrollMargin: HEADER_H });
+  // Rows are keyed by event id and anchored (anchorTo 'end': when the rows at either edge change,
+  // the row at the top of the view stays where it is on screen). Paging back past the window's cap
+  // lets go of the newest rows; without the anchor every row would slide up by as many rows.
+  const v = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_H,
+    getItemKey: (i) => rows[i]!.id,
+    anchorTo: 'end',
+    overscan: 12,
+    scrollMargin: HEADER_H,
+  });
   const items = v.getVirtualItems();
   const last = items[items.length - 1];
 
   useEffect(() => {
-    if (last && last.index >= rows.length - 40 && hasMore && !loadingMore) onEndReached();
+    const el = scrollRef.current;
+    if (!el || !last || last.index < rows.length - 40 || !hasMore || loadingMore) return;
+    // The virtualiser hears of a scroll on the next scroll event; the element knows now. After
+    // "Jump to newest" the view is at the top of a 500-row list while the virtualiser may still
+    // hold the old list's bottom offset (which would ask for the next page at once).
+    if (el.scrollTop + el.clientHeight >= el.scrollHeight - 40 * ROW_H) onEndReached();
   }, [last, rows.length, hasMore, loadingMore, onEndReached]);
 
   useEffect(() => {
     if (scrollToTopSignal) scrollRef.current?.scrollTo({ top: 0 });
   }, [scrollToTopSignal]);
 
-  // Bring a deep-linked / keyboard-selected row into view.
+  // Bring a deep-linked / keyboard-selected row into view, once per selection: rows moving under
+  // it (the window letting go of its newest rows while paging back) must not pull the view back.
   const selectedIndex = selectedId ? rows.findIndex((r) => r.id === selectedId) : -1;
+  const shownFor = useRef<string | null>(null);
   useEffect(() => {
-    if (selectedIndex >= 0) v.scrollToIndex(selectedIndex, { align: 'auto' });
-  }, [selectedIndex, v]);
+    if (!selectedId) shownFor.current = null;
+    if (selectedIndex < 0 || shownFor.current === selectedId) return;
+    shownFor.current = selectedId;
+    v.scrollToIndex(selectedIndex, { align: 'auto' });
+  }, [selectedId, selectedIndex, v]);
+
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (rows.length === 0) return;

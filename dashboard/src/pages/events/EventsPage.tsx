@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { useEventFeed } from '../../api/event-feed';
-import { bucketFor, findEvent, getFacets, getHistogramWithCoverage } from '../../api/events';
+import { MAX_ROWS, useEventFeed } from '../../api/event-feed';
+import { findEvent, getFacets, type EventPage } from '../../api/events';
 import { ApiError } from '../../api/client';
 import { useMe } from '../../api/auth';
-import { useQuery } from '../../api/query';
+import { useQuery, useQueryClient } from '../../api/query';
 import type { AuditEvent } from '../../api/types';
 import { HistogramLegend, VerdictHistogram } from '../../components/charts/VerdictHistogram';
 import { Button, Spinner } from '../../components/ui/Button';
@@ -21,7 +21,8 @@ import { searchedBackTo } from './search-progress';
 import { ExportDialog } from './ExportDialog';
 import { AuditDialog } from './AuditDialog';
 import { countLoaded, FacetPanel, type FacetCounts } from './FacetPanel';
-import { activeFilterCount, applyFilters, FACETS, filtersFromParams, filtersKey, resolveRange, toQuery, withoutFacet, type EventFilters, type FacetKey, type WindowKey } from './event-filters';
+import { fetchHistogram, FIRST_PAGE_MAX_AGE_MS, firstPageKey, histogramKey } from './events-preload';
+import { activeFilterCount, applyFilters, FACETS, filtersFromParams, filtersKey, toQuery, withoutFacet, type EventFilters, type FacetKey, type WindowKey } from './event-filters';
 
 export default function EventsPage() {
   const [params, setParams] = useSearchParams();
@@ -37,7 +38,9 @@ export default function EventsPage() {
   const large = useMediaQuery('(min-width: 1024px)');
 
   const makeQuery = useCallback(() => toQuery(filters), [filters]);
-  const feed = useEventFeed(makeQuery, key, { live: live && filters.window !== 'custom' });
+  const client = useQueryClient();
+  const takeFirst = useCallback(() => client.take<EventPage>(firstPageKey(key), FIRST_PAGE_MAX_AGE_MS), [client, key]);
+  const feed = useEventFeed(makeQuery, key, { live: live && filters.window !== 'custom', takeFirst });
 
   const update = useCallback(
     (f: EventFilters) => setParams((p) => applyFilters(p, f), { replace: false }),
@@ -54,20 +57,7 @@ export default function EventsPage() {
   const clearAll = () => update({ facets: {}, q: '', window: filters.window, since: filters.since, until: filters.until });
 
   // Histogram over the same filters; drag on it to zoom into a custom range.
-  const hist = useQuery(`events:hist:${key}`, async () => {
-    const now = Date.now();
-    const r = resolveRange(filters, now);
-    const until = r.until ?? now;
-    const since = r.since ?? until - 86_400_000;
-    const bucket = bucketFor(until - since);
-    const { buckets, countedSince } = await getHistogramWithCoverage({
-      ...toQuery(filters, now),
-      since: new Date(since).toISOString(),
-      until: new Date(until).toISOString(),
-      bucket_seconds: bucket,
-    });
-    return { buckets, since, until, bucket, countedSince };
-  });
+  const hist = useQuery(histogramKey(key), () => fetchHistogram(filters));
 
   // Facet counts from the server over the whole window; a facet with a selection is counted
   // without its own filter so its other values stay visible. Servers without the endpoint
@@ -155,6 +145,10 @@ export default function EventsPage() {
     return () => window.removeEventListener('keydown', onKey);
   }, [wide, selectedId, select]);
 
+  const jumpToNewest = () => {
+    feed.reload();
+    setTopSignal((s) => s + 1);
+  };
   const showNew = () => {
     feed.showNew();
     setTopSignal((s) => s + 1);
@@ -259,6 +253,14 @@ export default function EventsPage() {
             {feed.jumped && !feed.loading && (
               <p role="status" className="mb-2 rounded-md border border-amber-500/40 bg-amber-500/10 px-3 py-1.5 text-xs text-amber-800 dark:text-amber-300">
                 Jumped to the newest events: {formatNumber(feed.jumped.count)} had arrived since {formatDateTime(feed.jumped.since)}. Scroll down to page back through all of them in order.
+              </p>
+            )}
+            {feed.trimmed > 0 && !feed.loading && (
+              <p role="status" className="mb-2 flex flex-wrap items-center gap-2 rounded-md border border-amber-500/40 bg-amber-500/10 px-3 py-1.5 text-xs text-amber-800 dark:text-amber-300">
+                The list keeps {formatNumber(MAX_ROWS)} rows: {formatNumber(feed.trimmed)} newer {feed.trimmed === 1 ? 'event was' : 'events were'} let go while paging back.
+                <Button size="xs" variant="outline" onClick={jumpToNewest}>
+                  <IconArrowUp size={12} /> Jump to newest
+                </Button>
               </p>
             )}
             {feed.error && feed.rows.length === 0 ? (
