@@ -1,6 +1,8 @@
 import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { users } from '../../src/db/schema.js';
 import { escapeDiscord, escapeHtml, escapeSlack } from '../../src/modules/notifications/escape.js';
 import { createTestApp, type Principal, type TestApp } from '../helpers/test-app.js';
 import { callbackUpdate, type TgMessage } from '../fakes/fake-telegram.js';
@@ -144,16 +146,28 @@ describe.each([slack, telegram, discord])('break-glass from $kind', (a) => {
   const channelConfig = async (id: string) =>
     ((await t.request({ url: '/api/v1/notifications/channels', cookie: admin1.cookie })).json() as { id: string; config: Record<string, unknown> }[]).find((c) => c.id === id)!.config;
 
+  /** Adds one `breakglass_admins` entry to a channel as `who`, the way the dashboard saves it. */
+  const link = async (id: string, who: Principal, entry: string) => {
+    const config = await channelConfig(id);
+    const res = await t.request({ method: 'PUT', url: `/api/v1/notifications/channels/${id}`, cookie: who.cookie, payload: { config: { ...config, breakglass_admins: [...((config.breakglass_admins as string[] | undefined) ?? []), entry] } } });
+    expect(res.statusCode, res.body).toBe(200);
+  };
+
   beforeAll(async () => {
     f = await startFakes();
     t = await createTestApp({ env: f.env });
     admin1 = await t.admin();
     admin2 = await t.secondAdmin();
-    const member = await t.member();
     key = await t.apiKey(admin1.cookie, 'production');
     dep = await uploadDeploy(t, admin1.cookie, 'bg-chat', 'production');
     const u = a.users;
-    channelId = await a.create(t, f, admin1.cookie, [`${u.admin1}=${admin1.email}`, `${u.admin2}=${admin2.email.toUpperCase()}`, `${u.member}=${member.email}`]);
+    // Each admin links their own chat account, with their own session (the API refuses the rest).
+    channelId = await a.create(t, f, admin1.cookie, [`${u.admin1}=${admin1.email}`]);
+    await link(channelId, admin2, `${u.admin2}=${admin2.email.toUpperCase()}`);
+    // "member": linked while an admin, no longer one since.
+    const former = await t.secondAdmin();
+    await link(channelId, former, `${u.member}=${former.email}`);
+    await t.deps.database.db.update(users).set({ isAdmin: false }).where(eq(users.email, former.email));
   });
   afterAll(async () => {
     await t?.close();
@@ -254,7 +268,8 @@ describe.each([slack, telegram, discord])('break-glass from $kind', (a) => {
   it('a mapped admin who is not on the channel\'s allowed_approvers is refused', async () => {
     const sw = await arm(t, admin1.cookie, { kind: 'freeze_tool', tool: 'db_*' });
     const msg = await a.message(f, sw.id);
-    const locked = await a.create(t, f, admin1.cookie, [`${a.users.admin2}=${admin2.email}`]);
+    const locked = await a.create(t, f, admin2.cookie, [`${a.users.admin2}=${admin2.email}`]);
+    // Admin 1 saves the mapping back unchanged (as read) with a new allowed_approvers.
     const put = await t.request({ method: 'PUT', url: `/api/v1/notifications/channels/${locked}`, cookie: admin1.cookie, payload: { config: { ...(await channelConfig(locked)), allowed_approvers: ['someone-else'] } } });
     expect(put.statusCode, put.body).toBe(200);
     const res = await a.press(t, f, locked, msg, sw.id, 'confirm', a.users.admin2);

@@ -39,7 +39,7 @@ function breakglassAdmins(who: string): FieldSpec {
     type: 'list',
     optional: true,
     placeholder: `${who}=alice@example.com`,
-    hint: 'Chat users who may confirm, cancel, disarm and extend break-glass switches here, and the console admin each acts as. Empty: nobody.',
+    hint: 'Chat users who may confirm, cancel, disarm and extend break-glass switches here, and the console admin each acts as. Each admin links their own chat account: you may add or change only entries with your own e-mail, and remove any. Empty: nobody.',
     validateItem: adminItem,
   };
 }
