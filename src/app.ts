@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import type { AppDeps } from './deps.js';
-import { noDeliveryOverrides, noopAnnouncer, noopDeployTracker, noopNotifier, type AppContext, type StreamHubView } from './context.js';
+import { noBreakGlass, noDeliveryOverrides, noopAnnouncer, noopDeployTracker, noopNotifier, type AppContext, type StreamHubView } from './context.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './platform/errors.js';
 import { installShutdownGate } from './platform/shutdown-gate.js';
 import { installTextGuard, installZod } from './platform/zod-fastify.js';
@@ -124,6 +124,7 @@ export async function buildApp(deps: AppDeps, opts: { isLeader?: () => boolean }
       decide: () => Promise.reject(new Error('approvals module not registered')),
       get: () => Promise.reject(new Error('approvals module not registered')),
     },
+    breakGlass: noBreakGlass,
     hub: {
       connectedAgents: () => hubRef.current.connectedAgents(),
       closeAll: () => hubRef.current.closeAll(),

@@ -3,6 +3,7 @@ import type { Publisher } from './platform/publisher.js';
 import type { approvals } from './db/schema.js';
 import type { Actor } from './modules/activity/activity.service.js';
 import type { Tx } from './db/client.js';
+import type { SwitchResponseT } from './modules/breakglass/breakglass.schemas.js';
 
 export type ApprovalRow = typeof approvals.$inferSelect;
 
@@ -79,12 +80,42 @@ export interface Notice {
   link: string | null;
 }
 
+/** A break-glass step: `arm`, `confirm`, `extend`, `disarm`, `expire`, `lapse`. */
+export type BreakGlassStep = 'arm' | 'confirm' | 'extend' | 'disarm' | 'expire' | 'lapse';
+
 export interface Announcer {
   /** Never throws; delivery failures are logged. */
   announce(tenantId: string, notice: Notice): Promise<void>;
+  /**
+   * A break-glass switch changed (after commit): interactive chat channels get a message with its
+   * buttons (Confirm/Cancel while pending, Disarm/Extend while active), the others a notice. The
+   * channel a chat actor pressed in is skipped: its callback edits the pressed message instead.
+   * Never throws.
+   */
+  breakGlass(sw: SwitchResponseT, step: BreakGlassStep, actor: Actor): Promise<void>;
 }
 
-export const noopAnnouncer: Announcer = { announce: async () => undefined };
+export const noopAnnouncer: Announcer = { announce: async () => undefined, breakGlass: async () => undefined };
+
+/**
+ * Break-glass steps for verified chat callbacks (modules/breakglass sets it): the very service
+ * functions the dashboard routes call, so every rule (two admins, tenant scope) holds.
+ */
+export interface BreakGlassApi {
+  /** The tenant's admin with this e-mail (case-insensitive), or null. */
+  adminByEmail(tenantId: string, email: string): Promise<{ id: string; email: string } | null>;
+  confirm(actor: Actor & { actorId: string }, id: string): Promise<SwitchResponseT>;
+  extend(actor: Actor & { actorId: string }, id: string, minutes: number): Promise<SwitchResponseT>;
+  disarm(actor: Actor & { actorId: string }, id: string, reason: string | null): Promise<SwitchResponseT>;
+}
+
+const notRegistered = () => Promise.reject(new Error('break-glass module not registered'));
+export const noBreakGlass: BreakGlassApi = {
+  adminByEmail: notRegistered,
+  confirm: notRegistered,
+  extend: notRegistered,
+  disarm: notRegistered,
+};
 
 /**
  * Per-agent delivery overrides (canary slices, modules/rollouts): the bundle version agent
@@ -123,6 +154,8 @@ export interface AppContext {
   delivery: DeliveryOverrides;
   /** Set by the approvals module when it registers (routes call it at request time). */
   approvals: ApprovalsApi;
+  /** Set by the break-glass module when it registers (chat callbacks call it at request time). */
+  breakGlass: BreakGlassApi;
   hub: StreamHubView;
   audit: AuditApi;
   isLeader: () => boolean;

@@ -124,6 +124,41 @@ describe('chat approvals set up from the dashboard', () => {
     expect(page.uncaughtErrors).toEqual([]);
   });
 
+  test('break-glass admins: the API refuses linking another admin, and the form says so at the field', async () => {
+    const context = await testContext(s.browser, s.server.baseUrl, { session: s.admin.session });
+    const page = await trackedPage(context, 'notifications-breakglass-admins');
+    const dialog = await openAddChannel(page);
+    await chooseType(page, dialog, /^Slack app\b/);
+    const name = `Break-glass ${uniqueSuffix()}`;
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill(name);
+    await dialog.getByLabel('Bot token').fill('xoxb-1111-2222-abcdef');
+    await dialog.getByLabel('Signing secret').fill('8f14e45fceea167a5a36dedd4bea2543');
+    await dialog.getByRole('textbox', { name: 'Channel', exact: true }).fill('C0BREAKGL');
+    const field = 'Break-glass admins (optional)';
+    await dialog.getByText(/each admin links their own chat account/i).waitFor();
+    const mine = `U0MINE1=${s.admin.email}`;
+    const theirs = 'U0EVIL9=someone-else@example.com';
+    await addChip(dialog, field, mine);
+    await addChip(dialog, field, theirs);
+    const refused = page.waitForResponse((r) => r.url().endsWith('/api/v1/notifications/channels') && r.request().method() === 'POST');
+    await dialog.getByRole('button', { name: 'Create channel' }).click();
+    expect((await refused).status()).toBe(422);
+    // The server's sentence is the field's own error (its accessible description).
+    const input = dialog.getByRole('combobox', { name: field }).or(dialog.getByRole('textbox', { name: field }));
+    await dialog.getByText(/names someone-else@example\.com, not you: each admin links their own chat account/i).waitFor();
+    const described = (await input.getAttribute('aria-describedby')) ?? '';
+    expect(await dialog.locator(`[id="${described}"]`).textContent()).toMatch(/names someone-else@example\.com, not you: each admin links their own chat account/i);
+    const list = await s.admin.request<Channel[]>('GET', '/notifications/channels');
+    expect(list.some((c) => c.name === name)).toBe(false);
+
+    await dialog.getByRole('button', { name: `Remove ${theirs}` }).click();
+    const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/notifications/channels') && r.request().method() === 'POST');
+    await dialog.getByRole('button', { name: 'Create channel' }).click();
+    expect((await created).status()).toBe(201);
+    expect((await channelNamed(name)).config).toMatchObject({ breakglass_admins: [mine] });
+    expect(page.uncaughtErrors).toEqual([]);
+  });
+
   test('discord: the Interactions Endpoint URL of the channel; email without SMTP credentials, a CA certificate checked as the API does', async () => {
     const context = await testContext(s.browser, s.server.baseUrl, { session: s.admin.session });
     const page = await trackedPage(context, 'notifications-discord-email');

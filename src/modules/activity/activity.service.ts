@@ -17,6 +17,15 @@ export interface Actor {
   source: ActivitySource;
   ip: string | null;
   userAgent: string | null;
+  /** A console admin acting from a chat button: the channel kind and id, and the verified chat user. */
+  via?: ChatVia;
+}
+
+export interface ChatVia {
+  channel: 'slack' | 'telegram' | 'discord';
+  channel_id: string;
+  /** `<kind>:<chat user id>` as the signed callback named it. */
+  chat_user: string;
 }
 
 /** One admin action, as recorded. */
@@ -86,7 +95,8 @@ export async function recordActivity(tx: DbOrTx, actor: Actor, entry: ActivityEn
     actorId: actor.actorId,
     action: entry.action,
     target: clip(entry.target, 512),
-    detail: entry.detail ?? {},
+    // From chat, which channel and which chat user (source alone says only "chat").
+    detail: actor.via ? { ...(entry.detail ?? {}), via: actor.via } : (entry.detail ?? {}),
     source: actor.source,
     ip: actor.ip,
     userAgent: actor.userAgent,

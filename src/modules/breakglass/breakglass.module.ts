@@ -15,6 +15,7 @@ export function registerBreakGlass(
   opts: { served: ServedBundles; keys: KeysService },
 ): { service: BreakGlassService; jobs: Job[] } {
   const service = createBreakGlassService(ctx, opts.served, opts.keys);
+  ctx.breakGlass = service;
   breakGlassRoutes(app, service);
   const jobs: Job[] = [
     {

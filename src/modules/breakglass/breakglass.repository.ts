@@ -74,6 +74,16 @@ export const breakGlassRepository = {
     return row?.n ?? 0;
   },
 
+  /** The tenant's admin with this e-mail, case-insensitively (a chat user's mapped console admin). */
+  async adminByEmail(db: DbOrTx, tenantId: string, email: string): Promise<{ id: string; email: string } | null> {
+    const [row] = await db
+      .select({ id: users.id, email: users.email })
+      .from(users)
+      .where(and(eq(users.tenantId, tenantId), eq(users.isAdmin, true), sql`lower(${users.email}) = ${email.toLowerCase()}`))
+      .limit(1);
+    return row ?? null;
+  },
+
   /** The API keys an agent's live streams use, on every process. */
   async agentKeyIds(db: DbOrTx, tenantId: string, agentId: string): Promise<string[]> {
     const rows = await db

@@ -1,4 +1,4 @@
-import type { AppContext } from '../../context.js';
+import type { AppContext, BreakGlassStep } from '../../context.js';
 import type { Tx } from '../../db/client.js';
 import { conflict, forbidden, notFound } from '../../platform/errors.js';
 import { recordActivity, systemActor, type Actor } from '../activity/activity.service.js';
@@ -77,8 +77,11 @@ export function createBreakGlassService(ctx: AppContext, served: ServedBundles, 
     }
   }
 
-  const announce = (s: SwitchRow) =>
-    ctx.publish.dashboard(s.tenantId, 'breakglass_changed', { id: s.id, status: s.status, kind: s.kind });
+  /** After commit: dashboards, then chat channels (with the buttons for the new state). */
+  async function announce(s: SwitchRow, step: BreakGlassStep, actor: Actor): Promise<void> {
+    await ctx.publish.dashboard(s.tenantId, 'breakglass_changed', { id: s.id, status: s.status, kind: s.kind });
+    await ctx.announcer.breakGlass(switchResponse(s, null), step, actor);
+  }
 
   async function transition(actor: Actor, id: string, step: (tx: Tx, s: SwitchRow) => Promise<SwitchRow>): Promise<SwitchRow> {
     return db.transaction(async (tx) => {
@@ -89,6 +92,8 @@ export function createBreakGlassService(ctx: AppContext, served: ServedBundles, 
   }
 
   return {
+    adminByEmail: (tenantId: string, email: string) => repo.adminByEmail(db, tenantId, email),
+
     async list(tenantId: string, viewerUserId: string): Promise<{ switches: SwitchResponseT[]; admins: number }> {
       const [rows, admins] = await Promise.all([repo.list(db, tenantId, 200), repo.adminCount(db, tenantId)]);
       return { switches: rows.map((r) => switchResponse(r, viewerUserId)), admins };
@@ -120,7 +125,7 @@ export function createBreakGlassService(ctx: AppContext, served: ServedBundles, 
         return twoMan ? inserted : activateIn(tx, inserted, actor);
       });
       if (row.status === 'active') await afterActivate(row, actor);
-      await announce(row);
+      await announce(row, 'arm', actor);
       return switchResponse(row, actor.actorId);
     },
 
@@ -144,7 +149,7 @@ export function createBreakGlassService(ctx: AppContext, served: ServedBundles, 
         return activateIn(tx, active, actor);
       });
       await afterActivate(row, actor);
-      await announce(row);
+      await announce(row, 'confirm', actor);
       return switchResponse(row, actor.actorId);
     },
 
@@ -164,7 +169,7 @@ export function createBreakGlassService(ctx: AppContext, served: ServedBundles, 
       });
       // The deadline is in the deny message: agents get the new one.
       await served.switchesChanged(row.tenantId);
-      await announce(row);
+      await announce(row, 'extend', actor);
       return switchResponse(row, actor.actorId);
     },
 
@@ -184,7 +189,7 @@ export function createBreakGlassService(ctx: AppContext, served: ServedBundles, 
         return out;
       });
       if (wasActive) await served.switchesChanged(row.tenantId);
-      await announce(row);
+      await announce(row, 'disarm', actor);
       return switchResponse(row, actor.actorId);
     },
 
@@ -211,7 +216,7 @@ export function createBreakGlassService(ctx: AppContext, served: ServedBundles, 
         });
         for (const tenantId of new Set(ended.filter((s) => s.status === 'expired').map((s) => s.tenantId)))
           await served.switchesChanged(tenantId);
-        for (const s of ended) await announce(s);
+        for (const s of ended) await announce(s, s.status === 'expired' ? 'expire' : 'lapse', systemActor(s.tenantId));
         total += ended.length;
         if (ended.length < EXPIRY_BATCH) return total;
       }

@@ -1,4 +1,5 @@
 import type { Announcer, Notice } from '../../context.js';
+import { breakGlassNotice, breakGlassView } from './breakglass-view.js';
 import { channelsRepository } from './channels.repository.js';
 import type { NotificationsRuntime } from './notifications.runtime.js';
 import { DRIVERS } from './providers/drivers.js';
@@ -32,6 +33,33 @@ export function createAnnouncer(rt: NotificationsRuntime): Announcer {
         );
       } catch (err) {
         rt.log.error({ err }, 'could not send notices');
+      }
+    },
+
+    /**
+     * Every enabled channel of the switch's tenant (a switch has no environment, so environment
+     * filters do not apply), except the one a chat admin pressed in: its callback edits that message.
+     */
+    async breakGlass(sw, step, actor): Promise<void> {
+      try {
+        const view = breakGlassView(sw, step, actor, rt.ctx.deps.config.baseUrl, rt.ctx.deps.now());
+        const channels = await channelsRepository.listEnabled(db, actor.tenantId);
+        await Promise.all(
+          channels.map(async (c) => {
+            if (c.id === actor.via?.channel_id) return;
+            const read = rt.readConfig(c);
+            if (!read) return;
+            const driver = DRIVERS[read.type];
+            try {
+              if (driver.breakGlass) await driver.breakGlass(read.config, view, rt.io(c.id), null);
+              else await driver.notice(read.config, breakGlassNotice(view), rt.io(c.id));
+            } catch (err) {
+              rt.log.warn({ channel: c.id, switch: sw.id, err: (err as Error).message }, 'break-glass message delivery failed');
+            }
+          }),
+        );
+      } catch (err) {
+        rt.log.error({ err, switch: sw.id }, 'could not send break-glass messages');
       }
     },
   };

@@ -12,10 +12,34 @@ export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 const secret = (max: number) => z.string().trim().min(1, 'is required').max(max, `must be at most ${max} characters`);
 const url = z.string().trim().min(1, 'is required').max(2000, 'must be at most 2000 characters').url('must be a URL');
+/** The console admin a chat user acts as for break-glass (`breakglass_admins`), or null. */
+export function breakglassAdminOf(config: { breakglass_admins?: string[] | undefined }, chatUserId: string): string | null {
+  for (const entry of config.breakglass_admins ?? []) {
+    const at = entry.indexOf('=');
+    if (entry.slice(0, at) === chatUserId) return entry.slice(at + 1);
+  }
+  return null;
+}
+
 /** Chat user ids allowed to decide; empty or absent = anyone in the chat. */
 const allowedApprovers = z
   .array(z.union([z.string().trim().min(1).max(64), z.number().int().nonnegative()]).transform(String))
   .max(200, 'at most 200 approvers')
+  .optional();
+
+/**
+ * Chat users who may confirm, cancel, disarm and extend break-glass switches from this channel,
+ * each mapped to the console admin they act as: `<chat user id>=<console e-mail>`.
+ */
+const breakglassAdmins = z
+  .array(
+    z
+      .string()
+      .trim()
+      .max(320, 'must be at most 320 characters')
+      .regex(/^[A-Za-z0-9_-]{1,64}=[^\s=@]+@[^\s=@]+$/, 'must be "<chat user id>=<console admin e-mail>", like U0123ABC=alice@example.com'),
+  )
+  .max(50, 'at most 50 entries')
   .optional();
 
 export const TelegramConfig = z.strictObject({
@@ -27,6 +51,7 @@ export const TelegramConfig = z.strictObject({
   // Telegram: 1-256 characters, A-Z a-z 0-9 _ - (setWebhook secret_token).
   webhook_secret: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16-256 characters of A-Z, a-z, 0-9, _ and -').optional(),
   allowed_approvers: allowedApprovers,
+  breakglass_admins: breakglassAdmins,
 });
 
 export const SlackWebhookConfig = z.strictObject({ webhook_url: url });
@@ -36,6 +61,7 @@ export const SlackAppConfig = z.strictObject({
   signing_secret: secret(200),
   slack_channel: z.string().trim().min(1, 'is required').max(100).regex(/^[#A-Za-z0-9_.-]+$/, 'must be a channel id (C0123...) or #name'),
   allowed_approvers: allowedApprovers,
+  breakglass_admins: breakglassAdmins,
 });
 
 export const DiscordConfig = z.strictObject({
@@ -43,6 +69,7 @@ export const DiscordConfig = z.strictObject({
   public_key: z.string().trim().regex(/^[0-9a-fA-F]{64}$/, 'must be the 64-hex-character application public key'),
   discord_channel_id: z.string().trim().regex(/^\d{5,25}$/, 'must be a numeric Discord channel id'),
   allowed_approvers: allowedApprovers,
+  breakglass_admins: breakglassAdmins,
 });
 
 export const WebhookConfig = z.strictObject({

@@ -18,12 +18,14 @@ export const channelsRepository = {
       .from(notificationChannels)
       .where(and(eq(notificationChannels.tenantId, tenantId), eq(notificationChannels.enabled, true)));
   },
-  async get(db: DbOrTx, tenantId: string, id: string): Promise<ChannelRow | null> {
-    const [row] = await db
+  /** `forUpdate` locks the row until the transaction ends (pass a transaction then). */
+  async get(db: DbOrTx, tenantId: string, id: string, opts: { forUpdate?: boolean } = {}): Promise<ChannelRow | null> {
+    const q = db
       .select()
       .from(notificationChannels)
       .where(and(eq(notificationChannels.tenantId, tenantId), eq(notificationChannels.id, id)))
       .limit(1);
+    const [row] = opts.forUpdate ? await q.for('update') : await q;
     return row ?? null;
   },
   /** Callbacks: the URL names the channel; its tenant is read from the row. */

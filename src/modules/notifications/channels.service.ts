@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { notFound, ValidationError, zodProblems, type Problem } from '../../platform/errors.js';
 import { checkUrl } from '../../platform/ssrf-safe-fetch.js';
 import { CONFIG_SCHEMAS, maskConfig, restoreSecrets, type ChannelType, type TelegramConfigT } from './channel-config.js';
+import { checkBreakglassAdmins } from './breakglass-admins.js';
 import { channelsRepository, type ChannelRow } from './channels.repository.js';
 import type { NotificationsRuntime } from './notifications.runtime.js';
 import type { ChannelResponseT, CreateChannelBodyT, TestChannelBodyT, UpdateChannelBodyT } from './notifications.schemas.js';
@@ -75,6 +76,7 @@ export function createChannelsService(rt: NotificationsRuntime) {
     async create(actor: Actor, body: CreateChannelBodyT): Promise<ChannelResponseT> {
       const { tenantId } = actor;
       const config = await validate(body.channel_type, body.config, null);
+      checkBreakglassAdmins(actor, null, config);
       const row = await db.transaction(async (tx) => {
         const r = await channelsRepository.insert(tx, {
           tenantId,
@@ -98,6 +100,13 @@ export function createChannelsService(rt: NotificationsRuntime) {
       let config: Record<string, unknown> | null = null;
       if (body.config) config = await validate(type, body.config, rt.readConfig(existing)?.config ?? null);
       const row = await db.transaction(async (tx) => {
+        if (config) {
+          // Who may write which break-glass mapping is judged against the row as stored at the
+          // moment of writing (locked), not as read before validation.
+          const current = await channelsRepository.get(tx, tenantId, id, { forUpdate: true });
+          if (!current) return null;
+          checkBreakglassAdmins(actor, rt.readConfig(current)?.config, config);
+        }
         const r = await channelsRepository.update(tx, tenantId, id, {
           ...(body.name !== undefined ? { name: body.name } : {}),
           ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),

@@ -3,7 +3,8 @@ import { fromHex, verifyDetached } from '../../../platform/crypto.js';
 import { approvalView } from '../approval-view.js';
 import type { DiscordConfigT } from '../channel-config.js';
 import type { NotificationsRuntime } from '../notifications.runtime.js';
-import { NO_MENTIONS, customId, discordMessage } from '../providers/discord.js';
+import { NO_MENTIONS, customId, discordBreakGlass, discordMessage } from '../providers/discord.js';
+import { bgPress, breakGlassFromChat } from './breakglass.callbacks.js';
 import type { DecideResult } from '../../../context.js';
 import {
   FRESHNESS_SECONDS,
@@ -36,6 +37,8 @@ import {
  */
 type Channel = LoadedChannel<DiscordConfigT>;
 const ID_RE = /^edictum_(approve|deny|reason):([0-9a-f-]{36})(?::([0-9a-f-]{36}))?$/i;
+/** Break-glass buttons: `edictum_bg_<action>:<switch>:<channel>`. */
+const BG_RE = /^edictum_bg_([a-z]{1,10}):([0-9a-f-]{36})(?::([0-9a-f-]{36}))?$/i;
 
 function verified(rt: NotificationsRuntime, request: FastifyRequest, raw: Buffer, publicKeyHex: string): boolean {
   const sig = header(request, 'x-signature-ed25519');
@@ -49,7 +52,8 @@ function verified(rt: NotificationsRuntime, request: FastifyRequest, raw: Buffer
 function sharedChannelId(raw: Buffer): string | undefined {
   const body = parseJson(raw);
   const data = isObj(body) && isObj(body.data) ? body.data : null;
-  return ID_RE.exec(str(data?.custom_id) ?? '')?.[3];
+  const id = str(data?.custom_id) ?? '';
+  return (ID_RE.exec(id) ?? BG_RE.exec(id))?.[3];
 }
 
 export function discordCallbacks(app: FastifyInstance, rt: NotificationsRuntime): void {
@@ -91,8 +95,10 @@ function modalReason(data: Record<string, unknown>): string | null {
 
 async function interaction(rt: NotificationsRuntime, ch: Channel, body: Record<string, unknown>): Promise<Record<string, unknown>> {
   const data = isObj(body.data) ? body.data : {};
-  const m = ID_RE.exec(str(data.custom_id) ?? '');
   const user = userOf(body);
+  const bg = BG_RE.exec(str(data.custom_id) ?? '');
+  if (bg) return breakGlassInteraction(rt, ch, body, user, bgPress(bg[1], bg[2]));
+  const m = ID_RE.exec(str(data.custom_id) ?? '');
   if (!m || !user) return ephemeral('Unknown action.');
   const [, action, approvalId] = m as unknown as [string, 'approve' | 'deny' | 'reason', string];
   // Buttons are approve/deny; only the modal submit carries `reason`.
@@ -109,6 +115,13 @@ async function interaction(rt: NotificationsRuntime, ch: Channel, body: Record<s
   const reason = body.type === 5 ? modalReason(data) : null;
   const result = await decideFromChat(rt, ch.row, approvalId, { approved, reason, decidedBy: `discord:${user.name}`, decidedVia: 'discord' });
   return updated(rt, ch, result, approved);
+}
+
+/** A break-glass button: UPDATE_MESSAGE with the switch's new state; refusals are ephemeral. */
+async function breakGlassInteraction(rt: NotificationsRuntime, ch: Channel, body: Record<string, unknown>, user: { id: string; name: string } | null, press: ReturnType<typeof bgPress>): Promise<Record<string, unknown>> {
+  if (body.type !== 3 || !user || !press) return ephemeral('Unknown action.');
+  const out = await breakGlassFromChat(rt, ch, 'discord', user, press);
+  return out.ok ? { type: 7, data: discordBreakGlass(out.view, ch.row.id) } : ephemeral(out.text);
 }
 
 /** UPDATE_MESSAGE (7): the clicked message shows the outcome and loses its buttons at once. */

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { hmacSha256Hex, safeEqual } from '../../../platform/crypto.js';
 import type { SlackAppConfigT } from '../channel-config.js';
 import type { NotificationsRuntime } from '../notifications.runtime.js';
-import { slackApi } from '../providers/slack.js';
+import { slackApi, slackAppDriver } from '../providers/slack.js';
+import { bgPress, breakGlassFromChat } from './breakglass.callbacks.js';
 import {
   FRESHNESS_SECONDS,
   type LoadedChannel,
@@ -108,6 +109,8 @@ async function ephemeral(rt: NotificationsRuntime, ch: Channel, slackChannel: st
 
 async function blockAction(rt: NotificationsRuntime, ch: Channel, payload: Record<string, unknown>, reply: Reply): Promise<Reply> {
   const action = Array.isArray(payload.actions) && isObj(payload.actions[0]) ? payload.actions[0] : null;
+  const bg = /^edictum_bg_([a-z]{1,10}):(.{1,40})$/.exec(str(action?.action_id) ?? '');
+  if (bg) return breakGlassAction(rt, ch, payload, bgPress(bg[1], bg[2]), reply);
   const m = /^edictum_(approve|deny):([0-9a-f-]{36})$/i.exec(str(action?.action_id) ?? '');
   const user = userOf(payload);
   // The "Open in dashboard" link button also reports here; nothing to do.
@@ -131,6 +134,31 @@ async function blockAction(rt: NotificationsRuntime, ch: Channel, payload: Recor
     return reply.code(200).send();
   }
   await openReasonModal(rt, ch, str(payload.trigger_id), approvalId, slackChannel, user.id);
+  return reply.code(200).send();
+}
+
+/** A break-glass button: the pressed message is updated to the switch's new state; refusals are private. */
+async function breakGlassAction(rt: NotificationsRuntime, ch: Channel, payload: Record<string, unknown>, press: ReturnType<typeof bgPress>, reply: Reply): Promise<Reply> {
+  const user = userOf(payload);
+  if (!user) return reply.code(200).send();
+  const container = isObj(payload.container) ? payload.container : {};
+  const message = isObj(payload.message) ? payload.message : {};
+  const slackChannel = str(container.channel_id) ?? (isObj(payload.channel) ? str(payload.channel.id) : undefined);
+  if (!press) {
+    await ephemeral(rt, ch, slackChannel, user.id, 'Unknown action.');
+    return reply.code(200).send();
+  }
+  const out = await breakGlassFromChat(rt, ch, 'slack', user, press);
+  if (!out.ok) {
+    await ephemeral(rt, ch, slackChannel, user.id, out.text);
+    return reply.code(200).send();
+  }
+  const ts = str(container.message_ts) ?? str(message.ts);
+  try {
+    await slackAppDriver.breakGlass!(ch.config, out.view, rt.io(ch.row.id), ts ? { channel: slackChannel ?? ch.config.slack_channel, ts } : null);
+  } catch (err) {
+    rt.log.warn({ channel: ch.row.id, err: (err as Error).message }, 'slack break-glass message update failed');
+  }
   return reply.code(200).send();
 }
 

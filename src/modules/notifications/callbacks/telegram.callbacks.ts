@@ -4,7 +4,8 @@ import { clip } from '../approval-view.js';
 import type { TelegramConfigT } from '../channel-config.js';
 import { escapeHtml } from '../escape.js';
 import type { NotificationsRuntime } from '../notifications.runtime.js';
-import { telegramCall } from '../providers/telegram.js';
+import { telegramCall, telegramDriver } from '../providers/telegram.js';
+import { bgPress, breakGlassFromChat } from './breakglass.callbacks.js';
 import {
   type LoadedChannel,
   NOT_ALLOWED,
@@ -85,6 +86,8 @@ async function onCallback(rt: NotificationsRuntime, ch: Channel, cq: Record<stri
   const user = userOf(cq.from);
   const m = /^(approve|deny|reason):([0-9a-f-]{36})$/i.exec(str(cq.data) ?? '');
   if (!queryId || !user) return;
+  const bg = /^bg_([a-z]{1,10}):(.{1,40})$/.exec(str(cq.data) ?? '');
+  if (bg) return onBreakGlass(rt, ch, queryId, user, bgPress(bg[1], bg[2]), cq.message);
   if (!m) return answer(rt, ch, queryId, 'Unknown action.');
   const [, action, approvalId] = m as unknown as [string, 'approve' | 'deny' | 'reason', string];
   if (!approverAllowed(ch.config, user.id)) {
@@ -95,6 +98,21 @@ async function onCallback(rt: NotificationsRuntime, ch: Channel, cq: Record<stri
   const approved = action === 'approve';
   const result = await decideFromChat(rt, ch.row, approvalId, { approved, reason: null, decidedBy: `telegram:${user.name}`, decidedVia: 'telegram' });
   return answer(rt, ch, queryId, resultText(result, approved), !result?.ok);
+}
+
+/** A break-glass button: the pressed message shows the switch's new state (and its buttons). */
+async function onBreakGlass(rt: NotificationsRuntime, ch: Channel, queryId: string, user: TgUser, press: ReturnType<typeof bgPress>, message: unknown): Promise<void> {
+  if (!press) return answer(rt, ch, queryId, 'Unknown action.');
+  const out = await breakGlassFromChat(rt, ch, 'telegram', user, press);
+  if (!out.ok) return answer(rt, ch, queryId, out.text, true);
+  const chatId = isObj(message) && isObj(message.chat) ? (message.chat.id as string | number) : undefined;
+  const messageId = isObj(message) && typeof message.message_id === 'number' ? message.message_id : undefined;
+  try {
+    await telegramDriver.breakGlass!(ch.config, out.view, rt.io(ch.row.id), chatId !== undefined && messageId !== undefined ? { chat_id: chatId, message_id: messageId } : null);
+  } catch (err) {
+    rt.log.warn({ channel: ch.row.id, err: (err as Error).message }, 'telegram break-glass message update failed');
+  }
+  return answer(rt, ch, queryId, out.text);
 }
 
 async function askReason(rt: NotificationsRuntime, ch: Channel, queryId: string, user: TgUser, approvalId: string, message: unknown): Promise<void> {

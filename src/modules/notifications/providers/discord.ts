@@ -1,5 +1,6 @@
 import type { DiscordConfigT } from '../channel-config.js';
 import { type ApprovalView, clip, outcomeOf, timeoutLine, truncationNote } from '../approval-view.js';
+import type { BgAction, BreakGlassView } from '../breakglass-view.js';
 import { codeBlockSafe, escapeDiscord, fitEscaped, inlineCodeSafe } from '../escape.js';
 import { type ChannelDriver, type DriverIo, type ExternalRef, DeliveryError, call, jsonBody, noticeText, postJson, statusText } from './driver.js';
 
@@ -20,6 +21,23 @@ export type DiscordAction = 'approve' | 'deny' | 'reason';
 /** `edictum_<action>:<approval>:<channel>` — 89 characters at most, under Discord's 100. */
 export function customId(action: DiscordAction, approvalId: string, channelId: string): string {
   return `edictum_${action}:${approvalId}:${channelId}`;
+}
+
+/** `edictum_bg_<action>:<switch>:<channel>` — 92 characters at most, under Discord's 100. */
+export function bgCustomId(action: BgAction, switchId: string, channelId: string): string {
+  return `edictum_bg_${action}:${switchId}:${channelId}`;
+}
+
+/** A break-glass switch: an embed (markdown escaped, nothing pings) with its buttons. */
+export function discordBreakGlass(v: BreakGlassView, channelId: string): Record<string, unknown> {
+  const color = v.status === 'pending' ? COLORS.pending : v.status === 'active' ? COLORS.denied : COLORS.approved;
+  const buttons = v.actions.map((a) => ({ type: 2, style: a.action === 'confirm' || a.action === 'extend' ? 1 : 4, label: a.label, custom_id: bgCustomId(a.action, v.id, channelId) }));
+  return {
+    content: '',
+    embeds: [{ title: clip(v.title, 256), url: v.link, color, description: fitEscaped(v.lines.join('\n'), escapeDiscord, DESCRIPTION_LIMIT - 10).text }],
+    components: [{ type: 1, components: [...buttons, { type: 2, style: 5, label: 'View in dashboard', url: v.link }] }],
+    allowed_mentions: NO_MENTIONS,
+  };
 }
 
 const inline = (s: string) => `\`${inlineCodeSafe(clip(s, 255))}\``;
@@ -99,6 +117,11 @@ export const discordDriver: ChannelDriver<DiscordConfigT> = {
       return ref;
     }
     return discordRef(await discordCall(io, cfg, 'POST', `/channels/${cfg.discord_channel_id}/messages`, message), cfg);
+  },
+  async breakGlass(cfg, view, io, ref) {
+    const message = discordBreakGlass(view, io.channelId);
+    if (ref && typeof ref.message_id === 'string') await discordCall(io, cfg, 'PATCH', `/channels/${ref.channel_id ?? cfg.discord_channel_id}/messages/${ref.message_id}`, message);
+    else await discordCall(io, cfg, 'POST', `/channels/${cfg.discord_channel_id}/messages`, message);
   },
   async notice(cfg, n, io) {
     // Discord content is at most 2000 characters; markdown escaped, no mentions.

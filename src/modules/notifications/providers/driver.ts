@@ -1,6 +1,7 @@
 import type { Config } from '../../../config.js';
 import type { OutboundPolicy, OutboundRequestInit, OutboundResponse } from '../../../platform/ssrf-safe-fetch.js';
 import type { ApprovalView } from '../approval-view.js';
+import type { BreakGlassView } from '../breakglass-view.js';
 
 export type SafeFetch = (url: string, init?: OutboundRequestInit) => Promise<OutboundResponse>;
 
@@ -39,6 +40,11 @@ export interface ChannelDriver<C> {
   test(config: C, io: DriverIo): Promise<string>;
   /** A one-way notice (rollout alerts and steps, docs/rollouts.md); plain text, escaped per channel. */
   notice(config: C, notice: NoticeView, io: DriverIo): Promise<void>;
+  /**
+   * Interactive channels: a break-glass switch with its buttons (docs/rollouts.md), posted, or
+   * `ref` (the message a button was pressed on) edited. Channels without it get `notice`.
+   */
+  breakGlass?(config: C, view: BreakGlassView, io: DriverIo, ref: ExternalRef | null): Promise<void>;
 }
 
 /** What a notice says: a title, a few lines, and a dashboard URL (already absolute) or null. */

@@ -1,5 +1,6 @@
 import type { SlackAppConfigT, SlackWebhookConfigT } from '../channel-config.js';
 import { type ApprovalView, clip, outcomeOf, timeoutLine, truncationNote } from '../approval-view.js';
+import type { BreakGlassView } from '../breakglass-view.js';
 import { codeBlockSafe, escapeSlack, fitEscaped, inlineCodeSafe } from '../escape.js';
 import { type ChannelDriver, type DriverIo, type ExternalRef, DeliveryError, call, jsonBody, noticeText, postJson, statusText } from './driver.js';
 
@@ -74,6 +75,20 @@ function fallbackText(v: ApprovalView): string {
   return v.status === 'pending' ? `Approval requested: ${what}` : `${o.emoji} ${o.title}: ${what}`;
 }
 
+/** A break-glass switch: every line escaped; buttons `edictum_bg_<action>:<switch>` carry our channel id. */
+export function slackBreakGlassBlocks(v: BreakGlassView, channelId: string): Block[] {
+  const body = fitEscaped(v.lines.join('\n'), escapeSlack, SECTION_LIMIT - 10).text;
+  const buttons: Block[] = v.actions.map((a) => ({
+    type: 'button',
+    action_id: `edictum_bg_${a.action}:${v.id}`,
+    value: channelId,
+    text: { type: 'plain_text', text: a.label },
+    ...(a.action === 'confirm' ? { style: 'primary' } : a.action === 'disarm' || a.action === 'cancel' ? { style: 'danger' } : {}),
+  }));
+  const open = { type: 'button', action_id: 'edictum_open', text: { type: 'plain_text', text: 'Open in dashboard' }, url: v.link };
+  return [header(v.title), { type: 'section', text: mrkdwn(body) }, { type: 'actions', block_id: 'edictum_bg_actions', elements: [...buttons, open] }];
+}
+
 // ---------- slack_app: the Web API ----------
 
 export async function slackApi(io: DriverIo, token: string, method: string, payload: Record<string, unknown>, context = ''): Promise<Record<string, unknown>> {
@@ -116,6 +131,11 @@ export const slackAppDriver: ChannelDriver<SlackAppConfigT> = {
   },
   async notice(cfg, n, io) {
     await slackApi(io, cfg.bot_token, 'chat.postMessage', { channel: cfg.slack_channel, text: escapeSlack(noticeText(n)), unfurl_links: false }, cfg.slack_channel);
+  },
+  async breakGlass(cfg, view, io, ref) {
+    const payload = { text: escapeSlack(clip(view.title, 150)), blocks: slackBreakGlassBlocks(view, io.channelId), unfurl_links: false };
+    if (ref && typeof ref.ts === 'string') await slackApi(io, cfg.bot_token, 'chat.update', { channel: ref.channel ?? cfg.slack_channel, ts: ref.ts, ...payload }, cfg.slack_channel);
+    else await slackApi(io, cfg.bot_token, 'chat.postMessage', { channel: cfg.slack_channel, ...payload }, cfg.slack_channel);
   },
   async test(cfg, io) {
     await slackApi(io, cfg.bot_token, 'chat.postMessage', { channel: cfg.slack_channel, text: '✅ Edictum test notification — this channel is working.' }, cfg.slack_channel);

@@ -1,5 +1,6 @@
 import type { TelegramConfigT } from '../channel-config.js';
 import { type ApprovalView, outcomeOf, timeoutLine, truncationNote } from '../approval-view.js';
+import type { BgAction, BreakGlassView } from '../breakglass-view.js';
 import { escapeHtml, fitEscaped } from '../escape.js';
 import { type ChannelDriver, type DriverIo, type ExternalRef, DeliveryError, call, jsonBody, noticeText, postJson, statusText } from './driver.js';
 
@@ -19,6 +20,21 @@ export function callbackData(action: TelegramAction, approvalId: string): string
   // "reason:" + a 36-char UUID is 43 bytes; guard anyway, Telegram rejects the whole message past 64.
   if (Buffer.byteLength(data, 'utf8') > CALLBACK_DATA_LIMIT) throw new Error('callback_data over 64 bytes');
   return data;
+}
+
+/** `bg_<action>:<switch>`: "bg_confirm:" + a 36-char UUID is 47 bytes, under the 64. */
+export function bgCallbackData(action: BgAction, switchId: string): string {
+  const data = `bg_${action}:${switchId}`;
+  if (Buffer.byteLength(data, 'utf8') > CALLBACK_DATA_LIMIT) throw new Error('callback_data over 64 bytes');
+  return data;
+}
+
+/** A break-glass switch in HTML parse mode: the title bold, every line escaped, its buttons. */
+export function telegramBreakGlass(v: BreakGlassView): { text: string; reply_markup: Record<string, unknown> } {
+  const link = `<a href="${escapeHtml(v.link)}">Open in the dashboard</a>`;
+  const body = fit(v.lines.join('\n'), MESSAGE_LIMIT - link.length - 300);
+  const buttons = v.actions.map((a) => ({ text: a.label, callback_data: bgCallbackData(a.action, v.id) }));
+  return { text: `<b>${escapeHtml(v.title)}</b>\n${body}\n${link}`, reply_markup: { inline_keyboard: buttons.length ? [buttons] : [] } };
 }
 
 function apiUrl(io: DriverIo, token: string, method: string): string {
@@ -134,6 +150,12 @@ export const telegramDriver: ChannelDriver<TelegramConfigT> = {
     }
     const result = await telegramCall(io, cfg, 'sendMessage', { chat_id: cfg.chat_id, text, parse_mode: 'HTML', link_preview_options: NO_PREVIEW });
     return messageRef(result, cfg);
+  },
+  async breakGlass(cfg, view, io, ref) {
+    const m = telegramBreakGlass(view);
+    const common = { parse_mode: 'HTML', link_preview_options: NO_PREVIEW, ...m };
+    if (ref && ref.message_id !== undefined) await telegramCall(io, cfg, 'editMessageText', { chat_id: ref.chat_id ?? cfg.chat_id, message_id: ref.message_id, ...common });
+    else await telegramCall(io, cfg, 'sendMessage', { chat_id: cfg.chat_id, ...common });
   },
   async notice(cfg, n, io) {
     // No parse_mode: Telegram shows the text as is (4096 characters at most).

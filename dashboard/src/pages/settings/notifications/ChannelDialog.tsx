@@ -116,7 +116,12 @@ export function ChannelDialog({ channel, onClose }: { channel: NotificationChann
   const applyServerErrors = (e: unknown) => {
     if (e instanceof ApiError && e.status === 422 && e.problems.length) {
       const errs: Record<string, string | undefined> = {};
-      for (const p of e.problems) errs[String(p.loc[p.loc.length - 1])] = p.msg;
+      for (const p of e.problems) {
+        // A list item's problem (`body.config.breakglass_admins.1`) belongs to its field.
+        const at = p.loc.indexOf('config');
+        const key = String(at >= 0 && at + 1 < p.loc.length ? p.loc[at + 1] : p.loc[p.loc.length - 1]);
+        errs[key] ??= p.msg;
+      }
       if (!spec.fields.some((f) => errs[f.key]) && !errs.name) errs.form = errorMessage(e);
       setErrors(errs);
     } else if (e instanceof ApiError && e.status === 503) setErrors({ form: 'The server cannot store channel secrets: EDICTUM_SIGNING_KEY_SECRET is not set.' });

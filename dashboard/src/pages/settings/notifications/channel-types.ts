@@ -29,6 +29,21 @@ function approvers(who: string): FieldSpec {
   };
 }
 
+const adminItem = (v: string) =>
+  /^[A-Za-z0-9_-]{1,64}=[^\s=@]+@[^\s=@]+$/.test(v.trim()) ? undefined : 'write <chat user id>=<console admin e-mail>.';
+
+function breakglassAdmins(who: string): FieldSpec {
+  return {
+    key: 'breakglass_admins',
+    label: 'Break-glass admins',
+    type: 'list',
+    optional: true,
+    placeholder: `${who}=alice@example.com`,
+    hint: 'Chat users who may confirm, cancel, disarm and extend break-glass switches here, and the console admin each acts as. Each admin links their own chat account: you may add or change only entries with your own e-mail, and remove any. Empty: nobody.',
+    validateItem: adminItem,
+  };
+}
+
 export interface ChannelTypeSpec {
   type: ChannelType;
   label: string;
@@ -48,6 +63,7 @@ export const CHANNEL_TYPES: ChannelTypeSpec[] = [
       { key: 'signing_secret', label: 'Signing secret', secret: true, hint: 'Basic Information → App Credentials.' },
       { key: 'slack_channel', label: 'Channel', placeholder: 'C0123ABC or #approvals', hint: 'Invite the app there: /invite @edictum.' },
       approvers('Slack member ids (U0…)'),
+      breakglassAdmins('U0123ABC'),
     ],
   },
   {
@@ -73,6 +89,7 @@ export const CHANNEL_TYPES: ChannelTypeSpec[] = [
         hint: 'Telegram sends it back with every button press. Generated when left empty.',
       },
       approvers('Telegram user ids'),
+      breakglassAdmins('123456789'),
     ],
   },
   {
@@ -85,6 +102,7 @@ export const CHANNEL_TYPES: ChannelTypeSpec[] = [
       { key: 'public_key', label: 'Application public key', placeholder: '64 hex characters', hint: 'Developer Portal → General Information.' },
       { key: 'discord_channel_id', label: 'Channel ID', placeholder: '112233445566778899', hint: 'Developer Mode on, right-click the channel, Copy ID.' },
       approvers('Discord user ids'),
+      breakglassAdmins('123456789012345678'),
     ],
   },
   {
