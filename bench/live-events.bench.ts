@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     });
     if (setup.status !== 201) throw new Error(`setup: ${setup.status} ${await setup.text()}`);
     const admin = await AdminApi.signIn(base, ADMIN.email, ADMIN.password);
-    const key = await admin.createKey('production', 'live bench');
+    const { key } = await admin.createKey('production', 'live bench');
 
     let sent = 0;
     let seq = 0;
@@ -105,8 +105,9 @@ async function main(): Promise<void> {
         headers: { authorization: `Bearer ${key}`, 'x-edictum-agent-id': 'live-agent-0', 'content-type': 'application/json' },
         body: JSON.stringify({ events }),
       });
-      await res.arrayBuffer();
+      const text = await res.text();
       if (res.status === 200) sent += n;
+      else if (res.status !== 429 && res.status !== 503) throw new Error(`ingest answered ${res.status}: ${text.slice(0, 300)}`);
     };
     // Some history so the page opens on a full list.
     for (let i = 0; i < 5; i++) await post(1000);
