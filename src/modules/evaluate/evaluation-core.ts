@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { evaluate, loadBundle, type BundleProblem, type CompiledBundle, type EvaluationInput, type Sdk, type Verdict } from '../../engine/engine.js';
+import { ToolPlans } from './replay-tool-plans.js';
 
 /**
  * What the playground and replay run inside a worker thread: pure functions over the engine
@@ -67,19 +68,28 @@ export interface ReplayBundles {
   candidate: Compiled;
   baseline: Compiled | null;
   sdk: Sdk;
+  /** What can be decided per tool name (replay-tool-plans.ts); without it every call is evaluated under both. */
+  plans?: ToolPlans<Decision>;
+}
+
+/** The bundles and their per-tool plans (evaluations use `deadlineMs`). */
+export function replayBundles(candidate: Compiled, baseline: Compiled | null, sdk: Sdk, deadlineMs: number): ReplayBundles {
+  return { candidate, baseline, sdk, plans: new ToolPlans<Decision>(candidate, baseline, (b, input) => decide(b, input, sdk, deadlineMs)) };
 }
 
 export function compileForReplay(
   candidateYaml: string,
   baselineYaml: string | null,
   sdk: Sdk,
+  deadlineMs = 250,
 ): { ok: true; bundles: ReplayBundles } | { ok: false; which: 'candidate' | 'baseline'; errors: BundleProblem[] } {
-  const c = loadBundle(candidateYaml, { sdk });
+  // Replay evaluates with the SDK it compiled for: the other SDK's reading would go unused.
+  const c = loadBundle(candidateYaml, { sdk, crossCheck: false });
   if (!c.ok) return { ok: false, which: 'candidate', errors: c.errors };
-  if (baselineYaml === null) return { ok: true, bundles: { candidate: c.bundle, baseline: null, sdk } };
-  const b = loadBundle(baselineYaml, { sdk });
+  if (baselineYaml === null) return { ok: true, bundles: replayBundles(c.bundle, null, sdk, deadlineMs) };
+  const b = loadBundle(baselineYaml, { sdk, crossCheck: false });
   if (!b.ok) return { ok: false, which: 'baseline', errors: b.errors };
-  return { ok: true, bundles: { candidate: c.bundle, baseline: b.bundle, sdk } };
+  return { ok: true, bundles: replayBundles(c.bundle, b.bundle, sdk, deadlineMs) };
 }
 
 /** Events store the principal as the SDK sent it: camelCase from TS agents, snake_case from Python. */
@@ -135,16 +145,36 @@ function storedPrincipal(text: string): EvaluationInput['principal'] {
   return p;
 }
 
-/** One stored call (as text from the database) under the candidate and the baseline, its JSON parsed once. */
+/**
+ * The decisions of a call of `tool` that do not depend on the call (both fixed for the tool, see
+ * replay-tool-plans.ts), or null when the call must be evaluated.
+ */
+export function fixedPair(bundles: ReplayBundles, tool: string): [Decision, Decision] | null {
+  const plan = bundles.plans?.for(tool);
+  if (!plan?.candidate) return null;
+  if (!bundles.baseline) return [plan.candidate, ALLOW_ALL];
+  return plan.baseline ? [plan.candidate, plan.baseline] : null;
+}
+
+/**
+ * One stored call (as text from the database) under the candidate and the baseline, its JSON
+ * parsed once (and not at all when the tool's plan fixes both decisions); the baseline is not
+ * evaluated when its contracts for the tool are the candidate's.
+ */
 export function replayPair(bundles: ReplayBundles, tool: string, args: string, principal: string, environment: string, deadlineMs: number): [Decision, Decision] {
+  const plan = bundles.plans?.for(tool);
+  let candidate = plan?.candidate ?? null;
+  let baseline = bundles.baseline ? (plan?.baseline ?? null) : ALLOW_ALL;
+  if (candidate && baseline) return [candidate, baseline];
   const input: EvaluationInput = {
     tool,
     args: parseObject(args),
     environment,
     principal: storedPrincipal(principal),
   };
-  const candidate = decide(bundles.candidate, input, bundles.sdk, deadlineMs);
-  const baseline = bundles.baseline ? decide(bundles.baseline, input, bundles.sdk, deadlineMs) : ALLOW_ALL;
+  candidate ??= decide(bundles.candidate, input, bundles.sdk, deadlineMs);
+  if (plan?.sameContracts) baseline = candidate;
+  baseline ??= decide(bundles.baseline!, input, bundles.sdk, deadlineMs);
   return [candidate, baseline];
 }
 
