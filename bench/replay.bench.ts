@@ -210,6 +210,8 @@ async function main(): Promise<void> {
     const versions: number[] = [];
     for (const v of [() => 0, candidateVariant]) versions.push(((await (await post('/api/v1/bundles', { yaml_content: bundle('fleet', CONTRACTS, v) })).json()) as { version: number }).version);
     await post(`/api/v1/bundles/fleet/${versions[0]}/deploy`, { env: 'production' });
+    // The baseline named explicitly: on a reused database the deploy above may be refused (the
+    // version deployed there already), and "deployed" would then compare with an older bundle.
 
     if (!REUSE) {
       const t0 = performance.now();
@@ -250,7 +252,7 @@ async function main(): Promise<void> {
     const backends = watchReplayBackends(db.url);
     const cpu0 = process.cpuUsage();
     const s0 = performance.now();
-    const start = await (await post('/api/v1/bundles/replay', { candidate: { bundle_name: 'fleet', version: versions[1] }, env: 'production', since: new Date(Date.now() - WINDOW_DAYS * 86400_000).toISOString() })).json() as { id: string };
+    const start = await (await post('/api/v1/bundles/replay', { candidate: { bundle_name: 'fleet', version: versions[1] }, baseline: { bundle_name: 'fleet', version: versions[0] }, env: 'production', since: new Date(Date.now() - WINDOW_DAYS * 86400_000).toISOString() })).json() as { id: string };
     let job: { status: string; processed: number; result: { calls: number; counts: Record<string, number> } | null; error: string | null };
     for (;;) {
       job = await (await fetch(`${base}/api/v1/bundles/replay/${start.id}`, { headers: { cookie } })).json() as typeof job;
@@ -266,6 +268,7 @@ async function main(): Promise<void> {
     const nodeCpu = Math.max(0, nodeCpuAll - cpuPerProbe * busyLat0.length);
     const load2 = loadavg()[0]!;
     if (job.status !== 'done') throw new Error(`replay ${job.status}: ${job.error}`);
+    process.stdout.write(`# candidate fleet v${versions[1]}, baseline fleet v${versions[0]}\n`);
 
     const perSec = Math.round((job.result!.calls / replayMs) * 1000);
     const projected = 1_000_000 / perSec;
