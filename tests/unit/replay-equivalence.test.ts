@@ -167,6 +167,15 @@ describe('replay shortcuts', () => {
     expect(cache.misses).toBe(0);
   });
 
+  it('a call past its deadline is an error, also after its second try', () => {
+    const rules = Array.from({ length: 16 }, (_, i) => ({ id: `r-${i}`, type: 'pre', tool: '*', when: { 'args.path': { contains: `x${i}` } }, then: { effect: 'deny', message: 'no' } }));
+    const b = compiled(doc(rules, 'enforce'), null, 'python');
+    // A deadline of 0 ms has passed by the 8th contract (where the engine reads the clock).
+    const [[c]] = replayBatch(b, [['shell', '{"path": "/a"}', '', 'production']], 0) as [[Decision, Decision]];
+    expect(c[0]).toBe('error');
+    expect(c[3]).toMatch(/^evaluation exceeded its time budget/);
+  });
+
   it('a contract counts as shared only when its whole source is the same', () => {
     expect(canonical({ b: 1, a: [true, null, 'x'] })).toBe(canonical({ a: [true, null, 'x'], b: 1 }));
     expect(canonical({ a: Number.NaN })).not.toBe(canonical({ a: null }));

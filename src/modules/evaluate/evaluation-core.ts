@@ -119,9 +119,9 @@ function decide(bundle: Compiled, input: EvaluationInput, sdk: Sdk, deadlineMs: 
     // Replay reads only the outcome: the short trace saves most of the per-call allocations.
     let v = evaluate(bundle, input, { sdk, deadlineMs, trace: 'matched' });
     // The deadline is wall time, and replay threads run at nice 10: on a busy machine a call can
-    // miss it only because the thread was not scheduled. One more try makes that rare (a replay
-    // of 1M calls at load 10 showed one or two such calls); a call that is really too slow
-    // misses it again and stays an error.
+    // miss it only because the thread was not scheduled. One more try makes that rare (identical
+    // 1M-call replays at load 8-10 differed by 1-3 calls); a call that is really too slow misses
+    // it again and stays an error.
     if (v.outcome === 'error' && v.policyError && v.message?.startsWith(TIMED_OUT)) v = evaluate(bundle, input, { sdk, deadlineMs, trace: 'matched' });
     return [v.outcome, v.decidingContract, v.observed[0]?.id ?? null, v.message];
   } catch (err) {
