@@ -14,6 +14,8 @@
  *   REPLAY_WINDOW_DAYS=1 ...  replays one day of the 7 (quicker runs on a reused database)
  *   REPLAY_DISTINCT=5000 ...  draws every call from that many distinct (tool, args, principal):
  *                             the favourable case of a fleet that repeats its calls (default: all distinct)
+ *   REPLAY_CHANGED=2 ...      the candidate changes 2 tool-specific contracts of the baseline (an upgrade:
+ *                             most tools keep their contracts); default: every contract differs
  *
  * The API probe runs in its own process (bench/probe.ts): its latency is the server's alone.
  * Events are generated in the database: 80% of calls have one decision event and one
@@ -46,18 +48,33 @@ const WINDOW_DAYS = Number(process.env.REPLAY_WINDOW_DAYS ?? 8);
 const DISTINCT = process.env.REPLAY_DISTINCT ? Number(process.env.REPLAY_DISTINCT) : null;
 const P99_TARGET_MS = 100;
 
-function bundle(name: string, n: number, variant: number): string {
+/**
+ * REPLAY_CHANGED=n: the candidate is the baseline with n tool-specific contracts changed (an
+ * upgrade), so most tools keep their contracts and replay evaluates only the candidate for them.
+ * Unset: every contract differs (the `"*"` ones too), so both bundles are evaluated for every call.
+ */
+const CHANGED = process.env.REPLAY_CHANGED ? Number(process.env.REPLAY_CHANGED) : null;
+
+/** The variant of contract i in the candidate (the baseline is variant 0 throughout). */
+function candidateVariant(i: number): number {
+  if (CHANGED === null) return 1;
+  // The first CHANGED contracts that are not `tool: "*"` (every 4th is).
+  return i % 4 !== 0 && i - Math.floor(i / 4) - 1 < CHANGED ? 1 : 0;
+}
+
+function bundle(name: string, n: number, variantOf: (i: number) => number): string {
   let s = `apiVersion: edictum/v1\nkind: ContractBundle\nmetadata: {name: ${name}}\ndefaults: {mode: enforce}\ncontracts:\n`;
   const whens = [
-    (i: number) => `{args.path: {contains: "/file-${(i * 37 + variant) % 5000}."}}`,
-    (i: number) => `{args.limit: {gt: ${90 + ((i + variant) % 10)}}}`,
-    (i: number) => `{args.query: {starts_with: "report ${(i * 13 + variant) % 977}"}}`,
-    (i: number) => `{principal.user_id: {equals: "user-${(i * 7 + variant) % 300}"}}`,
-    (i: number) => `{args.path: {matches: '^/srv/data/${(i + variant) % 200}/file-[0-9]+\\.csv$'}}`,
+    (i: number, variant: number) => `{args.path: {contains: "/file-${(i * 37 + variant) % 5000}."}}`,
+    (i: number, variant: number) => `{args.limit: {gt: ${90 + ((i + variant) % 10)}}}`,
+    (i: number, variant: number) => `{args.query: {starts_with: "report ${(i * 13 + variant) % 977}"}}`,
+    (i: number, variant: number) => `{principal.user_id: {equals: "user-${(i * 7 + variant) % 300}"}}`,
+    (i: number, variant: number) => `{args.path: {matches: '^/srv/data/${(i + variant) % 200}/file-[0-9]+\\.csv$'}}`,
   ];
   for (let i = 0; i < n; i++) {
+    const variant = variantOf(i);
     const tool = i % 4 === 0 ? '"*"' : `tool_${(i * 3 + variant) % 40}`;
-    s += `  - {id: c-${i}, type: pre, tool: ${tool}, when: ${whens[i % whens.length]!(i)}, then: {effect: deny, message: "blocked {args.path}"}}\n`;
+    s += `  - {id: c-${i}, type: pre, tool: ${tool}, when: ${whens[i % whens.length]!(i, variant)}, then: {effect: deny, message: "blocked {args.path}"}}\n`;
   }
   return s;
 }
@@ -191,8 +208,10 @@ async function main(): Promise<void> {
       fetch(base + path, { method: 'POST', headers: { cookie, 'content-type': 'application/json', 'x-requested-with': 'XMLHttpRequest' }, body: JSON.stringify(body) });
     // Candidate and baseline at REPLAY_CONTRACTS contracts (a reused database gets new versions).
     const versions: number[] = [];
-    for (const v of [0, 1]) versions.push(((await (await post('/api/v1/bundles', { yaml_content: bundle('fleet', CONTRACTS, v) })).json()) as { version: number }).version);
+    for (const v of [() => 0, candidateVariant]) versions.push(((await (await post('/api/v1/bundles', { yaml_content: bundle('fleet', CONTRACTS, v) })).json()) as { version: number }).version);
     await post(`/api/v1/bundles/fleet/${versions[0]}/deploy`, { env: 'production' });
+    // The baseline named explicitly: on a reused database the deploy above may be refused (the
+    // version deployed there already), and "deployed" would then compare with an older bundle.
 
     if (!REUSE) {
       const t0 = performance.now();
@@ -233,7 +252,7 @@ async function main(): Promise<void> {
     const backends = watchReplayBackends(db.url);
     const cpu0 = process.cpuUsage();
     const s0 = performance.now();
-    const start = await (await post('/api/v1/bundles/replay', { candidate: { bundle_name: 'fleet', version: versions[1] }, env: 'production', since: new Date(Date.now() - WINDOW_DAYS * 86400_000).toISOString() })).json() as { id: string };
+    const start = await (await post('/api/v1/bundles/replay', { candidate: { bundle_name: 'fleet', version: versions[1] }, baseline: { bundle_name: 'fleet', version: versions[0] }, env: 'production', since: new Date(Date.now() - WINDOW_DAYS * 86400_000).toISOString() })).json() as { id: string };
     let job: { status: string; processed: number; result: { calls: number; counts: Record<string, number> } | null; error: string | null };
     for (;;) {
       job = await (await fetch(`${base}/api/v1/bundles/replay/${start.id}`, { headers: { cookie } })).json() as typeof job;
@@ -249,6 +268,7 @@ async function main(): Promise<void> {
     const nodeCpu = Math.max(0, nodeCpuAll - cpuPerProbe * busyLat0.length);
     const load2 = loadavg()[0]!;
     if (job.status !== 'done') throw new Error(`replay ${job.status}: ${job.error}`);
+    process.stdout.write(`# candidate fleet v${versions[1]}, baseline fleet v${versions[0]}\n`);
 
     const perSec = Math.round((job.result!.calls / replayMs) * 1000);
     const projected = 1_000_000 / perSec;
@@ -270,7 +290,7 @@ async function main(): Promise<void> {
     );
     const ok = projected <= TARGET_1M_S && p99 <= P99_TARGET_MS;
     process.stdout.write(
-      `RESULT replay calls=${job.result!.calls} contracts=${CONTRACTS} time=${(replayMs / 1000).toFixed(2)}s rate=${perSec}/s ` +
+      `RESULT replay calls=${job.result!.calls} contracts=${CONTRACTS} distinct=${DISTINCT ?? 'all'} changed=${CHANGED ?? 'all'} time=${(replayMs / 1000).toFixed(2)}s rate=${perSec}/s ` +
         `raw_select=${(rawMs / 1000).toFixed(2)}s ratio=${(replayMs / rawMs).toFixed(2)}x projected_1M=${projected.toFixed(1)}s (target ${TARGET_1M_S}s) ` +
         `api_p99=${p99.toFixed(1)}ms (target ${P99_TARGET_MS}ms; idle ${idleLat.p99.toFixed(1)}ms, ratio ${(p99 / idleLat.p99).toFixed(1)}x) ` +
         `cpu_per_1M=${cpuPer1M.toFixed(1)}s (2 idle cores: ≥${(cpuPer1M / 2).toFixed(1)}s) cpu_ratio=${(cpuTotal / job.result!.calls / (rawCpu / rows.rowCount!)).toFixed(2)}x load=${load1.toFixed(1)} ${ok ? 'PASS' : 'FAIL'}\n`,

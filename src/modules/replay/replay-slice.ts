@@ -1,5 +1,5 @@
 import type { Sdk } from '../../engine/engine.js';
-import { replayPair, type Decision, type ReplayBundles } from '../evaluate/evaluation-core.js';
+import { fixedPair, replayPair, type Decision, type ReplayBundles } from '../evaluate/evaluation-core.js';
 import { ReplayAccumulator, classify, type AccumulatorState, type ReplayRowView } from './replay-summary.js';
 import type { ChangeKind, ReplaySummaryT } from './replay.schemas.js';
 import type { ReplayFilter } from './replay.repository.js';
@@ -69,19 +69,29 @@ export function pgTimestampToIso(t: string): string {
 
 /** Distinct calls remembered per slice worker; past it the cache starts again (a fleet's hot calls return at once). */
 const CACHE_ENTRIES = 100_000;
+/** Tool names whose fixed decisions are remembered; past it the map starts again. */
+const TOOL_ENTRIES = 10_000;
+const NOT_FIXED = 0;
 /** Lookups per trial of the cache; a trial that saves under 1 call in 10 turns it off for 10 trials' worth. */
 const TRIAL = 20_000;
 const MIN_HIT_RATE = 0.1;
 
 /**
  * Decisions per distinct (tool, args, principal, environment), evaluated once under the candidate
- * and the baseline. `hits` counts the calls answered from the cache (the multiplicity saved).
+ * and the baseline (the baseline not at all for a tool whose contracts it shares with the
+ * candidate; neither for a tool no pre rule or sandbox applies to: see replay-tool-plans.ts).
+ * The key is the whole input of a replayed call: replay passes no session counts, result, env or
+ * metadata, so nothing else can change a decision. `hits` counts the calls answered from the cache.
  * When calls hardly repeat, the cache costs more than it saves (hashing long keys, old-generation
  * garbage), so it measures itself: after a trial with few hits it stays off for a while, then
  * tries again.
  */
 export class DecisionCache {
   private readonly map = new Map<string, [Decision, Decision, ChangeKind]>();
+  /** Per tool name: its calls' fixed decisions, or NOT_FIXED. */
+  private readonly fixed = new Map<string, [Decision, Decision, ChangeKind] | typeof NOT_FIXED>();
+  /** Calls answered by their tool alone (no key, no evaluation). */
+  fixedHits = 0;
   hits = 0;
   misses = 0;
   private trialLookups = 0;
@@ -95,6 +105,12 @@ export class DecisionCache {
   ) {}
 
   get(tool: string, args: string, principal: string, environment: string): [Decision, Decision, ChangeKind] {
+    // A tool whose decisions do not depend on the call needs no key (nor JSON parsing).
+    const fixed = this.fixed.get(tool) ?? this.fixTool(tool);
+    if (fixed !== NOT_FIXED) {
+      this.fixedHits += 1;
+      return fixed;
+    }
     if (this.offFor > 0) {
       this.offFor -= 1;
       this.misses += 1;
@@ -114,6 +130,14 @@ export class DecisionCache {
     if (this.map.size >= this.limit) this.map.clear();
     this.map.set(key, out);
     this.endTrial();
+    return out;
+  }
+
+  private fixTool(tool: string): [Decision, Decision, ChangeKind] | typeof NOT_FIXED {
+    const pair = fixedPair(this.bundles, tool);
+    const out = pair ? ([pair[0], pair[1], classify(pair[0], pair[1])] as [Decision, Decision, ChangeKind]) : NOT_FIXED;
+    if (this.fixed.size >= TOOL_ENTRIES) this.fixed.clear();
+    this.fixed.set(tool, out);
     return out;
   }
 

@@ -61,7 +61,7 @@ async function countSlice(s: Slice): Promise<void> {
 
 async function main(cfg: SliceStart): Promise<void> {
   lowerThisThreadPriority();
-  const compiled = compileForReplay(cfg.candidateYaml, cfg.baselineYaml, cfg.sdk);
+  const compiled = compileForReplay(cfg.candidateYaml, cfg.baselineYaml, cfg.sdk, cfg.deadlineMs);
   if (!compiled.ok) {
     send({ type: 'failed', error: `${compiled.which} bundle does not load`, compile: true });
     port!.close();
