@@ -19,7 +19,7 @@
 import { loadavg } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { CDPSession, Page } from 'playwright-core';
-import { AdminApi, launchBrowser, newContext, setupTokenOf, startConsole } from '../tests/e2e/harness.js';
+import { AdminApi, apiSetup, launchBrowser, newContext, startConsole } from '../tests/e2e/harness.js';
 
 const MINUTES = Number(process.env.LIVE_MINUTES ?? 60);
 const RATE = Number(process.env.LIVE_RATE ?? 1000);
@@ -75,12 +75,7 @@ async function main(): Promise<void> {
   const [server, browser] = await Promise.all([startConsole(env), launchBrowser()]);
   try {
     const base = server.baseUrl;
-    const setup = await fetch(`${base}/api/v1/setup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-requested-with': 'bench' },
-      body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password, tenant_name: ADMIN.org, setup_token: setupTokenOf(server) }),
-    });
-    if (setup.status !== 201) throw new Error(`setup: ${setup.status} ${await setup.text()}`);
+    await apiSetup(server, ADMIN.email, ADMIN.password, { tenant_name: ADMIN.org });
     const admin = await AdminApi.signIn(base, ADMIN.email, ADMIN.password);
     const { key } = await admin.createKey('production', 'live bench');
 
