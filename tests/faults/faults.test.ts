@@ -202,6 +202,30 @@ describe.runIf(enabled)('fault injection: two consoles, private Postgres and Red
     await pollUntil(() => agents.every((a) => a.revision === revision), { timeoutMs: 60_000, what: 'every agent after the restarts' });
   });
 
+  it('a break-glass freeze armed on B reaches every agent on both processes as a signed bundle with its deny contract; disarming on A restores the deployed revision', { timeout: SLOW }, async () => {
+    for (const c of [A, B]) if (!c.running()) await c.start();
+    const before = agents[0]!.revision;
+    expect(agents.every((a) => a.revision === before)).toBe(true);
+    // One admin in this tenant: the switch is active at once (two or more need a confirmation).
+    const armed = await api(B.baseUrl, '/api/v1/break-glass', {
+      method: 'POST',
+      cookie,
+      body: { kind: 'freeze_tool', tool: 'wire_*', reason: 'fault suite: freeze payouts', duration_minutes: 10 },
+    });
+    expect(armed.status, armed.text).toBe(201);
+    const sw = armed.json as { id: string; status: string };
+    expect(sw.status).toBe('active');
+    const overlayId = `break-glass-${sw.id.replace(/-/g, '').slice(0, 12)}`;
+    const carriesOverlay = (a: FaultAgent) =>
+      a.revision !== before &&
+      a.got((e, d) => e.event === 'contract_update' && d.revision_hash === a.revision && Buffer.from(String(d.yaml_bytes), 'base64').toString('utf8').includes(overlayId));
+    await pollUntil(() => agents.every(carriesOverlay), { timeoutMs: 60_000, what: 'every agent on both processes to get the frozen bundle' });
+    expect(onProcess(A.baseUrl).length + onProcess(B.baseUrl).length).toBe(agents.length);
+    const disarmed = await api(A.baseUrl, `/api/v1/break-glass/${sw.id}/disarm`, { method: 'POST', cookie, body: { reason: 'fault suite done' } });
+    expect(disarmed.status, disarmed.text).toBe(200);
+    await pollUntil(() => agents.every((a) => a.revision === before), { timeoutMs: 60_000, what: 'every agent back on the deployed revision' });
+  });
+
   it('keeps answering the liveness probe while 100 hostile bundle uploads run (p99 printed)', { timeout: SLOW }, async () => {
     // Measured on A whatever happened to it above (a failed stop is that test's failure, not this one's).
     if (!A.running()) await A.start();
