@@ -57,6 +57,22 @@ describe('library import, templates, from-event', () => {
     expect(preview.validation_errors).toEqual([]);
   });
 
+  it('records the import and a template added in the admin activity log, with what each created', async () => {
+    const activity = async (action: string) =>
+      ((await t.request({ url: `/api/v1/activity?action=${action}`, cookie: a.cookie })).json() as { items: { actor: string; action: string; target: string; detail: Json }[] }).items;
+    const imports = await activity('contract.import');
+    expect(imports).toHaveLength(1);
+    expect(imports[0]).toMatchObject({ actor: a.email, target: 'library', detail: { created: ['block-env', 'big-refunds', 'call-budget'], updated: [], composition: 'imported-bundle' } });
+    // Not support-refunds: a later test adds that one first.
+    const templateId = ((await t.request({ url: '/api/v1/contract-templates', cookie: a.cookie })).json() as { id: string }[]).find((x) => x.id !== 'support-refunds')!.id;
+    const added = await t.request({ method: 'POST', url: `/api/v1/contract-templates/${templateId}/add`, cookie: a.cookie, payload: { create_composition: false } });
+    expect(added.statusCode, added.body).toBe(201);
+    const templates = await activity('template.add');
+    expect(templates).toHaveLength(1);
+    expect(templates[0]).toMatchObject({ actor: a.email, target: `template:${templateId}`, detail: { composition: null } });
+    expect((templates[0]!.detail.created as string[]).length).toBe((added.json() as { contracts_created: string[] }).contracts_created.length);
+  });
+
   it('detects duplicates by content, reports id clashes, and makes a new version only for real changes', async () => {
     const again = await importYaml(IMPORT_YAML);
     expect(again.json()).toMatchObject({ contracts_created: [], contracts_updated: [], contracts_unchanged: ['block-env', 'big-refunds', 'call-budget'], bundle_composition_created: null });

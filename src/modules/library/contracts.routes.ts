@@ -46,7 +46,7 @@ export function contractsRoutes(
     { bodyLimit: LIBRARY_BODY_LIMIT, config: admin, schema: { body: ImportBody, response: { 201: ImportResult, ...errors, 409: ErrorResponse, ...busy } } },
     async (request, reply) => {
       const p = requireAdmin(request);
-      return reply.code(201).send(await s.imports.importYaml(p.tenantId, p.email, request.body as ImportBodyT));
+      return reply.code(201).send(await s.imports.importYaml(p.tenantId, p.email, request.body as ImportBodyT, actorOf(request)));
     },
   );
 
@@ -142,7 +142,7 @@ export function contractsRoutes(
       const p = requireAdmin(request);
       const { template_id } = request.params as z.output<typeof TemplateParams>;
       const body = request.body as z.output<typeof AddTemplateBody>;
-      return reply.code(201).send(await s.imports.addTemplate(p.tenantId, p.email, template_id, body.create_composition));
+      return reply.code(201).send(await s.imports.addTemplate(p.tenantId, p.email, template_id, body.create_composition, actorOf(request)));
     },
   );
 }

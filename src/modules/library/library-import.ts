@@ -1,4 +1,5 @@
 import type { AppContext } from '../../context.js';
+import { recordActivity, type Actor } from '../activity/activity.service.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { isUniqueViolation } from '../bundles/bundles.repository.js';
 import type { BundleValidator } from '../bundles/bundle-validator.js';
@@ -59,7 +60,12 @@ export function createLibraryImport(ctx: AppContext, validator: BundleValidator,
     return { name: parsed.validation.name, doc: parsed.doc, entries };
   }
 
-  async function run(tenantId: string, by: string, yaml: string, opts: { onClash: ImportBodyT['on_clash']; createComposition: boolean }): Promise<ImportResultT> {
+  async function run(
+    tenantId: string,
+    by: string,
+    yaml: string,
+    opts: { onClash: ImportBodyT['on_clash']; createComposition: boolean; actor?: Actor | undefined; activity: { action: string; target: string } },
+  ): Promise<ImportResultT> {
     const { name, doc, entries } = await entriesOf(yaml);
     const result: ImportResultT = {
       contracts_created: [],
@@ -150,6 +156,17 @@ export function createLibraryImport(ctx: AppContext, validator: BundleValidator,
           await compositionsRepository.replaceItems(tx, tenantId, comp.id, items);
           result.bundle_composition_created = name;
         }
+        if (opts.actor) {
+          await recordActivity(tx, opts.actor, {
+            ...opts.activity,
+            detail: {
+              created: result.contracts_created,
+              updated: result.contracts_updated,
+              unchanged: result.contracts_unchanged.length,
+              composition: result.bundle_composition_created,
+            },
+          });
+        }
       });
     } catch (err) {
       // A concurrent create of the same composition name: the import is refused as a whole.
@@ -164,8 +181,13 @@ export function createLibraryImport(ctx: AppContext, validator: BundleValidator,
   }
 
   return {
-    importYaml(tenantId: string, by: string, body: ImportBodyT): Promise<ImportResultT> {
-      return run(tenantId, by, body.yaml_content, { onClash: body.on_clash, createComposition: body.create_composition });
+    importYaml(tenantId: string, by: string, body: ImportBodyT, actor?: Actor): Promise<ImportResultT> {
+      return run(tenantId, by, body.yaml_content, {
+        onClash: body.on_clash,
+        createComposition: body.create_composition,
+        actor,
+        activity: { action: 'contract.import', target: 'library' },
+      });
     },
 
     templates(): TemplateT[] {
@@ -173,10 +195,15 @@ export function createLibraryImport(ctx: AppContext, validator: BundleValidator,
     },
 
     /** Idempotent by content: what the library holds is reused; an id the admin changed keeps their version. */
-    addTemplate(tenantId: string, by: string, templateId: string, createComposition: boolean): Promise<ImportResultT> {
+    addTemplate(tenantId: string, by: string, templateId: string, createComposition: boolean, actor?: Actor): Promise<ImportResultT> {
       const t = templateById(templateId);
       if (!t) throw notFound(`Template '${templateId}' not found`, 'templates.not_found');
-      return run(tenantId, by, t.yaml_content, { onClash: 'skip', createComposition });
+      return run(tenantId, by, t.yaml_content, {
+        onClash: 'skip',
+        createComposition,
+        actor,
+        activity: { action: 'template.add', target: `template:${templateId}` },
+      });
     },
   };
 }
