@@ -2,10 +2,11 @@
 // Only lazy pages (Evaluate, the contract library) import this file, so CodeMirror stays out of the entry chunk.
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { yaml } from '@codemirror/lang-yaml';
-import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
+import { HighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { EditorState } from '@codemirror/state';
 import { EditorView, keymap, lineNumbers } from '@codemirror/view';
+import { tags as t } from '@lezer/highlight';
 import { useEffect, useRef } from 'react';
 
 export interface LineProblem {
@@ -19,6 +20,19 @@ const theme = EditorView.theme({
   '.cm-scroller': { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace' },
   '.cm-gutters': { backgroundColor: 'transparent', borderRight: '1px solid rgb(148 163 184 / 0.3)' },
 });
+
+/**
+ * YAML colours from CSS variables (index.css, `--yaml-*`), so keys, strings and comments keep
+ * their contrast in both themes (CodeMirror's default style is made for a light background).
+ */
+const yamlHighlight = HighlightStyle.define([
+  { tag: [t.propertyName, t.definition(t.propertyName)], color: 'var(--yaml-key)' },
+  { tag: [t.string, t.special(t.string), t.content], color: 'var(--yaml-string)' },
+  { tag: [t.number, t.bool, t.null, t.atom], color: 'var(--yaml-literal)' },
+  { tag: [t.comment, t.lineComment], color: 'var(--yaml-comment)', fontStyle: 'italic' },
+  { tag: [t.meta, t.documentMeta, t.labelName, t.typeName, t.keyword], color: 'var(--yaml-meta)' },
+  { tag: [t.punctuation, t.separator, t.squareBracket, t.brace], color: 'var(--yaml-punct)' },
+]);
 
 /** Problems without a line go on line 1, so none is hidden. */
 function diagnostics(state: EditorState, problems: LineProblem[]): Diagnostic[] {
@@ -52,7 +66,7 @@ export function YamlEditor({ value, onChange, problems, label, heightClass = 'h-
           history(),
           keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
           yaml(),
-          syntaxHighlighting(defaultHighlightStyle),
+          syntaxHighlighting(yamlHighlight),
           lintGutter(),
           theme,
           EditorView.contentAttributes.of({ 'aria-label': label }),
