@@ -168,7 +168,7 @@ export function FleetTab() {
         </div>
       )}
 
-      <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_17rem]">
+      <div className="grid gap-4 2xl:grid-cols-[minmax(0,1fr)_17rem]">
         <div className="flex min-w-0 flex-col gap-3">
           <div className="flex flex-wrap items-end gap-3">
             <Input label="Search agents" type="search" value={search} onChange={(e) => set('q', e.target.value)} placeholder="Name or id…" wrapperClassName="w-56" />

@@ -19,7 +19,7 @@ const PAGE_ROWS = 10;
  * change as rows scroll in and out (and row heights with them). Agent, Env, Bundle, Status,
  * Labels, Coverage, Events, Last seen; narrower than 52rem the table scrolls sideways.
  */
-const COL_WIDTHS = ['22%', '10%', '11%', '12%', '12%', '14%', '7%', '12%'];
+const COL_WIDTHS = ['21%', '11%', '11%', '12%', '12%', '14%', '7%', '12%'];
 const COLS = COL_WIDTHS.length;
 
 /**
@@ -213,7 +213,7 @@ const FleetRow = memo(function FleetRow({
       <td className="px-3 py-2 align-middle">
         <EnvBadge env={a.environment} />
       </td>
-      <td className="truncate px-3 py-2 align-middle font-mono text-xs">
+      <td className="truncate px-3 py-2 align-middle font-mono text-xs" title={l?.bundle_name ?? reg?.resolved_bundle ?? reg?.bundle_name ?? undefined}>
         {l?.bundle_name ?? reg?.resolved_bundle ?? reg?.bundle_name ?? '—'}
       </td>
       <td className="px-3 py-2 align-middle">
