@@ -237,3 +237,43 @@ export const eventsReadRepository = {
     );
   },
 };
+
+/** Postgres cancelled the statement (57014: statement_timeout), through drizzle's error wrapping. */
+export function isQueryCanceled(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    if ((e as { code?: unknown }).code === '57014') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * `database` whose reads each run under a statement timeout of `ms` (server Postgres: its own
+ * transaction with `SET LOCAL statement_timeout`), so a caller can give up on an index path and
+ * take a bounded one (`isQueryCanceled`). Why: the trigram index is fast for a term whose trigrams
+ * are rare, but a term rare as a whole can be made of trigrams that are everywhere
+ * (`/srv/data/2/file-0.csv` among millions of similar paths); its bitmap then covers most of the
+ * window and the recheck reads it all (8.5 s at 3M events). Embedded PGlite is returned as it is.
+ */
+export function withStatementTimeout(database: Database, ms: number): Database {
+  if (database.kind !== 'postgres') return database;
+  const limit = Math.max(1, Math.floor(ms));
+  return {
+    ...database,
+    rows: <T>(query: SQL) =>
+      database.db.transaction(async (tx) => {
+        await tx.execute(sql.raw(`SET LOCAL statement_timeout = ${limit}`));
+        return database.rows<T>(query, tx);
+      }),
+  };
+}
+
+/** `run()`, or null when Postgres cancelled it for its statement timeout. */
+export async function unlessTimedOut<T>(run: () => Promise<T>): Promise<T | null> {
+  try {
+    return await run();
+  } catch (err) {
+    if (isQueryCanceled(err)) return null;
+    throw err;
+  }
+}

@@ -5,7 +5,7 @@ import { fieldError } from '../../platform/errors.js';
 import { normaliseTimestamp } from './events.canonical.js';
 import { isUuid, trigramSearchable, type EventFilter } from './events.filters.js';
 import { wholeHours, wholeMinutes } from './events.rollup.js';
-import { eventsReadRepository, type EventRow, type Position } from './events.read-repository.js';
+import { eventsReadRepository, unlessTimedOut, withStatementTimeout, type EventRow, type Position } from './events.read-repository.js';
 import {
   FACET_NAMES,
   type EventOutT,
@@ -17,6 +17,8 @@ import {
 
 /** Events a free-text search walks per request by default (EDICTUM_EVENTS_SEARCH_SCAN); the cursor carries the search further back. */
 export const SEARCH_BUDGET = 10_000;
+/** How long one read may spend in the trigram index before a bounded path is taken instead (withStatementTimeout). */
+export const INDEXED_SEARCH_MS = 600;
 /** Events the facet counts are taken over (the newest of the window). */
 export const FACET_SCAN_LIMIT = 100_000;
 export const FACET_TOP = 50;
@@ -89,6 +91,8 @@ export interface EventsPage {
 
 export interface ReadServiceOptions {
   searchBudget?: number;
+  /** How long one list request may spend in the trigram index before paging by walks instead. */
+  indexedSearchMs?: number;
   /** Use the trigram index (0013) when the database has it (EDICTUM_EVENTS_SEARCH_INDEX). */
   searchIndex?: boolean;
   searchCountCap?: number;
@@ -96,6 +100,8 @@ export interface ReadServiceOptions {
 
 export function createEventsReadService(database: Database, opts: ReadServiceOptions = {}) {
   const searchBudget = opts.searchBudget ?? SEARCH_BUDGET;
+  /** The database for index-driven searches: each read bounded (withStatementTimeout). */
+  const timed = withStatementTimeout(database, opts.indexedSearchMs ?? INDEXED_SEARCH_MS);
   const countCap = opts.searchCountCap ?? SEARCH_COUNT_CAP;
   // Whether the trigram index exists: migration 0013 leaves it out where pg_trgm is missing.
   let hasIndex: Promise<boolean> | null = null;
@@ -126,8 +132,14 @@ export function createEventsReadService(database: Database, opts: ReadServiceOpt
     let countedSince: string | null = null;
     let rows: { bucket_start: string; verdict: string; mode: string; n: number | string }[];
     if (q) {
-      const useIndex = await indexed(q);
-      const found = await eventsReadRepository.histogramSearched(database, f, q, query.bucket_seconds, countCap, useIndex ? null : countCap);
+      // Through the index when the term allows it and that finishes in time; else the newest
+      // countCap events are searched (labelled below).
+      let useIndex = await indexed(q);
+      let found = useIndex ? await unlessTimedOut(() => eventsReadRepository.histogramSearched(timed, f, q, query.bucket_seconds, countCap, null)) : null;
+      if (found === null) {
+        useIndex = false;
+        found = await eventsReadRepository.histogramSearched(database, f, q, query.bucket_seconds, countCap, countCap);
+      }
       const meta = found.find((r) => r.verdict === null);
       rows = found.filter((r) => r.verdict !== null);
       const oldest = found.reduce<string | null>((m, r) => (r.oldest !== null && (m === null || r.oldest < m) ? r.oldest : m), null);
@@ -176,11 +188,16 @@ export function createEventsReadService(database: Database, opts: ReadServiceOpt
         // The walk ran out of budget with too few matches: the term is rare here. The trigram
         // index finds the rest of the page anywhere further back in the window, so a rare term's
         // matches come in one request instead of one request per slice.
+        // Bounded too: a term whose trigrams are common everywhere makes the index read most of
+        // the window; past INDEXED_SEARCH_MS the walk's page and cursor are answered instead, and
+        // the dashboard pages back through the window slice by slice ("searched back to …").
         if (await indexed(q)) {
-          const more = await eventsReadRepository.searchIndexed(database, f, q, last, limit + 1 - hits.length);
-          const all = [...hits, ...more];
-          const page = all.slice(0, limit);
-          return pageOf(page, all.length > limit ? positionOf(page[page.length - 1]!) : null);
+          const more = await unlessTimedOut(() => eventsReadRepository.searchIndexed(timed, f, q, last, limit + 1 - hits.length));
+          if (more) {
+            const all = [...hits, ...more];
+            const page = all.slice(0, limit);
+            return pageOf(page, all.length > limit ? positionOf(page[page.length - 1]!) : null);
+          }
         }
         return pageOf(hits, last);
       }
@@ -197,7 +214,10 @@ export function createEventsReadService(database: Database, opts: ReadServiceOpt
       const q = query.q?.trim() || null;
       // With a term the counts cover the newest `countCap` matches (the index finds rare ones).
       const cap = q ? countCap : FACET_SCAN_LIMIT;
-      const rows = await eventsReadRepository.facets(database, f, q, cap, FACET_TOP, q ? await indexed(q) : true);
+      // A term's counts go through the index when it allows and that finishes in time; else the
+      // newest `cap` events are scanned (the path for terms without trigrams, labelled the same).
+      const viaIndex = q !== null && (await indexed(q)) ? await unlessTimedOut(() => eventsReadRepository.facets(timed, f, q, cap, FACET_TOP, true)) : null;
+      const rows = viaIndex ?? (await eventsReadRepository.facets(database, f, q, cap, FACET_TOP, q === null));
       const facets = Object.fromEntries(
         FACET_NAMES.map((n) => [n, [] as { value: string; count: number }[]]),
       ) as FacetsOutT['facets'];
